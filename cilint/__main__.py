@@ -1,0 +1,3 @@
+from cilint.cli import main
+
+main()

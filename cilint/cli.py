@@ -1,0 +1,188 @@
+"""Command line: `cilint check`, `cilint rules`, `cilint explain`. Thin: options in, exit code out.
+
+Exit codes: 0 nothing at or above the fail threshold, 1 findings, 2 usage, settings or internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from cilint import __version__
+
+app = typer.Typer(
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    help="Find DNS and container-network mistakes in GitLab CI and GitLab Runner configuration.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    codequality = "codequality"
+    json = "json"
+    sarif = "sarif"
+
+
+class FailOn(str, Enum):
+    info = "info"
+    minor = "minor"
+    major = "major"
+    critical = "critical"
+    blocker = "blocker"
+
+
+def _split(values: Optional[list[str]]) -> tuple[str, ...]:
+    out: list[str] = []
+    for value in values or []:
+        out.extend(part.strip() for part in value.split(",") if part.strip())
+    return tuple(out)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cilint {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    pass
+
+
+@app.command()
+def check(
+    paths: Annotated[
+        Optional[list[Path]],
+        typer.Argument(help="Project directories (default: .) or single files to lint."),
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="Report format.", case_sensitive=False)
+    ] = OutputFormat.text,
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", help="Write the report here (default: stdout).")
+    ] = None,
+    runner_config: Annotated[
+        Optional[list[Path]],
+        typer.Option("--runner-config", help="A runner config.toml or Helm values file (repeatable)."),
+    ] = None,
+    select: Annotated[
+        Optional[list[str]],
+        typer.Option("--select", help="Only these rule ids, id prefixes or names (comma-separated)."),
+    ] = None,
+    ignore: Annotated[
+        Optional[list[str]],
+        typer.Option("--ignore", help="Skip these rule ids, id prefixes or names (comma-separated)."),
+    ] = None,
+    exit_zero: Annotated[
+        bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")
+    ] = False,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option("--fail-on", help="Lowest severity that makes the exit code 1.", case_sensitive=False),
+    ] = FailOn.minor,
+) -> None:
+    """Lint GitLab CI pipelines and GitLab Runner configuration."""
+    from cilint.config import ConfigError
+    from cilint.engine import Options, UsageError, fails, run
+    from cilint.findings import Severity
+
+    options = Options(
+        paths=tuple(paths or [Path(".")]),
+        runner_configs=tuple(runner_config or []),
+        select=_split(select),
+        ignore=_split(ignore),
+    )
+    try:
+        result = run(options)
+    except (UsageError, ConfigError) as exc:
+        typer.echo(f"cilint: error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    stream_is_tty = output is None and sys.stdout.isatty()
+    report = _render(output_format, result, stream_is_tty)
+    if output is None:
+        sys.stdout.write(report)
+    else:
+        output.write_text(report, encoding="utf-8")
+    if not exit_zero and fails(result.findings, Severity.parse(fail_on.value)):
+        raise typer.Exit(1)
+
+
+def _render(output_format: OutputFormat, result, stream_is_tty: bool) -> str:  # type: ignore[no-untyped-def]
+    if output_format is OutputFormat.text:
+        from cilint.report import text
+
+        return text.render(result.projects, colour=text.use_colour(stream_is_tty))
+    if output_format is OutputFormat.json:
+        from cilint.report import json_report
+
+        return json_report.render(result.projects)
+    if output_format is OutputFormat.codequality:
+        from cilint.report import codequality
+
+        return codequality.render(result.projects)
+    from cilint.report import sarif
+
+    return sarif.render(result.projects)
+
+
+@app.command()
+def rules() -> None:
+    """List the rules of the catalog."""
+    from cilint.catalog import load_catalog
+
+    for meta in load_catalog().values():
+        typer.echo(f"{meta.id}  {meta.name:<28} {meta.severity.label:<8} fix:{meta.fix:<12} {meta.title}")
+
+
+@app.command()
+def explain(rule: Annotated[str, typer.Argument(help="A rule id (DNS001) or name.")]) -> None:
+    """Print one rule's documentation."""
+    from cilint.catalog import load_catalog
+
+    catalog = load_catalog()
+    meta = catalog.get(rule.upper()) or next((m for m in catalog.values() if m.name == rule), None)
+    if meta is None:
+        typer.echo(f"cilint: error: unknown rule {rule!r} (see `cilint rules`)", err=True)
+        raise typer.Exit(2)
+    parts = [f"{meta.id} ({meta.name}): {meta.title}", "", f"Severity: {meta.severity.label}. Fix: {meta.fix}.", ""]
+    parts += ["What it finds", meta.summary.strip(), "", "Why it matters", meta.rationale.strip()]
+    if meta.fix_safety.strip():
+        parts += ["", "About the fix", meta.fix_safety.strip()]
+    bad = next((ex for ex in meta.examples.values() if ex.get("findings")), None)
+    if bad:
+        parts += ["", "Example"]
+        for name, text in bad.get("files", {}).items():
+            parts += [f"--- {name}", text.rstrip()]
+    if meta.references:
+        parts += ["", "References"] + [f"  {ref}" for ref in meta.references]
+    typer.echo("\n".join(parts))
+
+
+def main() -> None:
+    try:
+        app(prog_name="cilint")
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.stderr.write("cilint: interrupted\n")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+        if os.environ.get("CILINT_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"cilint: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in cilint; run again with CILINT_DEBUG=1 for details and report it.\n"
+        )
+        sys.exit(2)

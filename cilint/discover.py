@@ -1,0 +1,124 @@
+"""What a project root holds: pipelines, component templates and runner configurations.
+
+The walk skips `.git/` and whatever `.gitignore` files exclude (root and nested ones, read with
+pathspec's git-compatible matcher) plus `exclude` patterns from the settings.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+_RUNNERS_TABLE = re.compile(r"^[ \t]*\[\[[ \t]*runners[ \t]*\]\]", re.MULTILINE)
+_HELM_RUNNERS = re.compile(r"^runners[ \t]*:", re.MULTILINE)
+_HELM_CONFIG = re.compile(r"^[ \t]+config[ \t]*:", re.MULTILINE)
+_PROBE_BYTES = 2 * 1024 * 1024
+_SKIP_DIRS = {".git", ".hg", ".svn"}
+
+
+@dataclass(frozen=True, slots=True)
+class Inventory:
+    files: tuple[str, ...]  # every file not ignored, project-relative, sorted
+    pipelines: tuple[str, ...]  # .gitlab-ci.yml and *.gitlab-ci.yml files (any depth)
+    components: tuple[str, ...]  # templates/<name>.yml and templates/<name>/template.yml
+    runner_tomls: tuple[str, ...]  # *.toml files with a [[runners]] table
+    helm_candidates: tuple[str, ...]  # YAML files with a top-level `runners:` and a `config:`
+
+
+def is_pipeline_name(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name in (".gitlab-ci.yml", ".gitlab-ci.yaml") or name.endswith(
+        (".gitlab-ci.yml", ".gitlab-ci.yaml")
+    )
+
+
+def is_component_path(path: str) -> bool:
+    parts = path.split("/")
+    if len(parts) == 2 and parts[0] == "templates":
+        return parts[1].endswith((".yml", ".yaml"))
+    return len(parts) == 3 and parts[0] == "templates" and parts[2] in ("template.yml", "template.yaml")
+
+
+def looks_like_runner_toml(text: str) -> bool:
+    return bool(_RUNNERS_TABLE.search(text))
+
+
+def looks_like_helm_values(text: str) -> bool:
+    return bool(_HELM_RUNNERS.search(text) and _HELM_CONFIG.search(text))
+
+
+def inventory(root: Path, exclude: tuple[str, ...] = ()) -> Inventory:
+    files = _walk(root, exclude)
+    pipelines = [f for f in files if is_pipeline_name(f)]
+    components = [f for f in files if is_component_path(f)]
+    tomls: list[str] = []
+    helm: list[str] = []
+    for rel in files:
+        if rel.endswith(".toml"):
+            if looks_like_runner_toml(_probe(root / rel)):
+                tomls.append(rel)
+        elif rel.endswith((".yml", ".yaml")) and not is_pipeline_name(rel):
+            if looks_like_helm_values(_probe(root / rel)):
+                helm.append(rel)
+    return Inventory(tuple(files), tuple(pipelines), tuple(components), tuple(tomls), tuple(helm))
+
+
+def _probe(path: Path) -> str:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(_PROBE_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _walk(root: Path, exclude: tuple[str, ...]) -> list[str]:
+    import pathspec
+
+    specs: list[tuple[str, pathspec.PathSpec]] = []
+    if exclude:
+        specs.append(("", pathspec.GitIgnoreSpec.from_lines(exclude)))
+    out: list[str] = []
+
+    def ignored(rel: str, is_dir: bool) -> bool:
+        candidate = rel + "/" if is_dir else rel
+        for base, spec in specs:
+            if base and not candidate.startswith(base):
+                continue
+            if spec.match_file(candidate[len(base):]):
+                return True
+        return False
+
+    def visit(directory: Path, rel_dir: str) -> None:
+        gitignore = directory / ".gitignore"
+        pushed = False
+        if gitignore.is_file():
+            try:
+                lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+                specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
+                pushed = True
+            except OSError:
+                pass
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError:
+            entries = []
+        for entry in entries:
+            rel = f"{rel_dir}{entry.name}"
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+                is_file = entry.is_file()
+            except OSError:
+                continue
+            if is_dir:
+                if entry.name in _SKIP_DIRS or ignored(rel, True):
+                    continue
+                visit(Path(entry.path), rel + "/")
+            elif is_file and not ignored(rel, False):
+                out.append(rel)
+        if pushed:
+            specs.pop()
+
+    visit(root, "")
+    return sorted(out)

@@ -1,0 +1,290 @@
+"""discover -> parse -> model -> checks -> filter: one run over one or more project roots."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cilint.checks import ALL_CHECKS
+from cilint.config import ProjectConfig, load_config
+from cilint.discover import (
+    Inventory,
+    inventory,
+    is_component_path,
+    looks_like_helm_values,
+    looks_like_runner_toml,
+)
+from cilint.findings import Finding, Location, Severity, Span
+from cilint.models.includes import IncludeResolver, IncludeResult
+from cilint.models.pipeline import Pipeline, build_pipeline
+from cilint.models.project import Project, RunnerFile
+from cilint.models.nodes import scalar_text
+from cilint.source import SourceFile
+from cilint.syntax.yaml import YMap
+from cilint.workspace import Workspace, syntax_finding, unreadable_finding
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    paths: tuple[Path, ...] = (Path("."),)
+    runner_configs: tuple[Path, ...] = ()
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+
+@dataclass
+class ProjectResult:
+    root: Path
+    project: Project
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def files(self) -> dict[str, SourceFile]:
+        return self.project.workspace.files()
+
+
+@dataclass
+class Result:
+    projects: list[ProjectResult]
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for p in self.projects for f in p.findings]
+
+
+class UsageError(Exception):
+    """Bad command-line input (exit code 2)."""
+
+
+def run(options: Options) -> Result:
+    groups = _group_by_root(options.paths)
+    extra_runner_configs = [p.resolve() for p in options.runner_configs]
+    for path in extra_runner_configs:
+        if not path.is_file():
+            raise UsageError(f"--runner-config {path}: no such file")
+    results = []
+    for root, targets in groups.items():
+        config = load_config(root)
+        project = load_project(root, targets, config, extra_runner_configs)
+        findings = list(project.findings)
+        for check in ALL_CHECKS:
+            findings.extend(check.run(project))
+        selected = _filter(findings, options.select or config.select, options.ignore + config.ignore)
+        results.append(ProjectResult(root, project, _dedupe_and_sort(selected, project)))
+    return Result(results)
+
+
+# -- which roots and files ---------------------------------------------------------------------
+
+
+def _group_by_root(paths: Iterable[Path]) -> dict[Path, list[Path] | None]:
+    """Project root -> files to lint there (None: the whole project)."""
+    groups: dict[Path, list[Path] | None] = {}
+    for raw in paths:
+        if not raw.exists():
+            raise UsageError(f"{raw}: no such file or directory")
+        path = raw.resolve()
+        if path.is_dir():
+            groups[path] = None
+            continue
+        root = _root_of(path)
+        existing = groups.get(root, [])
+        if existing is not None:
+            existing.append(path)
+            groups[root] = existing
+    return groups
+
+
+def _root_of(file: Path) -> Path:
+    """The project a single file belongs to: its git work tree, else its directory."""
+    for parent in file.parents:
+        if (parent / ".git").exists():
+            return parent
+    try:
+        top = subprocess.run(
+            ["git", "-C", str(file.parent), "rev-parse", "--show-toplevel"],
+            capture_output=True, text=True, timeout=10, check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        top = ""
+    return Path(top).resolve() if top else file.parent
+
+
+# -- loading a project -------------------------------------------------------------------------
+
+
+def load_project(
+    root: Path,
+    targets: list[Path] | None,
+    config: ProjectConfig,
+    extra_runner_configs: list[Path],
+) -> Project:
+    ws = Workspace(root)
+    findings: list[Finding] = []
+    listing: list[str] = []
+    inv: Inventory | None = None
+
+    def list_files() -> list[str]:
+        nonlocal inv
+        if inv is None:
+            inv = inventory(root, config.exclude)
+            listing.extend(inv.files)
+        return listing
+
+    pipeline_paths: list[str] = []
+    runner_paths: list[str] = []
+    if targets is None:
+        inv = inventory(root, config.exclude)
+        listing.extend(inv.files)
+        main = config.ci_file
+        if ws.exists(main):
+            pipeline_paths.append(main)
+        elif config.source is not None and config.ci_file != ".gitlab-ci.yml":
+            findings.append(
+                Finding(
+                    "CIL002",
+                    f"`ci-file` in {config.source} names `{main}`, which does not exist",
+                    Location(main, Span(0, 0)),
+                    Severity.MAJOR,
+                    route=("ci-file",),
+                )
+            )
+        pipeline_paths.extend(p for p in (*inv.pipelines, *inv.components) if p != main)
+        runner_paths.extend(inv.runner_tomls)
+        runner_paths.extend(p for p in inv.helm_candidates if _is_helm_values(ws, p))
+    else:
+        for target in targets:
+            rel = ws.relative(target)
+            kind = _classify(ws, rel)
+            (runner_paths if kind == "runner" else pipeline_paths).append(rel)
+    for extra in extra_runner_configs:
+        runner_paths.append(ws.relative(extra) if _under(extra, root) else str(extra))
+
+    resolved = _resolve_all(ws, pipeline_paths, list_files)
+    included = {f for path, r in resolved.items() for f in r.files if f != path}
+    pipelines: list[Pipeline] = []
+    for path, result in resolved.items():
+        if path in included and path != config.ci_file:
+            continue  # analysed as part of the pipeline that includes it
+        findings.extend(result.findings)
+        if result.config is None:
+            continue
+        partial = any(f.rule_id == "CIL002" for f in result.findings)
+        pipeline = build_pipeline(
+            path, tuple(result.files), result.config, findings, result.header, partial
+        )
+        pipelines.append(pipeline)
+    runners = [_load_runner_file(ws, path, findings) for path in dict.fromkeys(runner_paths)]
+    return Project(
+        root=root,
+        workspace=ws,
+        pipelines=tuple(pipelines),
+        runner_files=tuple(r for r in runners if r is not None),
+        findings=tuple(findings),
+    )
+
+
+def _resolve_all(ws: Workspace, paths: list[str], list_files) -> dict[str, IncludeResult]:  # type: ignore[no-untyped-def]
+    results: dict[str, IncludeResult] = {}
+    for path in dict.fromkeys(paths):
+        results[path] = IncludeResolver(ws, list_files).resolve(path)
+    return results
+
+
+def _under(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def _classify(ws: Workspace, rel: str) -> str:
+    if rel.endswith(".toml"):
+        return "runner"
+    if is_component_path(rel) or rel.endswith((".gitlab-ci.yml", ".gitlab-ci.yaml")):
+        return "pipeline"
+    source = ws.source(rel)
+    if isinstance(source, SourceFile) and looks_like_helm_values(source.text) and _is_helm_values(ws, rel):
+        return "runner"
+    return "pipeline"
+
+
+def _is_helm_values(ws: Workspace, rel: str) -> bool:
+    source = ws.source(rel)
+    if not isinstance(source, SourceFile):
+        return False
+    parsed = ws.yaml(source)
+    if parsed.problem is not None or not parsed.documents:
+        return False
+    root = parsed.documents[0].root
+    runners = root.get("runners") if isinstance(root, YMap) else None
+    config = runners.get("config") if isinstance(runners, YMap) else None
+    return scalar_text(config) is not None
+
+
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def _load_runner_file(ws: Workspace, rel: str, findings: list[Finding]) -> RunnerFile | None:
+    source = ws.source(rel)
+    if not isinstance(source, SourceFile):
+        findings.append(unreadable_finding(rel, source, None))
+        return None
+    if rel.endswith(".toml") or looks_like_runner_toml(source.text) and not rel.endswith((".yml", ".yaml")):
+        try:
+            tomllib.loads(source.text)
+        except tomllib.TOMLDecodeError as exc:
+            match = _TOML_POSITION.search(str(exc))
+            offset = source.offset(int(match.group(1)), int(match.group(2))) if match else 0
+            message = _TOML_POSITION.sub("", str(exc)).strip()
+            findings.append(syntax_finding(source, f"TOML syntax error: {message}", offset))
+        return RunnerFile(rel, "toml")
+    parsed = ws.yaml(source)
+    if parsed.problem is not None:
+        findings.append(
+            syntax_finding(source, f"YAML syntax error: {parsed.problem.message}", parsed.problem.offset)
+        )
+    return RunnerFile(rel, "helm")
+
+
+# -- selection and order -----------------------------------------------------------------------
+
+
+def _matches(rule_id: str, patterns: Iterable[str]) -> bool:
+    from cilint.catalog import rule_name
+
+    name = rule_name(rule_id)
+    for pattern in patterns:
+        pattern = pattern.strip()
+        if pattern.upper() == "ALL" or (pattern and rule_id.startswith(pattern.upper())):
+            return True
+        if name and pattern == name:
+            return True
+    return False
+
+
+def _filter(findings: list[Finding], select: tuple[str, ...], ignore: tuple[str, ...]) -> list[Finding]:
+    kept = []
+    for finding in findings:
+        if select and not _matches(finding.rule_id, select):
+            continue
+        if ignore and _matches(finding.rule_id, ignore):
+            continue
+        kept.append(finding)
+    return kept
+
+
+def _dedupe_and_sort(findings: list[Finding], project: Project) -> list[Finding]:
+    unique: dict[tuple[object, ...], Finding] = {}
+    for finding in findings:
+        key = (finding.rule_id, finding.location, finding.message)
+        unique.setdefault(key, finding)
+    return sorted(
+        unique.values(),
+        key=lambda f: (f.location.path, f.location.span.start, f.rule_id, f.message),
+    )
+
+
+def fails(findings: Iterable[Finding], threshold: Severity) -> bool:
+    return any(f.severity >= threshold for f in findings)

@@ -1,0 +1,86 @@
+"""The data every layer exchanges: spans, severities, edits, fixes and findings."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Character offsets into a source text (BOM excluded), end exclusive."""
+
+    start: int
+    end: int
+
+
+class Severity(enum.IntEnum):
+    """GitLab Code Quality severities, ordered so that comparisons mean 'at least as bad'."""
+
+    INFO = 0
+    MINOR = 1
+    MAJOR = 2
+    CRITICAL = 3
+    BLOCKER = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (expected one of: {names})") from None
+
+
+class Applicability(enum.Enum):
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    DISPLAY_ONLY = "display-only"
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    path: str
+    span: Span
+    content: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    title: str
+    edits: tuple[Edit, ...]
+    applicability: Applicability
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in a file; `path` is relative to the project root with forward slashes."""
+
+    path: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    location: Location
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule_id: str
+    message: str
+    location: Location
+    severity: Severity
+    fix: Fix | None = None
+    related: tuple[Related, ...] = ()
+    # Structural route used for fingerprints (job name, key path ...); never a line number.
+    route: tuple[str, ...] = field(default=())
+
+    @property
+    def path(self) -> str:
+        return self.location.path

@@ -1,0 +1,177 @@
+"""`extends:` and `!reference`, resolved as GitLab resolves them.
+
+Order (GitLab `Gitlab::Ci::Config#build_config`): includes are merged, then `extends` is expanded,
+then `!reference` tags are resolved, so a reference sees the extended job.
+
+extends (docs: ci/yaml#extends; code `lib/gitlab/ci/config/extendable/entry.rb`): parents are deep
+merged in list order and the job on top; hashes merge, arrays are replaced; at most 10 ancestors
+(`MAX_NESTING_LEVELS`); unknown parents and cycles are errors.
+
+!reference (docs: ci/yaml/yaml_optimization#reference-tags): `[job, key, ...]` into the merged
+configuration, nested at most 10 levels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cilint.findings import Finding, Severity
+from cilint.models.nodes import deep_merge, location, scalar_text, string_list, with_entries
+from cilint.syntax.yaml import YMap, YNode, YSeq
+
+MAX_EXTENDS_ANCESTORS = 10
+MAX_REFERENCE_DEPTH = 10
+
+
+@dataclass
+class _Extender:
+    config: YMap
+    findings: list[Finding]
+    done: dict[str, YMap] = field(default_factory=dict)
+
+    def job(self, name: str, chain: tuple[str, ...]) -> YMap | None:
+        cached = self.done.get(name)
+        if cached is not None:
+            return cached
+        node = self.config.get(name)
+        if not isinstance(node, YMap):
+            return None
+        extends = node.get("extends")
+        if extends is None:
+            self.done[name] = node
+            return node
+        merged: YNode | None = None
+        for parent_node in string_list(extends):
+            parent = scalar_text(parent_node) or ""
+            if parent in chain or parent == name:
+                self._report(
+                    parent_node,
+                    f"circular dependency detected in `extends`: {' -> '.join((*chain, name, parent))}",
+                    ("extends-cycle", name),
+                )
+                continue
+            if len(chain) + 1 > MAX_EXTENDS_ANCESTORS:
+                self._report(
+                    parent_node,
+                    f"nesting too deep in `extends` (more than {MAX_EXTENDS_ANCESTORS} levels "
+                    f"from `{chain[0] if chain else name}`)",
+                    ("extends-depth", name),
+                )
+                continue
+            parent_config = self.config.get(parent)
+            if parent_config is None:
+                self._report(
+                    parent_node,
+                    f"`{name}` extends `{parent}`, which is not defined (in this file or its "
+                    "resolved includes)",
+                    ("extends-unknown", name, parent),
+                )
+                continue
+            if not isinstance(parent_config, YMap):
+                self._report(
+                    parent_node, f"`{parent}` is not a job or hash and cannot be extended",
+                    ("extends-invalid", name, parent),
+                )
+                continue
+            resolved = self.job(parent, (*chain, name))
+            if resolved is not None:
+                merged = deep_merge(merged, _without(resolved, "extends"))
+        result = deep_merge(merged, node)
+        assert isinstance(result, YMap)
+        self.done[name] = result
+        return result
+
+    def _report(self, node: YNode, message: str, route: tuple[str, ...]) -> None:
+        self.findings.append(Finding("CIL003", message, location(node), Severity.BLOCKER, route=route))
+
+
+def expand_extends(config: YMap, findings: list[Finding]) -> YMap:
+    extender = _Extender(config, findings)
+    entries = dict(config.entries)
+    for name, (key_node, value) in config.entries.items():
+        if isinstance(value, YMap) and "extends" in value:
+            resolved = extender.job(name, ())
+            if resolved is not None:
+                entries[name] = (key_node, resolved)
+    return with_entries(config, entries)
+
+
+def _without(node: YMap, key: str) -> YMap:
+    if key not in node.entries:
+        return node
+    return with_entries(node, {k: v for k, v in node.entries.items() if k != key})
+
+
+class _References:
+    def __init__(self, config: YMap, findings: list[Finding]) -> None:
+        self.config = config
+        self.findings = findings
+        self.memo: dict[int, YNode] = {}
+        self.active: set[int] = set()
+
+    def resolve(self, node: YNode, depth: int) -> YNode:
+        known = self.memo.get(id(node))
+        if known is not None:
+            return known
+        if node.is_reference and isinstance(node, YSeq):
+            result = self._follow(node, depth)
+        elif isinstance(node, YSeq):
+            items = [self.resolve(item, depth) for item in node.items]
+            result = node
+            if any(a is not b for a, b in zip(items, node.items)):
+                result = YSeq(node.path, node.span, node.tag, node.anchor, node.flow)
+                result.items = items
+        elif isinstance(node, YMap):
+            entries = {}
+            changed = False
+            for key, (key_node, value) in node.entries.items():
+                new_value = self.resolve(value, depth)
+                changed |= new_value is not value
+                entries[key] = (key_node, new_value)
+            result = with_entries(node, entries) if changed else node
+        else:
+            result = node
+        if depth == 0:
+            self.memo[id(node)] = result
+        return result
+
+    def _follow(self, ref: YSeq, depth: int) -> YNode:
+        path = [scalar_text(item) for item in ref.items]
+        shown = ", ".join(p or "?" for p in path)
+        if depth >= MAX_REFERENCE_DEPTH:
+            self._report(ref, f"`!reference [{shown}]` is nested more than {MAX_REFERENCE_DEPTH} levels deep")
+            return _empty_like(ref)
+        if id(ref) in self.active:
+            self._report(ref, f"`!reference [{shown}]` refers to itself (circular reference)")
+            return _empty_like(ref)
+        if not path or any(p is None for p in path):
+            self._report(ref, "`!reference` needs a list of job and key names")
+            return _empty_like(ref)
+        target: YNode | None = self.config
+        for part in path:
+            target = target.get(part) if isinstance(target, YMap) else None  # type: ignore[arg-type]
+            if target is None:
+                self._report(ref, f"`!reference [{shown}]` could not be found: `{part}` is not defined there")
+                return _empty_like(ref)
+        assert target is not None
+        self.active.add(id(ref))
+        try:
+            return self.resolve(target, depth + 1)
+        finally:
+            self.active.discard(id(ref))
+
+    def _report(self, node: YNode, message: str) -> None:
+        self.findings.append(
+            Finding("CIL003", message, location(node), Severity.BLOCKER, route=("reference", message))
+        )
+
+
+def resolve_references(config: YMap, findings: list[Finding]) -> YMap:
+    resolved = _References(config, findings).resolve(config, 0)
+    assert isinstance(resolved, YMap)
+    return resolved
+
+
+def _empty_like(node: YNode) -> YNode:
+    return YSeq(node.path, node.span, "tag:yaml.org,2002:seq", None, True)
+

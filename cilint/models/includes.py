@@ -1,0 +1,315 @@
+"""`include:` resolution: which files make up a pipeline, merged the way GitLab merges them.
+
+GitLab (docs: ci/yaml/includes, "Merge method for include") merges included files in order, nested
+includes first, with a deep merge of hashes; the including file is merged last and wins. Only local
+files (and components of this very project, `$CI_PROJECT_PATH`) can be read offline; `project:`,
+`remote:`, `template:` and other `component:` includes are recorded as unresolved (CIL002, info).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from cilint.findings import Finding, Location, Severity, Span
+from cilint.models.inputs import interpolate, split_header
+from cilint.models.nodes import deep_merge, is_null, location, scalar_text, with_entries
+from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
+from cilint.workspace import SourceFile, Workspace, syntax_finding, unreadable_finding
+
+# docs: ci/yaml/includes "Maximum of 150 nested includes are allowed!" (counting duplicates).
+MAX_INCLUDES = 150
+_YAML_SUFFIXES = (".yml", ".yaml")
+_SELF_COMPONENT = re.compile(
+    r"^(?:\$CI_SERVER_FQDN|\$\{CI_SERVER_FQDN\}|\$CI_SERVER_HOST|\$\{CI_SERVER_HOST\})/"
+    r"(?:\$CI_PROJECT_PATH|\$\{CI_PROJECT_PATH\})/(?P<name>[^@/]+)(?:@.*)?$"
+)
+_KINDS = ("local", "project", "remote", "template", "component")
+
+
+@dataclass(frozen=True, slots=True)
+class IncludeEntry:
+    kind: str
+    target: str | None  # None when the entry is malformed
+    node: YNode  # the include entry itself (its position is where a fix belongs)
+    inputs: YMap | None
+
+
+@dataclass
+class IncludeResult:
+    config: YMap | None  # the merged configuration (before extends/default/!reference)
+    files: list[str] = field(default_factory=list)  # every local file read, in merge order
+    findings: list[Finding] = field(default_factory=list)
+    header: YMap | None = None  # the `spec:` header of the main file, if any
+
+
+class IncludeResolver:
+    def __init__(self, workspace: Workspace, list_files: Callable[[], Iterable[str]]) -> None:
+        self.ws = workspace
+        self.list_files = list_files
+        self.count = 0
+        self.limit_reported = False
+        self.seen: set[tuple[str, str]] = set()
+        self.result = IncludeResult(config=None)
+
+    def resolve(self, main: str) -> IncludeResult:
+        self.result.config = self._expand(main, None, (main,), None)
+        return self.result
+
+    # -- one file ----------------------------------------------------------------------------
+
+    def _expand(
+        self, path: str, inputs: YMap | None, stack: tuple[str, ...], at: Location | None
+    ) -> YMap | None:
+        content = self._load(path, inputs, at, is_main=len(stack) == 1)
+        if content is None:
+            return None
+        merged: YNode | None = None
+        include_node = content.get("include")
+        if include_node is not None:
+            for entry in self._entries(include_node):
+                for sub in self._follow(entry, path, stack):
+                    merged = deep_merge(merged, sub)
+        own = with_entries(content, {k: v for k, v in content.entries.items() if k != "include"})
+        result = deep_merge(merged, own)
+        return result if isinstance(result, YMap) else None
+
+    def _load(self, path: str, inputs: YMap | None, at: Location | None, is_main: bool) -> YMap | None:
+        source = self.ws.source(path)
+        if not isinstance(source, SourceFile):
+            self.result.findings.append(unreadable_finding(path, source, at))
+            return None
+        self.result.files.append(path)
+        parsed = self.ws.yaml(source)
+        if parsed.problem is not None:
+            self.result.findings.append(
+                syntax_finding(source, f"YAML syntax error: {parsed.problem.message}", parsed.problem.offset)
+            )
+            return None
+        header, content = split_header(parsed.documents)
+        if is_main:
+            self.result.header = header
+        if header is not None or inputs is not None:
+            content = interpolate(content, header, inputs)
+        if content is None or is_null(content):
+            return YMap(path, Span(0, 0), "tag:yaml.org,2002:map", None, False)
+        if not isinstance(content, YMap):
+            self.result.findings.append(
+                Finding(
+                    "CIL001",
+                    f"the top level of `{path}` must be a mapping of jobs and keywords, "
+                    f"not a {_kind_name(content)}",
+                    location(content),
+                    Severity.BLOCKER,
+                    route=("top-level",),
+                )
+            )
+            return None
+        return content
+
+    # -- include entries ---------------------------------------------------------------------
+
+    def _entries(self, node: YNode) -> Iterable[IncludeEntry]:
+        items = node.items if isinstance(node, YSeq) else [node]
+        for item in items:
+            if isinstance(item, YScalar):
+                text = scalar_text(item)
+                if text is None:
+                    continue
+                kind = "remote" if re.match(r"^https?://", text) else "local"
+                yield IncludeEntry(kind, text, item, None)
+            elif isinstance(item, YMap):
+                kinds = [k for k in _KINDS if k in item]
+                inputs = item.get("inputs") or item.get("with")
+                if len(kinds) != 1:
+                    self._problem(
+                        item,
+                        "an include entry needs exactly one of `local`, `project`, `remote`, "
+                        "`template` or `component`",
+                        Severity.BLOCKER,
+                    )
+                    continue
+                kind = kinds[0]
+                target_node = item.get(kind)
+                yield IncludeEntry(
+                    kind,
+                    scalar_text(target_node) if kind != "project" else _project_target(item),
+                    item,
+                    inputs if isinstance(inputs, YMap) else None,
+                )
+            elif isinstance(item, YSeq):
+                yield from self._entries(item)
+            else:
+                self._problem(item, "an include entry must be a string or a mapping", Severity.BLOCKER)
+
+    def _follow(self, entry: IncludeEntry, including: str, stack: tuple[str, ...]) -> Iterable[YMap]:
+        if not self._count(entry):
+            return
+        if entry.target is None:
+            self._problem(entry.node, f"`include:{entry.kind}` has no usable value", Severity.BLOCKER)
+            return
+        if entry.kind == "component":
+            name = _self_component(entry.target)
+            if name is None:
+                self._unresolved(entry, "component includes are not fetched")
+                return
+            path = self._component_path(name)
+            if path is None:
+                self._problem(
+                    entry.node,
+                    f"component `{name}` of this project not found: expected "
+                    f"`templates/{name}.yml` or `templates/{name}/template.yml`",
+                    Severity.BLOCKER,
+                )
+                return
+            yield from self._local(path, entry, stack)
+            return
+        if entry.kind != "local":
+            reason = {
+                "remote": "remote includes are not fetched (no network access by default)",
+                "template": "GitLab's built-in templates are not bundled",
+                "project": "files of other projects are not fetched (no network access by default)",
+            }[entry.kind]
+            self._unresolved(entry, reason)
+            return
+        target = entry.target
+        if "$" in target:
+            self._unresolved(entry, "the path uses a CI/CD variable, which is only known in GitLab")
+            return
+        if not target.endswith(_YAML_SUFFIXES):
+            self._problem(
+                entry.node,
+                f"local include `{target}` does not have a `.yml` or `.yaml` extension",
+                Severity.BLOCKER,
+            )
+            return
+        if "*" in target:
+            matches = self._glob(target)
+            if not matches:
+                self._problem(
+                    entry.node, f"local include pattern `{target}` matches no file", Severity.BLOCKER
+                )
+            for path in matches:
+                yield from self._local(path, entry, stack)
+            return
+        path = self.ws.confine(target)
+        if path is None:
+            self._problem(
+                entry.node,
+                f"local include `{target}` points outside the project root; refused",
+                Severity.BLOCKER,
+            )
+            return
+        yield from self._local(path, entry, stack)
+
+    def _local(self, path: str, entry: IncludeEntry, stack: tuple[str, ...]) -> Iterable[YMap]:
+        if path in stack:
+            chain = " -> ".join((*stack[stack.index(path):], path))
+            self._problem(entry.node, f"include cycle: {chain}", Severity.BLOCKER)
+            return
+        if not self.ws.exists(path):
+            self._problem(entry.node, f"local include `{path}` does not exist", Severity.BLOCKER)
+            return
+        key = (path, _inputs_key(entry.inputs))
+        if key in self.seen:
+            return  # GitLab includes an identical include once
+        self.seen.add(key)
+        sub = self._expand(path, entry.inputs, (*stack, path), location(entry.node))
+        if sub is not None:
+            yield sub
+
+    def _count(self, entry: IncludeEntry) -> bool:
+        self.count += 1
+        if self.count <= MAX_INCLUDES:
+            return True
+        if not self.limit_reported:
+            self.limit_reported = True
+            self._problem(
+                entry.node,
+                f"more than {MAX_INCLUDES} includes (nested and duplicates count); GitLab rejects "
+                f"the pipeline with 'Maximum of {MAX_INCLUDES} nested includes are allowed!'",
+                Severity.BLOCKER,
+            )
+        return False
+
+    def _glob(self, pattern: str) -> list[str]:
+        regex = _glob_regex(pattern.lstrip("/"))
+        return sorted(
+            p for p in self.list_files() if p.endswith(_YAML_SUFFIXES) and regex.fullmatch(p)
+        )
+
+    def _component_path(self, name: str) -> str | None:
+        for candidate in (f"templates/{name}.yml", f"templates/{name}/template.yml"):
+            if self.ws.exists(candidate):
+                return candidate
+        return None
+
+    def _problem(self, node: YNode, message: str, severity: Severity) -> None:
+        self.result.findings.append(
+            Finding("CIL002", message, location(node), severity, route=("include", message))
+        )
+
+    def _unresolved(self, entry: IncludeEntry, reason: str) -> None:
+        self.result.findings.append(
+            Finding(
+                "CIL002",
+                f"`include:{entry.kind}` `{entry.target}` not resolved: {reason}; "
+                "findings may be incomplete for jobs it defines or changes",
+                location(entry.node),
+                Severity.INFO,
+                route=("include", entry.kind, entry.target or ""),
+            )
+        )
+
+
+def _project_target(item: YMap) -> str | None:
+    project = scalar_text(item.get("project"))
+    files = [scalar_text(f) for f in _as_list(item.get("file"))]
+    if project is None:
+        return None
+    shown = ", ".join(f for f in files if f) or "?"
+    return f"{project}:{shown}"
+
+
+def _as_list(node: YNode | None) -> list[YNode]:
+    if isinstance(node, YSeq):
+        return node.items
+    return [node] if node is not None else []
+
+
+def _self_component(target: str) -> str | None:
+    match = _SELF_COMPONENT.match(target.strip())
+    return match.group("name") if match else None
+
+
+def _inputs_key(inputs: YMap | None) -> str:
+    if inputs is None:
+        return ""
+    return f"{inputs.path}:{inputs.span.start}"
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out))
+
+
+def _kind_name(node: YNode) -> str:
+    if isinstance(node, YSeq):
+        return "list"
+    return "scalar"
+

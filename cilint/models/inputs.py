@@ -1,0 +1,107 @@
+"""Configuration headers (`spec:` then `---`) and `$[[ inputs.name ]]` interpolation.
+
+docs: ci/inputs. An input that is the whole value keeps its type (an array input stays a list); inside
+a longer string it is rendered as text. Values come from the include's `inputs:` or the input's
+`default:`; a mandatory input with no value is left as written, so analysis can go on.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+from cilint.models.nodes import scalar_text, with_entries
+from cilint.syntax.yaml import YamlDocument, YMap, YNode, YScalar, YSeq, ruby_to_s, text_of_key
+
+_BLOCK = re.compile(r"\$\[\[\s*inputs\.([A-Za-z0-9_-]+)\s*(?:\|[^\]]*)?\]\]")
+
+
+def split_header(documents: Sequence[YamlDocument]) -> tuple[YMap | None, YNode | None]:
+    """(spec header, configuration) of a file; a header is a first document with only `spec:`."""
+    if not documents:
+        return None, None
+    first = documents[0].root
+    if isinstance(first, YMap) and set(first.entries) == {"spec"} and len(documents) > 1:
+        return first, documents[1].root
+    return None, first
+
+
+def input_values(header: YMap | None, provided: YMap | None) -> dict[str, YNode]:
+    values: dict[str, YNode] = {}
+    spec = header.get("spec") if header is not None else None
+    declared = spec.get("inputs") if isinstance(spec, YMap) else None
+    if isinstance(declared, YMap):
+        for name, definition in declared.items():
+            default = definition.get("default") if isinstance(definition, YMap) else None
+            if default is not None:
+                values[name] = default
+    if provided is not None:
+        values.update(provided.items())
+    return values
+
+
+def interpolate(content: YNode | None, header: YMap | None, provided: YMap | None) -> YNode | None:
+    values = input_values(header, provided)
+    if content is None or not values:
+        return content
+    memo: dict[int, YNode] = {}
+    return _replace(content, values, memo)
+
+
+def _replace(node: YNode, values: dict[str, YNode], memo: dict[int, YNode]) -> YNode:
+    done = memo.get(id(node))
+    if done is not None:
+        return done
+    result: YNode = node
+    if isinstance(node, YScalar):
+        if "$[[" in node.text:
+            result = _interpolate_scalar(node, values)
+    elif isinstance(node, YSeq):
+        items = [_replace(item, values, memo) for item in node.items]
+        if any(a is not b for a, b in zip(items, node.items)):
+            seq = YSeq(node.path, node.span, node.tag, node.anchor, node.flow)
+            seq.items = items
+            result = seq
+    elif isinstance(node, YMap):
+        entries: dict[str, tuple[YNode, YNode]] = {}
+        changed = False
+        for key_node, value in node.entries.values():
+            new_key = _replace(key_node, values, memo)
+            new_value = _replace(value, values, memo)
+            changed |= new_key is not key_node or new_value is not value
+            entries[text_of_key(new_key)] = (new_key, new_value)
+        if changed:
+            result = with_entries(node, entries)
+    memo[id(node)] = result
+    return result
+
+
+def _interpolate_scalar(node: YScalar, values: dict[str, YNode]) -> YNode:
+    whole = _BLOCK.fullmatch(node.text.strip())
+    if whole and whole.group(1) in values:
+        return values[whole.group(1)]
+
+    def render(match: re.Match[str]) -> str:
+        value = values.get(match.group(1))
+        if value is None:
+            return match.group(0)
+        text = scalar_text(value)
+        if text is not None:
+            return text
+        return json.dumps(_plain(value))
+
+    text = _BLOCK.sub(render, node.text)
+    if text == node.text:
+        return node
+    return YScalar(node.path, node.span, node.tag, node.anchor, text, node.style or "'")
+
+
+def _plain(node: YNode) -> object:
+    if isinstance(node, YScalar):
+        return node.value if not isinstance(node.value, float) else ruby_to_s(node.value)
+    if isinstance(node, YSeq):
+        return [_plain(item) for item in node.items]
+    if isinstance(node, YMap):
+        return {key: _plain(value) for key, value in node.items()}
+    return None

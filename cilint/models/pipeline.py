@@ -1,0 +1,281 @@
+"""The pipeline GitLab would run: jobs with effective image, services, scripts, variables, tags.
+
+Built from the merged configuration (includes done) in GitLab's order: `extends`, then `!reference`,
+then `default:` (and the deprecated top-level `image`, `services`, `before_script`, `after_script`,
+`cache`) copied per keyword into jobs that do not set it, filtered by `inherit:` (facts 3.1-3.4).
+Every value keeps the node it was written as, so findings land where the fix belongs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from cilint.findings import Finding
+from cilint.models.extends import expand_extends, resolve_references
+from cilint.models.images import derived_aliases, split_aliases
+from cilint.models.nodes import is_null, scalar_text, string_list
+from cilint.models.variables import Expansion, Variable, expand, read_variables
+from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
+
+# Top-level keys that are keywords, not jobs (docs: ci/yaml, facts 3.4).
+GLOBAL_KEYWORDS = frozenset(
+    {
+        "image", "services", "stages", "types", "before_script", "after_script", "variables",
+        "cache", "include", "default", "workflow", "spec",
+    }
+)
+# Keywords `default:` may set (docs: ci/yaml#default).
+DEFAULT_KEYWORDS = (
+    "after_script", "artifacts", "before_script", "cache", "hooks", "id_tokens", "identity",
+    "image", "interruptible", "retry", "services", "tags", "timeout",
+)
+# Deprecated top-level forms that still act as defaults.
+LEGACY_GLOBAL_DEFAULTS = ("image", "services", "before_script", "after_script", "cache")
+DEFAULT_STAGES = (".pre", "build", "test", "deploy", ".post")
+MAX_SCRIPT_NESTING = 10
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptLine:
+    text: str
+    node: YScalar
+    section: str  # "before_script", "script", "after_script", or a hook name
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    name: str
+    node: YNode  # the name scalar
+    entrypoint: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    name: str
+    node: YNode  # the service entry (string or mapping)
+    name_node: YNode
+    aliases: tuple[str, ...] = ()  # explicit `alias:` names
+    alias_node: YNode | None = None
+    command: tuple[str, ...] = ()
+    command_node: YNode | None = None
+    entrypoint: tuple[str, ...] | None = None
+    variables: Mapping[str, Variable] = field(default_factory=dict)
+
+    def derived_aliases(self, variables: Mapping[str, Variable]) -> tuple[str, ...] | None:
+        """The runner's derived hostnames; None while the name has unknown `$VARS`."""
+        expansion = expand(self.name, variables)
+        if expansion.unresolved:
+            return None
+        return derived_aliases(expansion.text)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    name: str
+    key: YNode  # the job's name as written (its file is where the job is defined)
+    node: YMap  # the job after extends, !reference and defaults
+    stage: str
+    image: Image | None
+    services: tuple[Service, ...]
+    before_script: tuple[ScriptLine, ...]
+    script: tuple[ScriptLine, ...]
+    after_script: tuple[ScriptLine, ...]
+    variables: Mapping[str, Variable]  # effective: global (as inherited) + job
+    tags: tuple[str, ...]
+    is_trigger: bool = False
+
+    @property
+    def path(self) -> str:
+        return self.key.path
+
+    def expand(self, text: str) -> Expansion:
+        return expand(text, self.variables)
+
+    def script_lines(self) -> Iterator[ScriptLine]:
+        yield from self.before_script
+        yield from self.script
+        yield from self.after_script
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    path: str  # the main file
+    files: tuple[str, ...]  # every local file read for it, in merge order
+    config: YMap  # merged, extended, references resolved
+    jobs: Mapping[str, Job]  # jobs GitLab would create (hidden jobs excluded)
+    variables: Mapping[str, Variable]
+    stages: tuple[str, ...]
+    header: YMap | None = None  # `spec:` of a component or template
+    partial: bool = False  # some includes could not be read
+
+
+def build_pipeline(
+    path: str,
+    files: tuple[str, ...],
+    merged: YMap,
+    findings: list[Finding],
+    header: YMap | None = None,
+    partial: bool = False,
+) -> Pipeline:
+    config = resolve_references(expand_extends(merged, findings), findings)
+    global_variables = read_variables(config.get("variables"), "global")
+    defaults = _defaults(config)
+    jobs: dict[str, Job] = {}
+    for name, (key, value) in config.entries.items():
+        if name in GLOBAL_KEYWORDS or name.startswith(".") or not isinstance(value, YMap):
+            continue
+        jobs[name] = _job(name, key, value, defaults, global_variables)
+    return Pipeline(
+        path=path,
+        files=files,
+        config=config,
+        jobs=jobs,
+        variables=global_variables,
+        stages=_stages(config.get("stages") or config.get("types")),
+        header=header,
+        partial=partial,
+    )
+
+
+def _defaults(config: YMap) -> dict[str, YNode]:
+    defaults: dict[str, YNode] = {}
+    for key in LEGACY_GLOBAL_DEFAULTS:
+        node = config.get(key)
+        if not is_null(node):
+            assert node is not None
+            defaults[key] = node
+    default = config.get("default")
+    if isinstance(default, YMap):
+        for key, node in default.items():
+            if key in DEFAULT_KEYWORDS and not is_null(node):
+                defaults[key] = node
+    return defaults
+
+
+def _inherit(job: YMap, kind: str) -> tuple[bool, frozenset[str]]:
+    """(inherit everything?, names when a list) for `inherit:default` / `inherit:variables`."""
+    inherit = job.get("inherit")
+    setting = inherit.get(kind) if isinstance(inherit, YMap) else None
+    if isinstance(setting, YScalar) and setting.value is False:
+        return False, frozenset()
+    if isinstance(setting, YSeq):
+        return False, frozenset(t for t in (scalar_text(i) for i in setting.items) if t)
+    return True, frozenset()
+
+
+def _job(
+    name: str,
+    key: YNode,
+    node: YMap,
+    defaults: Mapping[str, YNode],
+    global_variables: Mapping[str, Variable],
+) -> Job:
+    is_trigger = "trigger" in node
+    all_defaults, default_names = _inherit(node, "default")
+    effective = dict(node.entries)
+    if not is_trigger:
+        for keyword, value in defaults.items():
+            if is_null(node.get(keyword)) and (all_defaults or keyword in default_names):
+                effective[keyword] = (key, value)
+    all_variables, variable_names = _inherit(node, "variables")
+    variables = {
+        n: v for n, v in global_variables.items() if all_variables or n in variable_names
+    }
+    variables.update(read_variables(node.get("variables"), "job"))
+    resolved = YMap(node.path, node.span, node.tag, node.anchor, node.flow)
+    resolved.entries = effective
+
+    def get(keyword: str) -> YNode | None:
+        entry = effective.get(keyword)
+        return entry[1] if entry else None
+
+    stage_node = get("stage")
+    return Job(
+        name=name,
+        key=key,
+        node=resolved,
+        stage=scalar_text(stage_node) or "test",
+        image=_image(get("image")),
+        services=tuple(_services(get("services"))),
+        before_script=tuple(_script(get("before_script"), "before_script")),
+        script=tuple(_script(get("script"), "script")),
+        after_script=tuple(_script(get("after_script"), "after_script")),
+        variables=variables,
+        tags=tuple(t for t in (scalar_text(n) for n in string_list(get("tags"))) if t is not None),
+        is_trigger=is_trigger,
+    )
+
+
+def _image(node: YNode | None) -> Image | None:
+    if isinstance(node, YScalar):
+        text = scalar_text(node)
+        return Image(text, node) if text else None
+    if isinstance(node, YMap):
+        name_node = node.get("name")
+        text = scalar_text(name_node)
+        if text is None or name_node is None:
+            return None
+        return Image(text, name_node, _strings(node.get("entrypoint")))
+    return None
+
+
+def _services(node: YNode | None) -> Iterator[Service]:
+    items = node.items if isinstance(node, YSeq) else ([node] if node is not None else [])
+    for item in items:
+        if isinstance(item, YScalar):
+            text = scalar_text(item)
+            if text:
+                yield Service(text, item, item)
+        elif isinstance(item, YMap):
+            name_node = item.get("name")
+            text = scalar_text(name_node)
+            if not text or name_node is None:
+                continue
+            alias_node = item.get("alias")
+            alias_text = scalar_text(alias_node)
+            command_node = item.get("command")
+            yield Service(
+                name=text,
+                node=item,
+                name_node=name_node,
+                aliases=split_aliases(alias_text) if alias_text else (),
+                alias_node=alias_node,
+                command=_strings(command_node) or (),
+                command_node=command_node,
+                entrypoint=_strings(item.get("entrypoint")),
+                variables=read_variables(item.get("variables"), "service"),
+            )
+
+
+def _strings(node: YNode | None) -> tuple[str, ...] | None:
+    if node is None or is_null(node):
+        return None
+    if isinstance(node, YScalar):
+        text = scalar_text(node)
+        return (text,) if text is not None else None
+    if isinstance(node, YSeq):
+        return tuple(t for t in (scalar_text(i) for i in node.items) if t is not None)
+    return None
+
+
+def _script(node: YNode | None, section: str) -> Iterator[ScriptLine]:
+    yield from _flatten(node, section, 0)
+
+
+def _flatten(node: YNode | None, section: str, depth: int) -> Iterator[ScriptLine]:
+    if isinstance(node, YScalar):
+        text = scalar_text(node)
+        if text is not None:
+            yield ScriptLine(text, node, section)
+    elif isinstance(node, YSeq) and depth <= MAX_SCRIPT_NESTING:
+        for item in node.items:
+            yield from _flatten(item, section, depth + 1)
+
+
+def _stages(node: YNode | None) -> tuple[str, ...]:
+    declared = [t for t in (scalar_text(n) for n in string_list(node)) if t]
+    if not declared:
+        return DEFAULT_STAGES
+    middle = [s for s in declared if s not in (".pre", ".post")]
+    return (".pre", *middle, ".post")

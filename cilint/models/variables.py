@@ -1,0 +1,102 @@
+"""CI/CD variables as written in YAML, and `$VAR` / `${VAR}` expansion through them.
+
+docs: ci/yaml#variables, facts 3.6. Values must be strings or integers (a YAML boolean or float is
+rejected by GitLab); the hash form has `value`, `description`, `options`, `expand`. A job's variables
+override the global ones; `inherit:variables` filters the global ones.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cilint.models.nodes import scalar_text
+from cilint.syntax.yaml import YMap, YNode, YScalar
+
+_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+_REFERENCE = re.compile(r"\$\$|\$\{([A-Za-z0-9_]+)\}|\$([A-Za-z0-9_]+)")
+MAX_EXPANSION_DEPTH = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    name: str
+    value: str | None  # None when GitLab would reject the definition
+    expand: bool
+    key: YNode
+    node: YNode  # the value as written (the scalar, or the `value:` of the hash form)
+    origin: str  # "global", "job", "service" or "runner"
+    problem: str | None = None
+
+
+def read_variables(node: YNode | None, origin: str) -> dict[str, Variable]:
+    if not isinstance(node, YMap):
+        return {}
+    result: dict[str, Variable] = {}
+    for name, (key_node, value_node) in node.entries.items():
+        result[name] = _read_one(name, key_node, value_node, origin)
+    return result
+
+
+def _read_one(name: str, key: YNode, node: YNode, origin: str) -> Variable:
+    expand = True
+    written = node
+    if isinstance(node, YMap):
+        expand_node = node.get("expand")
+        if isinstance(expand_node, YScalar) and expand_node.value is False:
+            expand = False
+        written = node.get("value") or node
+        if node.get("value") is None:
+            return Variable(name, "", expand, key, node, origin)
+    problem = None
+    value: str | None = None
+    if not _NAME.match(name):
+        problem = "variable names may contain only letters, digits and '_'"
+    if isinstance(written, YScalar):
+        raw = written.value
+        if isinstance(raw, bool) or isinstance(raw, float):
+            problem = problem or (
+                f"`{written.text}` is read as a YAML {'boolean' if isinstance(raw, bool) else 'float'}; "
+                "GitLab accepts only strings and integers here (quote it)"
+            )
+        elif raw is None:
+            value = ""
+        else:
+            value = scalar_text(written)
+    else:
+        problem = problem or "a variable value must be a string, an integer or a hash with `value:`"
+    return Variable(name, value if problem is None else None, expand, key, written, origin, problem)
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    text: str
+    unresolved: tuple[str, ...]  # names referenced but not defined anywhere visible
+
+
+def expand(text: str, variables: Mapping[str, Variable]) -> Expansion:
+    """Expand `$VAR` and `${VAR}` through `variables` (recursively for expandable values).
+
+    Unknown names are left as written and listed in `unresolved`: they may be predefined
+    variables or project/group settings, which a static analysis cannot see. `$$` is a literal `$`.
+    """
+    unresolved: list[str] = []
+
+    def substitute(value: str, depth: int, active: frozenset[str]) -> str:
+        def replace(match: re.Match[str]) -> str:
+            if match.group(0) == "$$":
+                return "$"
+            name = match.group(1) or match.group(2)
+            variable = variables.get(name)
+            if variable is None or variable.value is None or name in active:
+                if name not in unresolved:
+                    unresolved.append(name)
+                return match.group(0)
+            if not variable.expand or depth >= MAX_EXPANSION_DEPTH:
+                return variable.value
+            return substitute(variable.value, depth + 1, active | {name})
+
+        return _REFERENCE.sub(replace, value)
+
+    return Expansion(substitute(text, 0, frozenset()), tuple(unresolved))

@@ -1,0 +1,67 @@
+"""`path:line:col: ID [severity] message`, the source line with a caret, and a summary."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Sequence
+
+from cilint.engine import ProjectResult
+from cilint.findings import Finding
+from cilint.source import SourceFile
+
+_COLOURS = {"blocker": "31;1", "critical": "31", "major": "33", "minor": "36", "info": "34"}
+
+
+def use_colour(stream_is_tty: bool) -> bool:
+    return stream_is_tty and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def render(projects: Sequence[ProjectResult], colour: bool = False) -> str:
+    lines: list[str] = []
+    many = len(projects) > 1
+    total: Counter[str] = Counter()
+    for project in projects:
+        if many:
+            lines.append(f"== {_shown_root(project)} ==")
+        files = project.files
+        for finding in project.findings:
+            lines.extend(_finding_lines(finding, files.get(finding.path), colour))
+            total[finding.rule_id] += 1
+    count = sum(total.values())
+    if count == 0:
+        lines.append("No findings.")
+    else:
+        per_rule = ", ".join(f"{rule}: {n}" for rule, n in sorted(total.items()))
+        lines.append(f"Found {count} finding{'s' if count != 1 else ''} ({per_rule}).")
+    return "\n".join(lines) + "\n"
+
+
+def _shown_root(project: ProjectResult) -> str:
+    try:
+        return project.root.relative_to(os.getcwd()).as_posix() or "."
+    except ValueError:
+        return project.root.as_posix()
+
+
+def _paint(text: str, code: str, colour: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if colour else text
+
+
+def _finding_lines(finding: Finding, source: SourceFile | None, colour: bool) -> list[str]:
+    severity = finding.severity.label
+    if source is None:
+        return [f"{finding.path}:1:1: {finding.rule_id} [{severity}] {finding.message}"]
+    start = source.position(finding.location.span.start)
+    end = source.position(max(finding.location.span.start, finding.location.span.end))
+    head = (
+        f"{_paint(finding.path, '1', colour)}:{start.line}:{start.column}: "
+        f"{_paint(finding.rule_id, _COLOURS[severity], colour)} [{severity}] {finding.message}"
+    )
+    text = source.line_text(start.line).expandtabs(1)
+    width = (end.column - start.column) if end.line == start.line else len(text) - start.column + 1
+    gutter = str(start.line)
+    out = [head, f"  {gutter} | {text}", f"  {' ' * len(gutter)} | {' ' * (start.column - 1)}{'^' * max(1, width)}"]
+    for related in finding.related:
+        out.append(f"  note: {related.location.path}: {related.message}")
+    return out

@@ -1,0 +1,79 @@
+"""Source files: exact text (BOM kept aside, line endings untouched) and offset <-> line/column."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+BOM = "\ufeff"
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    line: int  # 1-based
+    column: int  # 1-based, in Unicode code points
+
+
+class DecodeError(ValueError):
+    def __init__(self, message: str, line: int, column: int) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file as read from disk.
+
+    `text` never contains the BOM (if the file had one, `bom` is True); spans index into `text`.
+    Line endings are kept as written so that spans match the bytes on disk.
+    """
+
+    path: str  # project-relative, forward slashes
+    text: str
+    bom: bool = False
+    _line_starts: list[int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        starts = [0]
+        text = self.text
+        find = text.find
+        i = find("\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = find("\n", i + 1)
+        object.__setattr__(self, "_line_starts", starts)
+
+    @classmethod
+    def from_bytes(cls, path: str, data: bytes) -> SourceFile:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            prefix = data[: exc.start]
+            line = prefix.count(b"\n") + 1
+            column = exc.start - (prefix.rfind(b"\n") + 1) + 1
+            raise DecodeError(f"file is not valid UTF-8 ({exc.reason})", line, column) from None
+        bom = text.startswith(BOM)
+        return cls(path=path, text=text[1:] if bom else text, bom=bom)
+
+    @property
+    def line_count(self) -> int:
+        return len(self._line_starts)
+
+    def position(self, offset: int) -> Position:
+        offset = max(0, min(offset, len(self.text)))
+        index = bisect.bisect_right(self._line_starts, offset) - 1
+        return Position(index + 1, offset - self._line_starts[index] + 1)
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line without its line terminator."""
+        if not 1 <= line <= len(self._line_starts):
+            return ""
+        start = self._line_starts[line - 1]
+        end = self._line_starts[line] if line < len(self._line_starts) else len(self.text)
+        return self.text[start:end].rstrip("\r\n")
+
+    def offset(self, line: int, column: int) -> int:
+        """Offset of a 1-based line and column (clamped to the text)."""
+        line = max(1, min(line, len(self._line_starts)))
+        return min(self._line_starts[line - 1] + column - 1, len(self.text))

@@ -1,0 +1,351 @@
+"""YAML to position-carrying nodes, read the way GitLab reads CI YAML.
+
+ruamel.yaml composes the document with its C parser (character offsets, custom tags kept). The
+composed nodes are converted once into the small node classes below:
+
+* every node has the file `path` and a `Span` of character offsets into `SourceFile.text`;
+* an alias is the very same node object as its anchor (so a value reached through `*anchor` keeps
+  the span of the place where it is written);
+* `<<` merge keys are applied the way Ruby's Psych applies them (GitLab parses CI YAML with Psych):
+  pairs are taken in order and a merge overwrites keys seen before it, later keys overwrite it;
+* plain scalars are resolved with YAML 1.1 rules as Psych has them (`on`/`yes` are booleans, `010`
+  is octal, `1_000` and `1,000` are integers), see `resolve_plain`;
+* `!reference [...]` stays a sequence whose `tag` is `!reference`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from cilint.findings import Span
+from cilint.source import SourceFile
+
+# GitLab's instance limit `max_yaml_depth` (docs: administration/instance_limits).
+MAX_DEPTH = 100
+REFERENCE_TAG = "!reference"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_STD_TAG_PREFIX = "tag:yaml.org,2002:"
+
+
+class YNode:
+    __slots__ = ("path", "span", "tag", "anchor")
+
+    def __init__(self, path: str, span: Span, tag: str, anchor: str | None) -> None:
+        self.path = path
+        self.span = span
+        self.tag = tag
+        self.anchor = anchor
+
+    @property
+    def is_reference(self) -> bool:
+        return self.tag == REFERENCE_TAG
+
+
+class YScalar(YNode):
+    __slots__ = ("text", "style", "value")
+
+    def __init__(
+        self, path: str, span: Span, tag: str, anchor: str | None, text: str, style: str
+    ) -> None:
+        super().__init__(path, span, tag, anchor)
+        self.text = text  # the scalar's content after unquoting
+        self.style = style  # "" plain, "'", '"', "|", ">"
+        self.value: Any = resolve_scalar(text, style, tag)
+
+    def __repr__(self) -> str:
+        return f"YScalar({self.value!r})"
+
+
+class YSeq(YNode):
+    __slots__ = ("items", "flow")
+
+    def __init__(
+        self, path: str, span: Span, tag: str, anchor: str | None, flow: bool
+    ) -> None:
+        super().__init__(path, span, tag, anchor)
+        self.items: list[YNode] = []
+        self.flow = flow
+
+    def __repr__(self) -> str:
+        return f"YSeq({self.items!r})"
+
+
+class YMap(YNode):
+    __slots__ = ("entries", "flow")
+
+    def __init__(
+        self, path: str, span: Span, tag: str, anchor: str | None, flow: bool
+    ) -> None:
+        super().__init__(path, span, tag, anchor)
+        # key text -> (key node, value node); insertion order is document order.
+        self.entries: dict[str, tuple[YNode, YNode]] = {}
+        self.flow = flow
+
+    def get(self, key: str) -> YNode | None:
+        entry = self.entries.get(key)
+        return entry[1] if entry else None
+
+    def key_node(self, key: str) -> YNode | None:
+        entry = self.entries.get(key)
+        return entry[0] if entry else None
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.entries
+
+    def items(self) -> Iterator[tuple[str, YNode]]:
+        for key, (_, value) in self.entries.items():
+            yield key, value
+
+    def __repr__(self) -> str:
+        return f"YMap({ {k: v for k, v in self.items()}!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class YamlProblem:
+    """A syntax error with the offset where the reader stopped."""
+
+    message: str
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class YamlDocument:
+    root: YNode | None  # None for an empty document
+
+
+@dataclass(frozen=True, slots=True)
+class YamlParse:
+    documents: tuple[YamlDocument, ...]
+    problem: YamlProblem | None  # set when the file could not be read (documents then empty)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scalar resolution (YAML 1.1 as implemented by Ruby's Psych ScalarScanner)
+
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_TRUE = re.compile(r"^(?:yes|true|on)$", re.IGNORECASE)
+_FALSE = re.compile(r"^(?:no|false|off)$", re.IGNORECASE)
+_INT = re.compile(
+    r"^(?:[-+]?0b[01_,]+|[-+]?0[0-7_,]+|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[0-9a-fA-F_,]+)$"
+)
+_SEXAGESIMAL_INT = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}$")
+_FLOAT = re.compile(r"^(?:[-+]?(?:[0-9][0-9_,]*)?\.[0-9]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+
+
+def resolve_plain(text: str) -> Any:
+    """The Ruby value Psych gives a plain (unquoted, untagged) scalar, as a Python value."""
+    if _NULL.match(text):
+        return None
+    if _TRUE.match(text):
+        return True
+    if _FALSE.match(text):
+        return False
+    if _INT.match(text):
+        return _parse_int(text)
+    if _SEXAGESIMAL_INT.match(text):
+        sign = -1 if text.startswith("-") else 1
+        total = 0
+        for part in text.lstrip("+-").replace("_", "").split(":"):
+            total = total * 60 + int(part)
+        return sign * total
+    if _FLOAT.match(text) and text not in (".", "+.", "-."):
+        lowered = text.lower()
+        if lowered.endswith("inf"):
+            return float("-inf") if text.startswith("-") else float("inf")
+        if lowered.endswith("nan"):
+            return float("nan")
+        try:
+            return float(text.replace("_", "").replace(",", ""))
+        except ValueError:
+            return text
+    return text
+
+
+def _parse_int(text: str) -> int | str:
+    cleaned = text.replace("_", "").replace(",", "")
+    sign = -1 if cleaned.startswith("-") else 1
+    digits = cleaned.lstrip("+-")
+    try:
+        if digits.startswith(("0b", "0B")):
+            return sign * int(digits[2:], 2)
+        if digits.startswith(("0x", "0X")):
+            return sign * int(digits[2:], 16)
+        if len(digits) > 1 and digits.startswith("0"):
+            return sign * int(digits[1:], 8)
+        return sign * int(digits)
+    except ValueError:  # "0b_" and similar degenerate spellings stay strings
+        return text
+
+
+def resolve_scalar(text: str, style: str, tag: str) -> Any:
+    if style:
+        return text
+    if tag.startswith(_STD_TAG_PREFIX):
+        kind = tag[len(_STD_TAG_PREFIX):]
+        if kind in ("str", "int", "float", "bool", "null", "timestamp", "binary"):
+            return resolve_plain(text)
+    return text
+
+
+def ruby_to_s(value: Any) -> str:
+    """Ruby's `to_s` of a resolved scalar: what GitLab stores when it stringifies a value."""
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, float):
+        if value != value:
+            return "NaN"
+        if value in (float("inf"), float("-inf")):
+            return "Infinity" if value > 0 else "-Infinity"
+        return repr(value)
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Composition
+
+
+class _DepthExceeded(Exception):
+    def __init__(self, offset: int) -> None:
+        super().__init__(offset)
+        self.offset = offset
+
+
+def _compose_all(text: str) -> list[Any]:
+    """Compose with the C parser; on an error, retry with ruamel's pure-Python parser.
+
+    The C parser bundled with ruamel.yaml.clib predates libyaml 0.2.5, which GitLab's Psych uses: it
+    rejects `[postgres:15]` (a colon inside a plain scalar in a flow collection), which GitLab
+    accepts. The pure parser accepts it and gives the same character offsets.
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return list(YAML(typ="safe", pure=False).compose_all(text))
+    except YAMLError:
+        return list(YAML(typ="safe", pure=True).compose_all(text))
+
+
+def parse_yaml(source: SourceFile) -> YamlParse:
+    """Compose every document of `source`; never raises for bad input."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        raw_docs = _compose_all(source.text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        offset = mark.index if mark is not None else 0
+        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        return YamlParse((), YamlProblem(message or "invalid YAML", offset))
+    except YAMLError as exc:
+        offset = getattr(exc, "position", 0) or 0
+        return YamlParse((), YamlProblem(_reader_message(exc), offset))
+    except RecursionError:
+        return YamlParse((), YamlProblem(f"YAML nesting deeper than {MAX_DEPTH} levels", 0))
+    converter = _Converter(source.path)
+    documents: list[YamlDocument] = []
+    try:
+        for raw in raw_docs:
+            documents.append(YamlDocument(converter.convert(raw, 0) if raw is not None else None))
+    except _DepthExceeded as exc:
+        return YamlParse((), YamlProblem(f"YAML nesting deeper than {MAX_DEPTH} levels", exc.offset))
+    return YamlParse(tuple(documents), None)
+
+
+def _reader_message(exc: Exception) -> str:
+    character = getattr(exc, "character", None)
+    if isinstance(character, str):
+        return f"unacceptable character {character!r} (U+{ord(character):04X})"
+    return str(exc).splitlines()[0] if str(exc) else "invalid YAML"
+
+
+class _Converter:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.seen: dict[int, YNode] = {}
+
+    def convert(self, node: Any, depth: int) -> YNode:
+        known = self.seen.get(id(node))
+        if known is not None:
+            return known  # an alias: the same object as its anchor
+        start = node.start_mark.index
+        if depth > MAX_DEPTH:
+            raise _DepthExceeded(start)
+        span = Span(start, node.end_mark.index)
+        anchor = _anchor_name(node)
+        kind = node.id
+        if kind == "scalar":
+            result: YNode = YScalar(self.path, span, node.tag, anchor, node.value, node.style or "")
+            self.seen[id(node)] = result
+            return result
+        flow = bool(node.flow_style)
+        if kind == "sequence":
+            seq = YSeq(self.path, span, node.tag, anchor, flow)
+            self.seen[id(node)] = seq
+            seq.items = [self.convert(item, depth + 1) for item in node.value]
+            return seq
+        mapping = YMap(self.path, span, node.tag, anchor, flow)
+        self.seen[id(node)] = mapping
+        entries = mapping.entries
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                self._merge_into(entries, self.convert(value_node, depth + 1))
+                continue
+            key = self.convert(key_node, depth + 1)
+            value = self.convert(value_node, depth + 1)
+            entries[text_of_key(key)] = (key, value)  # Psych: a repeated key keeps the last value
+        return mapping
+
+    @staticmethod
+    def _merge_into(entries: dict[str, tuple[YNode, YNode]], merged: YNode) -> None:
+        # Psych: `<<: *a` is hash.merge!(a); `<<: [*a, *b]` merges b then a into a fresh hash
+        # (so the first listed wins) and merges that hash in.
+        if isinstance(merged, YMap):
+            entries.update(merged.entries)
+        elif isinstance(merged, YSeq):
+            combined: dict[str, tuple[YNode, YNode]] = {}
+            for item in reversed(merged.items):
+                if isinstance(item, YMap):
+                    combined.update(item.entries)
+            entries.update(combined)
+
+
+def _anchor_name(node: Any) -> str | None:
+    anchor = getattr(node, "anchor", None)
+    if anchor is None:
+        return None
+    return getattr(anchor, "value", anchor) if not isinstance(anchor, str) else anchor
+
+
+def text_of_key(node: YNode) -> str:
+    if isinstance(node, YScalar):
+        value = node.value
+        if isinstance(value, str):
+            return value
+        return ruby_to_s(value)
+    return f"<{type(node).__name__}@{node.span.start}>"
+
+
+def walk(node: YNode) -> Iterator[YNode]:
+    """Every node reachable from `node`, each once (aliases are not walked twice)."""
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if isinstance(current, YMap):
+            for key, value in reversed(list(current.entries.values())):
+                stack.append(value)
+                stack.append(key)
+        elif isinstance(current, YSeq):
+            stack.extend(reversed(current.items))

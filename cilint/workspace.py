@@ -1,0 +1,132 @@
+"""Reading files of one project root: confinement, size limits, decoding and a parse cache."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from cilint.findings import Finding, Location, Severity, Span
+from cilint.source import DecodeError, SourceFile
+from cilint.syntax.yaml import YamlParse, parse_yaml
+
+# GitLab's `max_yaml_size_bytes` (2 MB since 17.3; docs: administration/instance_limits).
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """Why a file could not be used; `reason` is a sentence for a finding."""
+
+    reason: str
+    rule_id: str = "CIL002"
+    offset: int = 0  # where in the file the problem is (for undecodable bytes)
+
+
+class Workspace:
+    """The files under one project root. Paths given to it are project-relative, '/'-separated."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._sources: dict[str, SourceFile | Unreadable] = {}
+        self._yaml: dict[str, YamlParse] = {}
+        # Lossy decodings of files that are not UTF-8, only to place findings in them.
+        self._display: dict[str, SourceFile] = {}
+
+    def relative(self, path: Path) -> str:
+        """The report path of a file under the root: forward slashes, no './'."""
+        absolute = path if path.is_absolute() else Path.cwd() / path
+        try:
+            rel = Path(os.path.normpath(absolute)).relative_to(self.root)
+        except ValueError:
+            return absolute.as_posix()
+        return rel.as_posix()
+
+    def confine(self, rel: str) -> str | None:
+        """Normalise a project path; None when it escapes the root (via '..' or a symlink)."""
+        parts: list[str] = []
+        for part in PurePosixPath(rel.lstrip("/")).parts:
+            if part in ("", "."):
+                continue
+            if part == "..":
+                if not parts:
+                    return None
+                parts.pop()
+                continue
+            parts.append(part)
+        normal = "/".join(parts)
+        real = (self.root / normal).resolve()
+        if real != self.root and self.root not in real.parents:
+            return None
+        return normal
+
+    def exists(self, rel: str) -> bool:
+        return (self.root / rel).is_file()
+
+    def source(self, rel: str) -> SourceFile | Unreadable:
+        cached = self._sources.get(rel)
+        if cached is None:
+            cached = self._read(rel)
+            self._sources[rel] = cached
+        return cached
+
+    def _read(self, rel: str) -> SourceFile | Unreadable:
+        path = self.root / rel
+        real = path.resolve()
+        if real != self.root and self.root not in real.parents:
+            return Unreadable(f"`{rel}` resolves outside the project root (symlink); refused")
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                return Unreadable(
+                    f"`{rel}` is {size:,} bytes; GitLab reads at most {MAX_FILE_BYTES:,} bytes per file"
+                )
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return Unreadable(f"`{rel}` does not exist")
+        except IsADirectoryError:
+            return Unreadable(f"`{rel}` is a directory")
+        except OSError as exc:
+            return Unreadable(f"`{rel}` cannot be read: {exc.strerror or exc}")
+        try:
+            return SourceFile.from_bytes(rel, data)
+        except DecodeError as exc:
+            display = SourceFile(rel, data.decode("utf-8", errors="replace").lstrip("\ufeff"))
+            self._display[rel] = display
+            offset = display.offset(exc.line, exc.column)
+            return Unreadable(str(exc), rule_id="CIL001", offset=offset)
+
+    def yaml(self, source: SourceFile) -> YamlParse:
+        parsed = self._yaml.get(source.path)
+        if parsed is None:
+            parsed = parse_yaml(source)
+            self._yaml[source.path] = parsed
+        return parsed
+
+    def files(self) -> dict[str, SourceFile]:
+        """Every file read so far (lossy copies for undecodable ones), for rendering findings."""
+        result = dict(self._display)
+        result.update((k, v) for k, v in self._sources.items() if isinstance(v, SourceFile))
+        return result
+
+
+def syntax_finding(source: SourceFile, message: str, offset: int) -> Finding:
+    return Finding(
+        rule_id="CIL001",
+        message=message,
+        location=Location(source.path, Span(offset, offset)),
+        severity=Severity.BLOCKER,
+        route=("syntax",),
+    )
+
+
+def unreadable_finding(path: str, problem: Unreadable, at: Location | None) -> Finding:
+    """A finding for a file that could not be used, placed at `at` (the include) when known."""
+    location = at or Location(path, Span(problem.offset, problem.offset))
+    return Finding(
+        rule_id=problem.rule_id,
+        message=problem.reason,
+        location=location,
+        severity=Severity.BLOCKER,
+        route=("unreadable", path),
+    )
