@@ -174,8 +174,9 @@ def load_project(
         if result.config is None:
             continue
         partial = any(f.rule_id == "CIL002" for f in result.findings)
+        standalone = path != config.ci_file and not is_component_path(path)
         pipeline = build_pipeline(
-            path, tuple(result.files), result.config, findings, result.header, partial
+            path, tuple(result.files), result.config, findings, result.header, partial, standalone
         )
         pipelines.append(pipeline)
     runners = [_load_runner_file(ws, path, findings) for path in dict.fromkeys(runner_paths)]

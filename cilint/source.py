@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 BOM = "\ufeff"
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
+class Position(NamedTuple):
     line: int  # 1-based
     column: int  # 1-based, in Unicode code points
 

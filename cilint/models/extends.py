@@ -23,10 +23,31 @@ MAX_EXTENDS_ANCESTORS = 10
 MAX_REFERENCE_DEPTH = 10
 
 
+@dataclass(frozen=True, slots=True)
+class Completeness:
+    """How sure a missing `extends` parent or `!reference` target is missing in GitLab too."""
+
+    complete: bool = True  # every include could be read
+    standalone: bool = False  # a file no pipeline of the project includes, analysed on its own
+
+    def unknown(self, message: str) -> tuple[Severity, str]:
+        if not self.complete:
+            return Severity.INFO, (
+                f"{message}; it may be defined in an include cilint could not read (see CIL002)"
+            )
+        if self.standalone:
+            return Severity.INFO, (
+                f"{message}; this file is analysed on its own (no pipeline of this project "
+                "includes it), so a pipeline that includes it may define it"
+            )
+        return Severity.BLOCKER, message
+
+
 @dataclass
 class _Extender:
     config: YMap
     findings: list[Finding]
+    completeness: Completeness
     done: dict[str, YMap] = field(default_factory=dict)
 
     def job(self, name: str, chain: tuple[str, ...]) -> YMap | None:
@@ -60,12 +81,10 @@ class _Extender:
                 continue
             parent_config = self.config.get(parent)
             if parent_config is None:
-                self._report(
-                    parent_node,
-                    f"`{name}` extends `{parent}`, which is not defined (in this file or its "
-                    "resolved includes)",
-                    ("extends-unknown", name, parent),
+                severity, message = self.completeness.unknown(
+                    f"`{name}` extends `{parent}`, which is not defined"
                 )
+                self._report(parent_node, message, ("extends-unknown", name, parent), severity)
                 continue
             if not isinstance(parent_config, YMap):
                 self._report(
@@ -81,12 +100,14 @@ class _Extender:
         self.done[name] = result
         return result
 
-    def _report(self, node: YNode, message: str, route: tuple[str, ...]) -> None:
-        self.findings.append(Finding("CIL003", message, location(node), Severity.BLOCKER, route=route))
+    def _report(
+        self, node: YNode, message: str, route: tuple[str, ...], severity: Severity = Severity.BLOCKER
+    ) -> None:
+        self.findings.append(Finding("CIL003", message, location(node), severity, route=route))
 
 
-def expand_extends(config: YMap, findings: list[Finding]) -> YMap:
-    extender = _Extender(config, findings)
+def expand_extends(config: YMap, findings: list[Finding], completeness: Completeness) -> YMap:
+    extender = _Extender(config, findings, completeness)
     entries = dict(config.entries)
     for name, (key_node, value) in config.entries.items():
         if isinstance(value, YMap) and "extends" in value:
@@ -103,9 +124,10 @@ def _without(node: YMap, key: str) -> YMap:
 
 
 class _References:
-    def __init__(self, config: YMap, findings: list[Finding]) -> None:
+    def __init__(self, config: YMap, findings: list[Finding], completeness: Completeness) -> None:
         self.config = config
         self.findings = findings
+        self.completeness = completeness
         self.memo: dict[int, YNode] = {}
         self.active: set[int] = set()
 
@@ -151,7 +173,10 @@ class _References:
         for part in path:
             target = target.get(part) if isinstance(target, YMap) else None  # type: ignore[arg-type]
             if target is None:
-                self._report(ref, f"`!reference [{shown}]` could not be found: `{part}` is not defined there")
+                severity, message = self.completeness.unknown(
+                    f"`!reference [{shown}]` could not be found: `{part}` is not defined there"
+                )
+                self._report(ref, message, severity)
                 return _empty_like(ref)
         assert target is not None
         self.active.add(id(ref))
@@ -160,14 +185,14 @@ class _References:
         finally:
             self.active.discard(id(ref))
 
-    def _report(self, node: YNode, message: str) -> None:
+    def _report(self, node: YNode, message: str, severity: Severity = Severity.BLOCKER) -> None:
         self.findings.append(
-            Finding("CIL003", message, location(node), Severity.BLOCKER, route=("reference", message))
+            Finding("CIL003", message, location(node), severity, route=("reference", message))
         )
 
 
-def resolve_references(config: YMap, findings: list[Finding]) -> YMap:
-    resolved = _References(config, findings).resolve(config, 0)
+def resolve_references(config: YMap, findings: list[Finding], completeness: Completeness) -> YMap:
+    resolved = _References(config, findings, completeness).resolve(config, 0)
     assert isinstance(resolved, YMap)
     return resolved
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from cilint.findings import Finding
-from cilint.models.extends import expand_extends, resolve_references
+from cilint.models.extends import Completeness, expand_extends, resolve_references
 from cilint.models.images import derived_aliases, split_aliases
 from cilint.models.nodes import is_null, scalar_text, string_list
 from cilint.models.variables import Expansion, Variable, expand, read_variables
@@ -117,8 +117,10 @@ def build_pipeline(
     findings: list[Finding],
     header: YMap | None = None,
     partial: bool = False,
+    standalone: bool = False,
 ) -> Pipeline:
-    config = resolve_references(expand_extends(merged, findings), findings)
+    completeness = Completeness(complete=not partial, standalone=standalone)
+    config = resolve_references(expand_extends(merged, findings, completeness), findings, completeness)
     global_variables = read_variables(config.get("variables"), "global")
     defaults = _defaults(config)
     jobs: dict[str, Job] = {}

@@ -1,0 +1,30 @@
+"""Small helpers for tests: run the engine on a tree and read findings as (path, line, col, id)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cilint.config import ProjectConfig, load_config
+from cilint.engine import Options, Result, load_project, run
+from cilint.models.pipeline import Pipeline
+from cilint.report.common import placed
+
+
+def lint(root: Path, *paths: Path) -> Result:
+    return run(Options(paths=paths or (root,)))
+
+
+def rows(result: Result) -> list[tuple[str, int, int, str]]:
+    return [
+        (p.finding.path, p.start.line, p.start.column, p.finding.rule_id)
+        for p in placed(result.projects)
+    ]
+
+
+def pipeline(root: Path, path: str = ".gitlab-ci.yml") -> Pipeline:
+    project = load_project(root, None, load_config(root), [])
+    return next(p for p in project.pipelines if p.path == path)
+
+
+def findings_of(root: Path) -> list:
+    return list(load_project(root, None, ProjectConfig(), []).findings)

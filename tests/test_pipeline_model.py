@@ -1,0 +1,445 @@
+"""The pipeline model: includes, default/inherit, extends, !reference, variables, services, limits."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from cilint.models.images import derived_aliases, parse_image, split_aliases
+from cilint.models.variables import expand
+from tests.helpers import findings_of, pipeline
+
+
+def codes(root):
+    return sorted((f.rule_id, f.severity.label, f.location.path) for f in findings_of(root))
+
+
+# -- includes ---------------------------------------------------------------------------------
+
+
+def test_include_forms_are_merged_in_order(project):
+    root = project({
+        ".gitlab-ci.yml": """
+            include:
+              - ci/a.yml
+              - local: /ci/b.yml
+            job:
+              script: main
+        """,
+        "ci/a.yml": "job:\n  image: a\n  script: a\nvar_a:\n  script: x\n",
+        "ci/b.yml": "include: ci/c.yml\njob:\n  image: b\n",
+        "ci/c.yml": "from_c:\n  script: c\n",
+    })
+    p = pipeline(root)
+    assert p.jobs["job"].image.name == "b"  # later include wins
+    assert [l.text for l in p.jobs["job"].script] == ["main"]  # the main file wins
+    assert set(p.jobs) == {"job", "var_a", "from_c"}
+    assert p.files == (".gitlab-ci.yml", "ci/a.yml", "ci/b.yml", "ci/c.yml")
+    assert codes(root) == []
+
+
+def test_included_value_keeps_its_file_and_line(project):
+    root = project({
+        ".gitlab-ci.yml": "include: ci/defaults.yml\njob:\n  script: make\n",
+        "ci/defaults.yml": "default:\n  image: registry.example.com/tools:1\n",
+    })
+    image = pipeline(root).jobs["job"].image
+    assert image.node.path == "ci/defaults.yml"
+    assert image.name == "registry.example.com/tools:1"
+
+
+def test_include_glob(project):
+    root = project({
+        ".gitlab-ci.yml": "include:\n  - local: 'ci/*.yml'\n  - local: 'deep/**.yml'\n",
+        "ci/one.yml": "one:\n  script: 1\n",
+        "ci/two.yml": "two:\n  script: 2\n",
+        "ci/sub/no.yml": "no:\n  script: 0\n",
+        "deep/a/b/three.yml": "three:\n  script: 3\n",
+    })
+    assert set(pipeline(root).jobs) == {"one", "two", "three"}
+
+
+def test_include_with_rules_is_taken_as_may_apply(project):
+    root = project({
+        ".gitlab-ci.yml": "include:\n  - local: ci/a.yml\n    rules:\n      - if: $CI_COMMIT_TAG\n",
+        "ci/a.yml": "a:\n  script: a\n",
+    })
+    assert "a" in pipeline(root).jobs
+
+
+@pytest.mark.parametrize("target", ["../outside.yml", "/../../etc/x.yml", "ci/../../x.yml"])
+def test_include_escaping_the_root_is_refused(project, target):
+    root = project({".gitlab-ci.yml": f"include: '{target}'\njob:\n  script: x\n"})
+    found = findings_of(root)
+    assert [(f.rule_id, f.severity.label) for f in found] == [("CIL002", "blocker")]
+    assert "outside the project root" in found[0].message
+
+
+def test_include_symlink_escaping_the_root_is_refused(project, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "evil.yml"
+    outside.write_text("evil:\n  script: x\n")
+    root = project({".gitlab-ci.yml": "include: ci/link.yml\njob:\n  script: x\n"})
+    (root / "ci").mkdir()
+    os.symlink(outside, root / "ci" / "link.yml")
+    found = findings_of(root)
+    assert [f.rule_id for f in found] == ["CIL002"]
+    assert "evil" not in pipeline(root).jobs
+
+
+def test_missing_include_and_cycle(project):
+    root = project({
+        ".gitlab-ci.yml": "include:\n  - ci/a.yml\n  - ci/missing.yml\njob:\n  script: x\n",
+        "ci/a.yml": "include: ci/b.yml\n",
+        "ci/b.yml": "include: ci/a.yml\nb:\n  script: b\n",
+    })
+    messages = sorted(f.message for f in findings_of(root))
+    assert any("include cycle: ci/a.yml -> ci/b.yml -> ci/a.yml" in m for m in messages)
+    assert any("`ci/missing.yml` does not exist" in m for m in messages)
+    assert "b" in pipeline(root).jobs  # analysis goes on
+
+
+def test_include_limit(project):
+    files = {".gitlab-ci.yml": "include:\n" + "".join(f"  - ci/f{i}.yml\n" for i in range(160))}
+    for i in range(160):
+        files[f"ci/f{i}.yml"] = f"j{i}:\n  script: x\n"
+    root = project(files)
+    limit = [f for f in findings_of(root) if "150" in f.message]
+    assert len(limit) == 1 and limit[0].rule_id == "CIL002"
+    assert len(pipeline(root).jobs) == 150
+
+
+def test_remote_project_template_component_are_info(project):
+    root = project({
+        ".gitlab-ci.yml": """
+            include:
+              - remote: https://example.com/ci.yml
+              - https://example.com/other.yml
+              - project: group/ci
+                file: /templates/a.yml
+              - template: Security/SAST.gitlab-ci.yml
+              - component: gitlab.com/components/sast/sast@2
+            job:
+              script: x
+        """,
+    })
+    found = findings_of(root)
+    assert [(f.rule_id, f.severity.label) for f in found] == [("CIL002", "info")] * 5
+    assert pipeline(root).partial is True
+
+
+def test_own_component_resolves_to_templates(project):
+    root = project({
+        ".gitlab-ci.yml": """
+            include:
+              - component: $CI_SERVER_FQDN/$CI_PROJECT_PATH/lint@$CI_COMMIT_SHA
+                inputs:
+                  stage: verify
+        """,
+        "templates/lint.yml": """
+            spec:
+              inputs:
+                stage:
+                  default: test
+                image:
+                  default: python:3.12
+            ---
+            lint-job:
+              stage: $[[ inputs.stage ]]
+              image: $[[ inputs.image ]]
+              script: echo "running in $[[ inputs.stage ]]"
+        """,
+    })
+    job = pipeline(root).jobs["lint-job"]
+    assert job.stage == "verify"
+    assert job.image.name == "python:3.12"
+    assert job.image.node.path == "templates/lint.yml"  # the default is written there
+    assert job.script[0].text == 'echo "running in verify"'
+    assert codes(root) == []
+
+
+def test_non_yaml_extension_and_file_too_large(project):
+    root = project({
+        ".gitlab-ci.yml": "include:\n  - ci/a.txt\n  - ci/big.yml\njob:\n  script: x\n",
+        "ci/a.txt": "x: 1\n",
+        "ci/big.yml": "a: " + "x" * (2 * 1024 * 1024 + 10) + "\n",
+    })
+    messages = [f.message for f in findings_of(root)]
+    assert any("extension" in m for m in messages)
+    assert any("at most 2,097,152 bytes" in m for m in messages)
+
+
+# -- default, inherit, extends, !reference ----------------------------------------------------
+
+
+def test_default_and_legacy_globals_and_inherit(project):
+    root = project({
+        ".gitlab-ci.yml": """
+            image: legacy:1
+            before_script: [echo legacy]
+            default:
+              image: alpine:3.20
+              services: [postgres:15]
+              tags: [docker]
+            variables:
+              A: "1"
+              B: "2"
+            plain:
+              script: x
+            own_image:
+              image: node:20
+              script: x
+            no_defaults:
+              inherit:
+                default: false
+                variables: [B]
+              script: x
+            some_defaults:
+              inherit:
+                default: [tags]
+              script: x
+        """,
+    })
+    jobs = pipeline(root).jobs
+    assert jobs["plain"].image.name == "alpine:3.20"  # default: beats the legacy global
+    assert [l.text for l in jobs["plain"].before_script] == ["echo legacy"]
+    assert [s.name for s in jobs["plain"].services] == ["postgres:15"]
+    assert jobs["plain"].tags == ("docker",)
+    assert jobs["own_image"].image.name == "node:20"
+    assert jobs["no_defaults"].image is None and jobs["no_defaults"].services == ()
+    assert set(jobs["no_defaults"].variables) == {"B"}
+    assert jobs["some_defaults"].tags == ("docker",) and jobs["some_defaults"].image is None
+
+
+def test_extends_merges_hashes_and_replaces_arrays(project):
+    root = project({
+        ".gitlab-ci.yml": """
+            .base:
+              image: alpine
+              variables: {A: a, B: b}
+              script: [base]
+              tags: [one, two]
+            .other:
+              variables: {B: other, C: c}
+              tags: [three]
+            job:
+              extends: [.base, .other]
+              variables: {C: job}
+              script: [mine]
+        """,
+    })
+    job = pipeline(root).jobs["job"]
+    assert {k: v.value for k, v in job.variables.items()} == {"A": "a", "B": "other", "C": "job"}
+    assert job.tags == ("three",)
+    assert [l.text for l in job.script] == ["mine"]
+    assert job.image.name == "alpine"
+    assert ".base" not in pipeline(root).jobs  # hidden
+
+
+def test_extends_null_removes_inherited_key(project):
+    root = project({".gitlab-ci.yml": ".b:\n  image: x\n  script: s\nj:\n  extends: .b\n  image: null\n"})
+    assert pipeline(root).jobs["j"].image is None
+
+
+def test_extends_depth_cycle_unknown(project):
+    chain = "".join(f".l{i}:\n  extends: .l{i + 1}\n" for i in range(12)) + ".l12:\n  script: x\n"
+    root = project({
+        ".gitlab-ci.yml": chain + "deep:\n  extends: .l0\n"
+        "a:\n  extends: b\n  script: x\nb:\n  extends: a\n  script: y\n"
+        "c:\n  extends: .nope\n  script: z\n",
+    })
+    messages = [f.message for f in findings_of(root) if f.rule_id == "CIL003"]
+    assert any("nesting too deep" in m for m in messages)
+    assert any("circular dependency" in m for m in messages)
+    assert any("`c` extends `.nope`, which is not defined" == m for m in messages)
+
+
+def test_unknown_extends_is_info_when_includes_are_unresolved(project):
+    root = project({
+        ".gitlab-ci.yml": "include:\n  - template: Jobs/Build.gitlab-ci.yml\nj:\n  extends: .from_template\n",
+    })
+    found = [f for f in findings_of(root) if f.rule_id == "CIL003"]
+    assert [f.severity.label for f in found] == ["info"]
+
+
+def test_reference_nested_and_across_files(project):
+    root = project({
+        ".gitlab-ci.yml": """
+            include: ci/setup.yml
+            .inner:
+              script: [inner]
+            job:
+              before_script:
+                - !reference [.setup, script]
+                - echo own
+              script:
+                - !reference [.setup, nested]
+        """,
+        "ci/setup.yml": """
+            .setup:
+              script: [one, two]
+              nested:
+                - !reference [.inner, script]
+                - after
+        """,
+    })
+    job = pipeline(root).jobs["job"]
+    assert [l.text for l in job.before_script] == ["one", "two", "echo own"]
+    assert [l.text for l in job.script] == ["inner", "after"]
+    assert job.before_script[0].node.path == "ci/setup.yml"
+    assert codes(root) == []
+
+
+def test_reference_sees_extended_job(project):
+    root = project({
+        ".gitlab-ci.yml": ".a:\n  script: [a]\n.b:\n  extends: .a\nj:\n  script: !reference [.b, script]\n",
+    })
+    assert [l.text for l in pipeline(root).jobs["j"].script] == ["a"]
+
+
+def test_reference_cycle_and_unknown(project):
+    root = project({
+        ".gitlab-ci.yml": ".a:\n  script: !reference [.a, script]\nj:\n  script: !reference [.x, script]\n"
+        "k:\n  script: !reference [.a, script]\n",
+    })
+    messages = [f.message for f in findings_of(root)]
+    assert any("could not be found" in m for m in messages)
+    assert any("refers to itself" in m for m in messages)
+
+
+def test_anchor_value_keeps_anchor_position(project):
+    root = project({".gitlab-ci.yml": ".img: &img\n  name: alpine:3\nj:\n  image: *img\n  script: x\n"})
+    job = pipeline(root).jobs["j"]
+    assert job.image.name == "alpine:3"
+    assert (root / ".gitlab-ci.yml").read_text()[job.image.node.span.start:].startswith("alpine:3")
+
+
+def test_keywords_and_hidden_jobs_are_not_jobs(project):
+    root = project({
+        ".gitlab-ci.yml": """
+            stages: [build, test]
+            workflow: {rules: [{when: always}]}
+            variables: {A: "1"}
+            cache: {paths: [x]}
+            .hidden: {script: x}
+            build: {stage: build, script: x}
+            trigger_child: {trigger: {include: child.yml}}
+        """,
+    })
+    p = pipeline(root)
+    assert set(p.jobs) == {"build", "trigger_child"}
+    assert p.jobs["trigger_child"].is_trigger
+    assert p.stages == (".pre", "build", "test", ".post")
+    assert p.jobs["build"].stage == "build"
+
+
+# -- variables, services, scripts -------------------------------------------------------------
+
+
+def test_variable_forms_and_expansion(project):
+    root = project({
+        ".gitlab-ci.yml": """
+            variables:
+              HOST: kubernetes.docker.internal
+              URL: "https://${HOST}:6443"
+              RAW: {value: "$HOST", expand: false}
+              PORT: 010
+              FLAG: true
+              DESCRIBED: {value: x, description: d}
+            job:
+              variables:
+                OWN: "$URL/api"
+              script: x
+        """,
+    })
+    job = pipeline(root).jobs["job"]
+    v = job.variables
+    assert v["PORT"].value == "8" and v["DESCRIBED"].value == "x"
+    assert v["FLAG"].value is None and "boolean" in v["FLAG"].problem
+    assert v["RAW"].expand is False
+    assert job.expand("$OWN").text == "https://kubernetes.docker.internal:6443/api"
+    assert job.expand("$RAW").text == "$HOST"
+    assert job.expand("$CI_PROJECT_DIR/x").unresolved == ("CI_PROJECT_DIR",)
+
+
+def test_expansion_cycle_terminates():
+    from cilint.models.variables import Variable
+
+    def var(name, value):
+        return Variable(name, value, True, None, None, "job")  # type: ignore[arg-type]
+
+    result = expand("$A", {"A": var("A", "$B"), "B": var("B", "$A")})
+    assert result.text in ("$A", "$B")
+
+
+@pytest.mark.parametrize(
+    ("image", "aliases"),
+    [
+        ("postgres:15", ("postgres",)),
+        ("docker:24.0.5-dind", ("docker",)),
+        ("tutum/wordpress:latest", ("tutum__wordpress", "tutum-wordpress")),
+        ("registry.example.com:4999/valkey/valkey", ("registry.example.com__valkey__valkey", "registry.example.com-valkey-valkey")),
+        ("mysql@sha256:abcdef", ("mysql",)),
+        ("localhost:5000/docker:dind", ("localhost__docker", "localhost-docker")),
+    ],
+)
+def test_service_alias_derivation_follows_the_runner(image, aliases):
+    assert derived_aliases(image) == aliases
+
+
+def test_image_reference_parts():
+    ref = parse_image("registry:5000/group/docker:24-dind")
+    assert (ref.repository, ref.tag, ref.short_name, ref.path) == (
+        "registry:5000/group/docker", "24-dind", "docker", "registry/group/docker")
+
+
+def test_alias_lists():
+    assert split_aliases("db, cache other") == ("db", "cache", "other")
+
+
+def test_services_and_scripts(project):
+    root = project({
+        ".gitlab-ci.yml": """
+            .cmds: &cmds [one, [two, three]]
+            job:
+              image: {name: bitnami/kubectl, entrypoint: [""]}
+              services:
+                - docker:dind
+                - name: $CI_REGISTRY/mirror/postgres:15
+                  alias: db,pg
+                  command: ["--dns=8.8.8.8"]
+                  variables: {POSTGRES_DB: x}
+              script:
+                - *cmds
+                - |
+                  multi
+                  line
+        """,
+    })
+    job = pipeline(root).jobs["job"]
+    assert job.image.entrypoint == ("",)
+    dind, pg = job.services
+    assert dind.derived_aliases(job.variables) == ("docker",)
+    assert pg.aliases == ("db", "pg") and pg.command == ("--dns=8.8.8.8",)
+    assert pg.derived_aliases(job.variables) is None  # $CI_REGISTRY unknown statically
+    assert pg.variables["POSTGRES_DB"].value == "x"
+    assert [l.text for l in job.script] == ["one", "two", "three", "multi\nline\n"]
+
+
+# -- errors as findings -----------------------------------------------------------------------
+
+
+def test_broken_included_file_is_cil001_and_rest_is_analysed(project):
+    root = project({
+        ".gitlab-ci.yml": "include: [ci/bad.yml, ci/good.yml]\n",
+        "ci/bad.yml": "a: [1,\n",
+        "ci/good.yml": "good:\n  script: x\n",
+    })
+    found = findings_of(root)
+    assert [(f.rule_id, f.location.path) for f in found] == [("CIL001", "ci/bad.yml")]
+    assert "good" in pipeline(root).jobs
+
+
+def test_top_level_list_is_reported(project):
+    root = project({".gitlab-ci.yml": "- a\n- b\n"})
+    assert [f.rule_id for f in findings_of(root)] == ["CIL001"]

@@ -1,0 +1,151 @@
+"""The YAML layer: spans, YAML 1.1 scalars as Psych reads them, tags, anchors, merge keys, errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from cilint.source import SourceFile
+from cilint.syntax.yaml import YMap, YScalar, YSeq, parse_yaml, resolve_plain
+
+
+def parse(text: str | bytes):
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    source = SourceFile.from_bytes("x.yml", data)
+    return source, parse_yaml(source)
+
+
+def root(text: str | bytes) -> tuple[SourceFile, YMap]:
+    source, parsed = parse(text)
+    assert parsed.problem is None, parsed.problem
+    node = parsed.documents[0].root
+    assert isinstance(node, YMap)
+    return source, node
+
+
+def test_spans_and_positions_of_values():
+    source, node = root("job:\n  image: alpine:3.20\n  script:\n    - echo héllo\n")
+    image = node.get("job").get("image")
+    assert source.text[image.span.start : image.span.end] == "alpine:3.20"
+    assert source.position(image.span.start) == (2, 10)
+    line = node.get("job").get("script").items[0]
+    assert source.position(line.span.start) == (4, 7)
+    assert line.value == "echo héllo"
+
+
+def test_crlf_and_bom_keep_lines_and_columns():
+    text = "\ufeffa: 1\r\nb:\r\n  c: x\r\n"
+    source, node = root(text.encode("utf-8"))
+    assert source.bom is True
+    c = node.get("b").get("c")
+    assert source.position(c.span.start) == (3, 6)
+    assert source.text[c.span.start : c.span.end] == "x"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("on", True), ("Yes", True), ("TRUE", True), ("off", False), ("no", False),
+        ("y", "y"), ("n", "n"),  # Psych keeps these as strings
+        ("~", None), ("null", None), ("", None),
+        ("010", 8), ("0x1F", 31), ("0b101", 5), ("1_000", 1000), ("1,000", 1000), ("-12", -12),
+        ("1:30", 90), ("0.5", 0.5), ("1e3", "1e3"), ("1.5e+3", 1500.0),
+        ("2376", 2376), ("docker:dind", "docker:dind"), ("1.2.3", "1.2.3"),
+    ],
+)
+def test_plain_scalars_resolve_as_yaml_1_1(text, value):
+    assert resolve_plain(text) == value
+
+
+def test_quoted_scalars_stay_strings():
+    _, node = root("a: 'on'\nb: \"010\"\nc: on\nd: 010\n")
+    assert node.get("a").value == "on"
+    assert node.get("b").value == "010"
+    assert node.get("c").value is True
+    assert node.get("d").value == 8
+
+
+def test_reference_tag_is_kept_as_sequence():
+    _, node = root("a: !reference [.x, script]\n")
+    ref = node.get("a")
+    assert isinstance(ref, YSeq) and ref.is_reference
+    assert [i.value for i in ref.items] == [".x", "script"]
+
+
+def test_alias_is_the_same_node_as_its_anchor():
+    source, node = root(".t: &t\n  image: alpine\nj:\n  img: *t\n")
+    assert node.get("j").get("img") is node.get(".t")
+
+
+def test_merge_key_follows_psych_order():
+    # Psych merges `<<` in document order: keys after it win, keys before it are overwritten.
+    _, node = root(".a: &a\n  x: 1\n  y: 2\nb:\n  y: 3\n  <<: *a\n  x: 4\n")
+    b = node.get("b")
+    assert b.get("x").value == 4
+    assert b.get("y").value == 2
+
+
+def test_merge_key_with_list_first_wins():
+    _, node = root(".a: &a {x: 1}\n.b: &b {x: 2, y: 2}\nc:\n  <<: [*a, *b]\n")
+    c = node.get("c")
+    assert c.get("x").value == 1 and c.get("y").value == 2
+
+
+def test_multi_document_component_template():
+    _, parsed = parse("spec:\n  inputs:\n    stage: {default: test}\n---\njob:\n  script: x\n")
+    assert len(parsed.documents) == 2
+    assert "job" in parsed.documents[1].root
+
+
+def test_colon_in_flow_plain_scalar_is_accepted_like_gitlab():
+    _, node = root("services: [postgres:15, redis:7]\n")
+    assert [i.value for i in node.get("services").items] == ["postgres:15", "redis:7"]
+
+
+def test_syntax_error_has_position():
+    source, parsed = parse("a:\n  - x\n - y\n")
+    assert parsed.documents == ()
+    assert parsed.problem is not None
+    assert source.position(parsed.problem.offset).line == 3
+
+
+def test_undefined_alias_is_a_problem_not_an_exception():
+    _, parsed = parse("a: *nope\n")
+    assert parsed.problem is not None and "alias" in parsed.problem.message
+
+
+def test_deep_nesting_is_refused():
+    _, parsed = parse("a: " + "[" * 150 + "]" * 150 + "\n")
+    assert parsed.problem is not None and "nesting" in parsed.problem.message
+
+
+def test_extremely_deep_nesting_does_not_crash():
+    _, parsed = parse("[" * 20000 + "]" * 20000)
+    assert parsed.problem is not None
+
+
+def test_billion_laughs_stays_small():
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 30):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    _, node = root("\n".join(lines) + "\n")
+    last = node.get("a29")
+    assert last.items[0] is node.get("a28")  # shared, never copied
+
+
+def test_control_character_is_reported():
+    _, parsed = parse("a: \x07\n")
+    assert parsed.problem is not None
+
+
+def test_invalid_utf8_is_a_decode_error():
+    from cilint.source import DecodeError
+
+    with pytest.raises(DecodeError) as info:
+        SourceFile.from_bytes("x.yml", b"a: 1\nb: \xff\n")
+    assert info.value.line == 2
+
+
+def test_positions_are_namedtuple_like():
+    source, _ = parse("a: 1\n")
+    pos = source.position(3)
+    assert (pos.line, pos.column) == (1, 4)
