@@ -121,8 +121,13 @@ def syntax_finding(source: SourceFile, message: str, offset: int) -> Finding:
 
 
 def unreadable_finding(path: str, problem: Unreadable, at: Location | None) -> Finding:
-    """A finding for a file that could not be used, placed at `at` (the include) when known."""
-    location = at or Location(path, Span(problem.offset, problem.offset))
+    """A finding for a file that could not be used.
+
+    A file that is missing, too large or outside the root is reported where it is included (`at`);
+    a file that exists but cannot be decoded is reported in the file, at the offending byte.
+    """
+    inside = Location(path, Span(problem.offset, problem.offset))
+    location = at if at is not None and problem.rule_id == "CIL002" else inside
     return Finding(
         rule_id=problem.rule_id,
         message=problem.reason,

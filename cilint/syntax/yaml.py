@@ -211,9 +211,10 @@ def ruby_to_s(value: Any) -> str:
 # Composition
 
 
-class _DepthExceeded(Exception):
-    def __init__(self, offset: int) -> None:
-        super().__init__(offset)
+class _Unusable(Exception):
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
         self.offset = offset
 
 
@@ -222,15 +223,19 @@ def _compose_all(text: str) -> list[Any]:
 
     The C parser bundled with ruamel.yaml.clib predates libyaml 0.2.5, which GitLab's Psych uses: it
     rejects `[postgres:15]` (a colon inside a plain scalar in a flow collection), which GitLab
-    accepts. The pure parser accepts it and gives the same character offsets.
+    accepts. The pure parser accepts it and gives the same character offsets. When both fail, the C
+    parser's error is kept: it is libyaml's, the one GitLab shows.
     """
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
     try:
         return list(YAML(typ="safe", pure=False).compose_all(text))
-    except YAMLError:
-        return list(YAML(typ="safe", pure=True).compose_all(text))
+    except YAMLError as c_error:
+        try:
+            return list(YAML(typ="safe", pure=True).compose_all(text))
+        except (YAMLError, RecursionError):
+            raise c_error from None  # libyaml's message and position, as GitLab reports them
 
 
 def parse_yaml(source: SourceFile) -> YamlParse:
@@ -242,8 +247,14 @@ def parse_yaml(source: SourceFile) -> YamlParse:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         offset = mark.index if mark is not None else 0
-        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        return YamlParse((), YamlProblem(message or "invalid YAML", offset))
+        message = str(exc.problem or exc.context or "invalid YAML")
+        if exc.problem and exc.context:
+            message += f" ({exc.context}"
+            if exc.context_mark is not None:
+                where = source.position(exc.context_mark.index)
+                message += f" started at line {where.line}, column {where.column}"
+            message += ")"
+        return YamlParse((), YamlProblem(message, offset))
     except YAMLError as exc:
         offset = getattr(exc, "position", 0) or 0
         return YamlParse((), YamlProblem(_reader_message(exc), offset))
@@ -254,8 +265,8 @@ def parse_yaml(source: SourceFile) -> YamlParse:
     try:
         for raw in raw_docs:
             documents.append(YamlDocument(converter.convert(raw, 0) if raw is not None else None))
-    except _DepthExceeded as exc:
-        return YamlParse((), YamlProblem(f"YAML nesting deeper than {MAX_DEPTH} levels", exc.offset))
+    except _Unusable as exc:
+        return YamlParse((), YamlProblem(exc.message, exc.offset))
     return YamlParse(tuple(documents), None)
 
 
@@ -270,14 +281,19 @@ class _Converter:
     def __init__(self, path: str) -> None:
         self.path = path
         self.seen: dict[int, YNode] = {}
+        self.open: set[int] = set()  # collections being converted (an alias to one is recursive)
 
     def convert(self, node: Any, depth: int) -> YNode:
         known = self.seen.get(id(node))
         if known is not None:
+            if id(node) in self.open:
+                raise _Unusable(
+                    "recursive alias: an anchor is used inside its own value", node.start_mark.index
+                )
             return known  # an alias: the same object as its anchor
         start = node.start_mark.index
         if depth > MAX_DEPTH:
-            raise _DepthExceeded(start)
+            raise _Unusable(f"YAML nesting deeper than {MAX_DEPTH} levels", start)
         span = Span(start, node.end_mark.index)
         anchor = _anchor_name(node)
         kind = node.id
@@ -289,10 +305,13 @@ class _Converter:
         if kind == "sequence":
             seq = YSeq(self.path, span, node.tag, anchor, flow)
             self.seen[id(node)] = seq
+            self.open.add(id(node))
             seq.items = [self.convert(item, depth + 1) for item in node.value]
+            self.open.discard(id(node))
             return seq
         mapping = YMap(self.path, span, node.tag, anchor, flow)
         self.seen[id(node)] = mapping
+        self.open.add(id(node))
         entries = mapping.entries
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
@@ -301,6 +320,7 @@ class _Converter:
             key = self.convert(key_node, depth + 1)
             value = self.convert(value_node, depth + 1)
             entries[text_of_key(key)] = (key, value)  # Psych: a repeated key keeps the last value
+        self.open.discard(id(node))
         return mapping
 
     @staticmethod

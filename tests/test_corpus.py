@@ -1,0 +1,53 @@
+"""Every real project of the shared corpus is analysed without a crash, and includes resolve."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cilint.engine import Options, run
+from tests.conftest import CORPUS
+
+PROJECTS = sorted(p for p in CORPUS.iterdir() if p.is_dir()) if CORPUS.is_dir() else []
+
+
+def test_corpus_is_present():
+    assert len(PROJECTS) > 100
+
+
+def test_whole_corpus_in_one_process_without_crash():
+    result = run(Options(paths=tuple(PROJECTS)))
+    assert len(result.projects) == len(PROJECTS)
+    pipelines = sum(len(p.project.pipelines) for p in result.projects)
+    runner_files = sum(len(p.project.runner_files) for p in result.projects)
+    assert pipelines >= 86 and runner_files >= 40
+    # Every reported location is inside a file that exists in the project.
+    for project in result.projects:
+        for finding in project.findings:
+            assert (project.root / finding.path).is_file(), finding
+
+
+@pytest.mark.parametrize("name", ["gitlabhq__gitlabhq", "24HeuresINSA__Overbookd"])
+def test_cli_on_large_real_pipelines(name):
+    proc = subprocess.run(
+        [sys.executable, "-m", "cilint", "check", "--format", "codequality", "--exit-zero", "."],
+        cwd=CORPUS / name, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert all(isinstance(e["location"]["lines"]["begin"], int) for e in report)
+    assert len({e["fingerprint"] for e in report}) == len(report)
+
+
+def test_gitlab_pipeline_model_is_complete():
+    from cilint.config import ProjectConfig
+    from cilint.engine import load_project
+
+    project = load_project(CORPUS / "gitlabhq__gitlabhq", None, ProjectConfig(), [])
+    main = next(p for p in project.pipelines if p.path == ".gitlab-ci.yml")
+    assert len(main.files) == 17  # the main file and its 16 local includes
+    assert len(main.jobs) == 98  # counted independently from the files
