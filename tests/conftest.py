@@ -35,3 +35,17 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         raise RuntimeError(f"the shared corpus is missing at {CORPUS}")
     return CORPUS
+
+
+SUMMARY_KEY = pytest.StashKey[list]()
+
+
+@pytest.fixture
+def summary(request) -> list[str]:
+    """Lines a test wants printed at the end of the run (measured figures)."""
+    return request.config.stash.setdefault(SUMMARY_KEY, [])
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in terminalreporter.config.stash.get(SUMMARY_KEY, []):
+        terminalreporter.write_line(line)
