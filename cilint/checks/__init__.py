@@ -15,4 +15,10 @@ class Check(Protocol):
     def run(self, project: Project) -> Iterator[Finding]: ...
 
 
-ALL_CHECKS: tuple[Check, ...] = ()
+def _registry() -> tuple[Check, ...]:
+    from cilint.checks.local_hosts import DesktopOnlyHostname
+
+    return (DesktopOnlyHostname(),)
+
+
+ALL_CHECKS: tuple[Check, ...] = _registry()

@@ -1,0 +1,1 @@
+"""Shell script analysis: commands and the network targets they name."""
