@@ -36,6 +36,17 @@ def local_only_hosts() -> tuple[LocalOnlyHost, ...]:
     return tuple(LocalOnlyHost(h["pattern"], h["provider"], h["note"]) for h in data["host"])
 
 
+@cache
+def _needles() -> tuple[str, ...]:
+    return tuple(entry.pattern.lstrip("*").lower() for entry in local_only_hosts())
+
+
+def might_name_local_host(text: str) -> bool:
+    """Cheap pre-filter: only text containing one of the names (or suffixes) is analysed."""
+    lowered = text.lower()
+    return any(needle in lowered for needle in _needles())
+
+
 def classify(host: str) -> LocalOnlyHost | None:
     return next((entry for entry in local_only_hosts() if entry.matches(host)), None)
 
@@ -62,7 +73,7 @@ class DesktopOnlyHostname:
         for job in pipeline.jobs.values():
             for variable in self._variables(job):
                 key = (variable.node.path, variable.node.span.start)
-                if key in reported or variable.value is None:
+                if key in reported or variable.value is None or not might_name_local_host(variable.value):
                     continue
                 for host in dict.fromkeys(value_hosts(variable.value)):
                     entry = classify(host)
@@ -79,7 +90,7 @@ class DesktopOnlyHostname:
                     break
             for line in job.script_lines():
                 key = (line.node.path, line.node.span.start)
-                if key in reported:
+                if key in reported or not might_name_local_host(line.text):
                     continue
                 for host in dict.fromkeys(script_hosts(line.text)):
                     entry = classify(host)
