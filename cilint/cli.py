@@ -94,7 +94,6 @@ def check(
     ] = FailOn.minor,
 ) -> None:
     """Lint GitLab CI pipelines and GitLab Runner configuration."""
-    from cilint.config import ConfigError
     from cilint.engine import Options, UsageError, fails, run
     from cilint.findings import Severity
 
@@ -106,7 +105,7 @@ def check(
     )
     try:
         result = run(options)
-    except (UsageError, ConfigError) as exc:
+    except UsageError as exc:
         typer.echo(f"cilint: error: {exc}", err=True)
         raise typer.Exit(2) from None
     stream_is_tty = output is None and sys.stdout.isatty()

@@ -1,15 +1,30 @@
-"""Project settings: `[tool.cilint]` in pyproject.toml, or the top level of `.cilint.toml`."""
+"""Project settings: `[tool.cilint]` in pyproject.toml, or the top level of `.cilint.toml`.
+
+A settings file cilint cannot use is reported as a finding with its line (CIL001 for TOML syntax,
+CIL004 for a setting that is unknown or has the wrong type) and the defaults are used for what is
+wrong, so the rest of the analysis still runs.
+"""
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, field
+
+from cilint.findings import Finding, Location, Severity, Span
+from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
+
+EXECUTORS = (
+    "docker", "docker-windows", "docker+machine", "docker-autoscaler", "kubernetes", "shell", "ssh",
+    "parallels", "virtualbox", "custom", "instance",
+)
 
 
-class ConfigError(ValueError):
-    """A settings file cilint cannot use; the message names the file and the key."""
+@dataclass(frozen=True, slots=True)
+class RunnerMapping:
+    """`[[tool.cilint.runners]]`: which job tags a runner (by its `name` in config.toml) picks up."""
+
+    name: str
+    tags: tuple[str, ...] = ()
+    run_untagged: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,50 +33,118 @@ class ProjectConfig:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()  # gitignore-style patterns of files cilint never reads
+    runners: tuple[RunnerMapping, ...] = ()
+    executor: str | None = None  # the executor when no runner configuration is available
     source: str | None = None  # the settings file, for messages
+    problems: tuple[Finding, ...] = field(default=())
 
 
-_KEYS = {"ci-file", "select", "ignore", "exclude", "runners", "per-file-ignores", "severity"}
+_KEYS = {"ci-file", "select", "ignore", "exclude", "runners", "executor", "per-file-ignores", "severity"}
+_RUNNER_KEYS = {"name", "tags", "run-untagged"}
 
 
-def load_config(root: Path) -> ProjectConfig:
-    for name, table_path in ((".cilint.toml", ()), ("pyproject.toml", ("tool", "cilint"))):
-        path = root / name
-        if not path.is_file():
-            continue
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-            raise ConfigError(f"{name}: {exc}") from None
-        table: Any = data
-        for part in table_path:
-            table = table.get(part, {}) if isinstance(table, dict) else {}
-        if not table and name == "pyproject.toml":
-            continue
-        return _parse(table, name)
-    return ProjectConfig()
+def find_settings(files: dict[str, str]) -> tuple[str, str] | None:
+    """(file name, text) of the settings file among the root's `.cilint.toml` and `pyproject.toml`."""
+    if ".cilint.toml" in files:
+        return ".cilint.toml", files[".cilint.toml"]
+    if "pyproject.toml" in files and "cilint" in files["pyproject.toml"]:
+        return "pyproject.toml", files["pyproject.toml"]
+    return None
 
 
-def _parse(table: dict[str, Any], source: str) -> ProjectConfig:
-    unknown = sorted(set(table) - _KEYS)
-    if unknown:
-        raise ConfigError(f"{source}: unknown cilint setting(s): {', '.join(unknown)}")
-    ci_file = table.get("ci-file", ".gitlab-ci.yml")
-    if not isinstance(ci_file, str) or not ci_file:
-        raise ConfigError(f"{source}: `ci-file` must be a non-empty string")
-    return ProjectConfig(
-        ci_file=ci_file.lstrip("/"),
-        select=_strings(table, "select", source),
-        ignore=_strings(table, "ignore", source),
-        exclude=_strings(table, "exclude", source),
-        source=source,
-    )
+def parse_settings(name: str, text: str) -> ProjectConfig:
+    from cilint.syntax.toml import parse_toml
+
+    parsed = parse_toml(text, name)
+    if parsed.problem is not None or parsed.root is None:
+        offset = parsed.problem.offset if parsed.problem else 0
+        message = parsed.problem.message if parsed.problem else "unreadable"
+        finding = Finding("CIL001", f"TOML syntax error in the cilint settings: {message}",
+                          Location(name, Span(offset, offset)), Severity.BLOCKER, route=("settings",))
+        return ProjectConfig(source=name, problems=(finding,))
+    table: YNode | None = parsed.root
+    if name == "pyproject.toml":
+        tool = parsed.root.get("tool")
+        table = tool.get("cilint") if isinstance(tool, YMap) else None
+    if not isinstance(table, YMap):
+        return ProjectConfig()
+    return _Reader(name).read(table)
 
 
-def _strings(table: dict[str, Any], key: str, source: str) -> tuple[str, ...]:
-    value = table.get(key, [])
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{source}: `{key}` must be a list of strings")
-    return tuple(value)
+class _Reader:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[Finding] = []
+
+    def problem(self, node: YNode, message: str) -> None:
+        self.problems.append(
+            Finding("CIL004", f"invalid cilint setting: {message}", Location(self.source, node.span),
+                    Severity.MAJOR, route=("settings", message))
+        )
+
+    def read(self, table: YMap) -> ProjectConfig:
+        for key, (key_node, _) in table.entries.items():
+            if key not in _KEYS:
+                self.problem(key_node, f"unknown setting `{key}` (known: {', '.join(sorted(_KEYS))})")
+        ci_file = self.string(table, "ci-file") or ".gitlab-ci.yml"
+        executor = self.string(table, "executor")
+        if executor is not None and executor not in EXECUTORS:
+            self.problem(table.get("executor"), f"`executor` must be one of {', '.join(EXECUTORS)}")  # type: ignore[arg-type]
+            executor = None
+        return ProjectConfig(
+            ci_file=ci_file.lstrip("/"),
+            select=self.strings(table, "select"),
+            ignore=self.strings(table, "ignore"),
+            exclude=self.strings(table, "exclude"),
+            runners=self.runners(table.get("runners")),
+            executor=executor,
+            source=self.source,
+            problems=tuple(self.problems),
+        )
+
+    def string(self, table: YMap, key: str) -> str | None:
+        node = table.get(key)
+        if node is None:
+            return None
+        if isinstance(node, YScalar) and isinstance(node.value, str) and node.value:
+            return node.value
+        self.problem(node, f"`{key}` must be a non-empty string")
+        return None
+
+    def strings(self, table: YMap, key: str) -> tuple[str, ...]:
+        node = table.get(key)
+        if node is None:
+            return ()
+        if isinstance(node, YScalar) and isinstance(node.value, str):
+            return (node.value,)
+        if isinstance(node, YSeq) and all(isinstance(i, YScalar) and isinstance(i.value, str) for i in node.items):
+            return tuple(i.value for i in node.items)  # type: ignore[attr-defined]
+        self.problem(node, f"`{key}` must be a list of strings")
+        return ()
+
+    def runners(self, node: YNode | None) -> tuple[RunnerMapping, ...]:
+        if node is None:
+            return ()
+        items = node.items if isinstance(node, YSeq) else [node]
+        mappings = []
+        for item in items:
+            if not isinstance(item, YMap):
+                self.problem(item, "`runners` must be an array of tables (`[[tool.cilint.runners]]`)")
+                continue
+            for key, (key_node, _) in item.entries.items():
+                if key not in _RUNNER_KEYS:
+                    self.problem(key_node, f"unknown runner setting `{key}` (known: name, tags, run-untagged)")
+            name = self.string(item, "name")
+            if name is None and item.get("name") is None:
+                self.problem(item, "a `[[tool.cilint.runners]]` entry needs `name` (the runner's name in config.toml)")
+            untagged = item.get("run-untagged")
+            run_untagged = False
+            if untagged is not None:
+                if isinstance(untagged, YScalar) and isinstance(untagged.value, bool):
+                    run_untagged = untagged.value
+                else:
+                    self.problem(untagged, "`run-untagged` must be true or false")
+            tags = self.strings(item, "tags")
+            if name is not None:
+                mappings.append(RunnerMapping(name, tags, run_untagged))
+        return tuple(mappings)

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _RUNNERS_TABLE = re.compile(r"^[ \t]*\[\[[ \t]*runners[ \t]*\]\]", re.MULTILINE)
-_HELM_RUNNERS = re.compile(r"^runners[ \t]*:", re.MULTILINE)
+_HELM_RUNNERS = re.compile(r"^(?:[ \t]{1,4})?runners[ \t]*:", re.MULTILINE)
 _HELM_CONFIG = re.compile(r"^[ \t]+config[ \t]*:", re.MULTILINE)
 _PROBE_BYTES = 2 * 1024 * 1024
 _SKIP_DIRS = {".git", ".hg", ".svn"}
+SETTINGS_FILES = (".cilint.toml", "pyproject.toml")  # cilint's own settings, never runner configs
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,8 @@ def inventory(root: Path, exclude: tuple[str, ...] = ()) -> Inventory:
     tomls: list[str] = []
     helm: list[str] = []
     for rel in files:
+        if rel in SETTINGS_FILES:
+            continue
         if rel.endswith(".toml"):
             if looks_like_runner_toml(_probe(root / rel)):
                 tomls.append(rel)

@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cilint.checks import ALL_CHECKS
-from cilint.config import ProjectConfig, load_config
+from cilint.config import ProjectConfig, find_settings, parse_settings
 from cilint.discover import (
     Inventory,
     inventory,
     is_component_path,
     looks_like_helm_values,
-    looks_like_runner_toml,
 )
 from cilint.findings import Finding, Location, Severity, Span
 from cilint.models.includes import IncludeResolver, IncludeResult
 from cilint.models.pipeline import Pipeline, build_pipeline
-from cilint.models.project import Project, RunnerFile
-from cilint.models.nodes import scalar_text
+from cilint.models.project import Project
+from cilint.models.runner import RunnerConfig
+from cilint.models.runner_files import helm_runner_sections, load_runner_configs
 from cilint.source import SourceFile
-from cilint.syntax.yaml import YMap
-from cilint.workspace import Workspace, syntax_finding, unreadable_finding
+from cilint.workspace import Workspace
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +65,9 @@ def run(options: Options) -> Result:
             raise UsageError(f"--runner-config {path}: no such file")
     results = []
     for root, targets in groups.items():
-        config = load_config(root)
-        project = load_project(root, targets, config, extra_runner_configs)
+        ws = Workspace(root)
+        config = load_config(ws)
+        project = load_project(root, targets, config, extra_runner_configs, ws)
         findings = list(project.findings)
         for check in ALL_CHECKS:
             findings.extend(check.run(project))
@@ -117,14 +115,26 @@ def _root_of(file: Path) -> Path:
 # -- loading a project -------------------------------------------------------------------------
 
 
+def load_config(ws: Workspace) -> ProjectConfig:
+    texts = {}
+    for name in (".cilint.toml", "pyproject.toml"):
+        if ws.exists(name):
+            source = ws.source(name)
+            if isinstance(source, SourceFile):
+                texts[name] = source.text
+    found = find_settings(texts)
+    return parse_settings(*found) if found else ProjectConfig()
+
+
 def load_project(
     root: Path,
     targets: list[Path] | None,
     config: ProjectConfig,
     extra_runner_configs: list[Path],
+    ws: Workspace | None = None,
 ) -> Project:
-    ws = Workspace(root)
-    findings: list[Finding] = []
+    ws = ws or Workspace(root)
+    findings: list[Finding] = list(config.problems)
     listing: list[str] = []
     inv: Inventory | None = None
 
@@ -179,13 +189,16 @@ def load_project(
             path, tuple(result.files), result.config, findings, result.header, partial, standalone
         )
         pipelines.append(pipeline)
-    runners = [_load_runner_file(ws, path, findings) for path in dict.fromkeys(runner_paths)]
+    runner_configs: list[RunnerConfig] = []
+    for path in dict.fromkeys(runner_paths):
+        runner_configs.extend(load_runner_configs(ws, path, findings))
     return Project(
         root=root,
         workspace=ws,
         pipelines=tuple(pipelines),
-        runner_files=tuple(r for r in runners if r is not None),
+        runner_configs=tuple(runner_configs),
         findings=tuple(findings),
+        config=config,
     )
 
 
@@ -218,35 +231,7 @@ def _is_helm_values(ws: Workspace, rel: str) -> bool:
     parsed = ws.yaml(source)
     if parsed.problem is not None or not parsed.documents:
         return False
-    root = parsed.documents[0].root
-    runners = root.get("runners") if isinstance(root, YMap) else None
-    config = runners.get("config") if isinstance(runners, YMap) else None
-    return scalar_text(config) is not None
-
-
-_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-
-
-def _load_runner_file(ws: Workspace, rel: str, findings: list[Finding]) -> RunnerFile | None:
-    source = ws.source(rel)
-    if not isinstance(source, SourceFile):
-        findings.append(unreadable_finding(rel, source, None))
-        return None
-    if rel.endswith(".toml") or looks_like_runner_toml(source.text) and not rel.endswith((".yml", ".yaml")):
-        try:
-            tomllib.loads(source.text)
-        except tomllib.TOMLDecodeError as exc:
-            match = _TOML_POSITION.search(str(exc))
-            offset = source.offset(int(match.group(1)), int(match.group(2))) if match else 0
-            message = _TOML_POSITION.sub("", str(exc)).strip()
-            findings.append(syntax_finding(source, f"TOML syntax error: {message}", offset))
-        return RunnerFile(rel, "toml")
-    parsed = ws.yaml(source)
-    if parsed.problem is not None:
-        findings.append(
-            syntax_finding(source, f"YAML syntax error: {parsed.problem.message}", parsed.problem.offset)
-        )
-    return RunnerFile(rel, "helm")
+    return bool(helm_runner_sections(parsed.documents[0].root))
 
 
 # -- selection and order -----------------------------------------------------------------------

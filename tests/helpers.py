@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cilint.config import ProjectConfig, load_config
-from cilint.engine import Options, Result, load_project, run
+from cilint.config import ProjectConfig
+from cilint.engine import Options, Result, load_config, load_project, run
+from cilint.workspace import Workspace
 from cilint.models.pipeline import Pipeline
 from cilint.report.common import placed
 
@@ -22,7 +23,7 @@ def rows(result: Result) -> list[tuple[str, int, int, str]]:
 
 
 def pipeline(root: Path, path: str = ".gitlab-ci.yml") -> Pipeline:
-    project = load_project(root, None, load_config(root), [])
+    project = load_project(root, None, load_config(Workspace(root)), [])
     return next(p for p in project.pipelines if p.path == path)
 
 

@@ -59,10 +59,11 @@ def test_usage_errors_exit_two(project):
     assert cilint("explain", "NOPE999", cwd=root).returncode == 2
 
 
-def test_bad_settings_exit_two(project):
+def test_bad_settings_are_findings_with_lines(project):
     root = project({".gitlab-ci.yml": "j:\n  script: x\n", "pyproject.toml": "[tool.cilint]\ncolour = 1\n"})
     proc = cilint("check", cwd=root)
-    assert proc.returncode == 2 and "unknown cilint setting" in proc.stderr
+    assert proc.returncode == 1
+    assert proc.stdout.startswith("pyproject.toml:2:1: CIL004 [major] invalid cilint setting: unknown setting `colour`")
 
 
 def test_discovery_of_pipelines_components_runner_configs(project):

@@ -23,8 +23,8 @@ def test_whole_corpus_in_one_process_without_crash():
     result = run(Options(paths=tuple(PROJECTS)))
     assert len(result.projects) == len(PROJECTS)
     pipelines = sum(len(p.project.pipelines) for p in result.projects)
-    runner_files = sum(len(p.project.runner_files) for p in result.projects)
-    assert pipelines >= 86 and runner_files >= 40
+    runner_configs = sum(len(p.project.runner_configs) for p in result.projects)
+    assert pipelines >= 86 and runner_configs >= 95
     # Every reported location is inside a file that exists in the project.
     for project in result.projects:
         for finding in project.findings:

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from cilint.config import ProjectConfig
 from cilint.findings import Finding
-from cilint.models.pipeline import Pipeline
+from cilint.models.pipeline import Job, Pipeline
+from cilint.models.runner import Runner, RunnerConfig
 from cilint.workspace import Workspace
 
 
 @dataclass(frozen=True, slots=True)
-class RunnerFile:
-    """A runner configuration file found in the project (modelled in detail by the runner model)."""
+class RunnerChoice:
+    """A runner that may run a job, and why cilint thinks so (for the finding's message)."""
 
-    path: str
-    kind: str  # "toml" (config.toml) or "helm" (gitlab-runner chart values with runners.config)
+    runner: Runner
+    config: RunnerConfig
+    reason: str  # "tags" (mapped in [tool.cilint]) or "unmapped" (every runner is considered)
 
 
 @dataclass(frozen=True)
@@ -23,5 +26,38 @@ class Project:
     root: Path
     workspace: Workspace
     pipelines: tuple[Pipeline, ...]
-    runner_files: tuple[RunnerFile, ...]
-    findings: tuple[Finding, ...]  # problems met while reading (CIL001-CIL003)
+    runner_configs: tuple[RunnerConfig, ...]
+    findings: tuple[Finding, ...]  # problems met while reading (CIL001-CIL004)
+    config: ProjectConfig = field(default_factory=ProjectConfig)
+
+    @property
+    def runners(self) -> tuple[tuple[RunnerConfig, Runner], ...]:
+        return tuple((config, runner) for config in self.runner_configs for runner in config.runners)
+
+    def runners_for(self, job: Job) -> tuple[RunnerChoice, ...]:
+        """The runners that may pick up `job`.
+
+        `config.toml` holds no tags, so without a `[[tool.cilint.runners]]` mapping every runner found
+        is considered. With one, GitLab's rule applies: a runner needs all of the job's tags, and an
+        untagged job needs a runner that runs untagged jobs. Mapped names not found are ignored.
+        """
+        mapping = self.config.runners
+        if not mapping:
+            return tuple(RunnerChoice(r, c, "unmapped") for c, r in self.runners)
+        chosen = []
+        for config, runner in self.runners:
+            entry = next((m for m in mapping if m.name == runner.name), None)
+            if entry is None:
+                continue
+            if job.tags and set(job.tags) <= set(entry.tags):
+                chosen.append(RunnerChoice(runner, config, "tags"))
+            elif not job.tags and entry.run_untagged:
+                chosen.append(RunnerChoice(runner, config, "tags"))
+        return tuple(chosen)
+
+    def executors_for(self, job: Job) -> frozenset[str]:
+        """Executors that may run `job`: from its runners, else the `executor` setting, else empty."""
+        found = {c.runner.executor for c in self.runners_for(job) if c.runner.executor}
+        if found:
+            return frozenset(found)
+        return frozenset({self.config.executor}) if self.config.executor else frozenset()

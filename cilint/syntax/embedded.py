@@ -202,7 +202,13 @@ def _neutralise_line(line: str, offset: int, templates: list[Span]) -> str:
             elif line.startswith("{{", index):
                 close = line.find("}}", index)
                 if close != -1:
+                    # Helm renders the expression before TOML is read: quotes inside it vanish.
                     templates.append(Span(offset + index, offset + close + 2))
+                    for inner in range(index + 2, close):
+                        if chars[inner] in ('"', "\\") and quote == '"':
+                            chars[inner] = "'"
+                        elif chars[inner] == "'" and quote == "'":
+                            chars[inner] = '"'
                     index = close + 2
                     continue
             index += 1

@@ -1,0 +1,103 @@
+"""Reading runner configuration files: config.toml, and gitlab-runner Helm values (runners.config)."""
+
+from __future__ import annotations
+
+from cilint.findings import Finding, Span
+from cilint.models.nodes import scalar_text
+from cilint.models.runner import HELM_TEMPLATE_TAG, RunnerConfig, build_runner_config
+from cilint.source import SourceFile
+from cilint.syntax.embedded import neutralise_templates, scalar_offsets
+from cilint.syntax.toml import parse_toml
+from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
+from cilint.workspace import Workspace, syntax_finding, unreadable_finding
+
+# The gitlab-runner chart registers its runner with the kubernetes executor unless told otherwise.
+HELM_DEFAULT_EXECUTOR = "kubernetes"
+
+
+def helm_runner_sections(values: YNode | None) -> list[YMap]:
+    """The chart's `runners:` maps holding a `config` string: top level, or under a subchart key
+    (an umbrella chart that depends on gitlab-runner, e.g. `gitlab-runner: {runners: {config: ...}}`)."""
+    if not isinstance(values, YMap):
+        return []
+    candidates = [values.get("runners")]
+    candidates += [v.get("runners") for _, v in values.items() if isinstance(v, YMap)]
+    return [
+        c for c in candidates
+        if isinstance(c, YMap) and isinstance(c.get("config"), YScalar) and scalar_text(c.get("config"))
+    ]
+
+
+def load_runner_configs(ws: Workspace, path: str, findings: list[Finding]) -> list[RunnerConfig]:
+    source = ws.source(path)
+    if not isinstance(source, SourceFile):
+        findings.append(unreadable_finding(path, source, None))
+        return []
+    if path.endswith((".yml", ".yaml")):
+        parsed = ws.yaml(source)
+        if parsed.problem is not None:
+            findings.append(
+                syntax_finding(source, f"YAML syntax error: {parsed.problem.message}", parsed.problem.offset)
+            )
+            return []
+        values = parsed.documents[0].root if parsed.documents else None
+        loaded = [_helm(source, values, runners, findings) for runners in helm_runner_sections(values)]
+        return [c for c in loaded if c is not None]
+    parsed = parse_toml(source.text, path)
+    if parsed.problem is not None or parsed.root is None:
+        problem = parsed.problem
+        findings.append(
+            syntax_finding(source, f"TOML syntax error: {problem.message if problem else 'unreadable'}",
+                           problem.offset if problem else 0)
+        )
+        return []
+    return [build_runner_config(path, "toml", parsed.root)]
+
+
+def _helm(source: SourceFile, values: YNode | None, runners: YMap, findings: list[Finding]) -> RunnerConfig | None:
+    config = runners.get("config")
+    assert isinstance(config, YScalar) and isinstance(values, YMap)
+    offsets, _exact = scalar_offsets(source, config)
+    neutral = neutralise_templates(config.text)
+    toml = parse_toml(neutral.text, source.path, offsets)
+    if toml.problem is not None or toml.root is None:
+        problem = toml.problem
+        findings.append(
+            syntax_finding(
+                source,
+                f"TOML syntax error in `runners.config`: {problem.message if problem else 'unreadable'}",
+                problem.offset if problem else config.span.start,
+            )
+        )
+        return None
+    template_spans = [_file_span(span, offsets, config) for span in neutral.templates]
+    if template_spans:
+        _mark_templates(toml.root, template_spans, source.text)
+    executor = scalar_text(runners.get("executor")) or HELM_DEFAULT_EXECUTOR
+    return build_runner_config(
+        source.path, "helm", toml.root, helm_values=values, config_node=config,
+        templated=bool(template_spans), default_executor=executor,
+    )
+
+
+def _file_span(span: Span, offsets: list[int], config: YScalar) -> Span:
+    if not offsets:
+        return config.span
+    start = offsets[min(span.start, len(offsets) - 1)]
+    end = offsets[min(max(span.end - 1, span.start), len(offsets) - 1)] + 1
+    return Span(start, end)
+
+
+def _mark_templates(node: YNode, spans: list[Span], text: str) -> None:
+    """Scalars written with Helm template expressions are tagged as opaque and keep their text."""
+    if isinstance(node, YScalar):
+        if any(s.start < node.span.end and node.span.start < s.end for s in spans):
+            node.tag = HELM_TEMPLATE_TAG
+            written = text[node.span.start : node.span.end]
+            node.value = written[1:-1] if written[:1] in ("'", '"') and written[-1:] == written[:1] else written
+    elif isinstance(node, YSeq):
+        for item in node.items:
+            _mark_templates(item, spans, text)
+    elif isinstance(node, YMap):
+        for _, value in node.items():
+            _mark_templates(value, spans, text)
