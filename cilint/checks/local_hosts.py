@@ -65,10 +65,20 @@ class DesktopOnlyHostname:
 
     def run(self, project: Project) -> Iterator[Finding]:
         for pipeline in project.pipelines:
-            yield from self._pipeline(pipeline)
+            yield from self._pipeline(project, pipeline)
 
-    def _pipeline(self, pipeline: Pipeline) -> Iterator[Finding]:
+    @staticmethod
+    def _runner_mapped(project: Project, pipeline: Pipeline) -> frozenset[str]:
+        """Names every runner that may run the pipeline's jobs maps (extra_hosts, host_aliases)."""
+        choices = [c for job in pipeline.jobs.values() for c in project.runners_for(job)]
+        if not choices:
+            return frozenset()
+        mapped = [set(c.runner.mapped_hosts()) for c in choices]
+        return frozenset(set.intersection(*mapped))
+
+    def _pipeline(self, project: Project, pipeline: Pipeline) -> Iterator[Finding]:
         mapped = {alias.lower() for job in pipeline.jobs.values() for s in job.services for alias in s.aliases}
+        mapped |= self._runner_mapped(project, pipeline)
         reported: set[tuple[str, int]] = set()
         for job in pipeline.jobs.values():
             for variable in self._variables(job):
