@@ -35,6 +35,8 @@ class ProjectConfig:
     exclude: tuple[str, ...] = ()  # gitignore-style patterns of files cilint never reads
     runners: tuple[RunnerMapping, ...] = ()
     executor: str | None = None  # the executor when no runner configuration is available
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (gitignore-style pattern, rules)
+    severity: tuple[tuple[str, Severity], ...] = ()  # rule id -> severity override
     source: str | None = None  # the settings file, for messages
     problems: tuple[Finding, ...] = field(default=())
 
@@ -98,6 +100,8 @@ class _Reader:
             exclude=self.strings(table, "exclude"),
             runners=self.runners(table.get("runners")),
             executor=executor,
+            per_file_ignores=self.per_file_ignores(table.get("per-file-ignores")),
+            severity=self.severities(table.get("severity")),
             source=self.source,
             problems=tuple(self.problems),
         )
@@ -121,6 +125,28 @@ class _Reader:
             return tuple(i.value for i in node.items)  # type: ignore[attr-defined]
         self.problem(node, f"`{key}` must be a list of strings")
         return ()
+
+    def per_file_ignores(self, node: YNode | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        if node is None:
+            return ()
+        if not isinstance(node, YMap):
+            self.problem(node, '`per-file-ignores` must be a table of pattern = ["RULE", ...]')
+            return ()
+        return tuple((pattern, self.strings(node, pattern)) for pattern, _ in node.items())
+
+    def severities(self, node: YNode | None) -> tuple[tuple[str, Severity], ...]:
+        if node is None:
+            return ()
+        if not isinstance(node, YMap):
+            self.problem(node, '`severity` must be a table of RULE = "info|minor|major|critical|blocker"')
+            return ()
+        out: list[tuple[str, Severity]] = []
+        for rule, value in node.items():
+            try:
+                out.append((rule.upper(), Severity.parse(value.value if isinstance(value, YScalar) else "")))
+            except ValueError as exc:
+                self.problem(value, f"severity of {rule}: {exc}")
+        return tuple(out)
 
     def runners(self, node: YNode | None) -> tuple[RunnerMapping, ...]:
         if node is None:

@@ -16,6 +16,7 @@ from cilint.discover import (
     looks_like_helm_values,
 )
 from cilint.findings import Finding, Location, Severity, Span
+from cilint.suppress import apply_suppressions
 from cilint.models.includes import IncludeResolver, IncludeResult
 from cilint.models.pipeline import Pipeline, build_pipeline
 from cilint.models.project import Project
@@ -71,8 +72,16 @@ def run(options: Options) -> Result:
         findings = list(project.findings)
         for check in ALL_CHECKS:
             findings.extend(check.run(project))
-        selected = _filter(findings, options.select or config.select, options.ignore + config.ignore)
-        results.append(ProjectResult(root, project, _dedupe_and_sort(selected, project)))
+        select = options.select or config.select
+        ignore = options.ignore + config.ignore
+
+        def enabled(rule_id: str, select: tuple[str, ...] = select, ignore: tuple[str, ...] = ignore) -> bool:
+            return (not select or _matches(rule_id, select)) and not (ignore and _matches(rule_id, ignore))
+
+        findings = apply_suppressions(findings, ws.files(), enabled)
+        findings = [f for f in findings if enabled(f.rule_id)]
+        findings = _per_file(findings, config)
+        results.append(ProjectResult(root, project, _dedupe_and_sort(findings, project)))
     return Result(results)
 
 
@@ -250,14 +259,22 @@ def _matches(rule_id: str, patterns: Iterable[str]) -> bool:
     return False
 
 
-def _filter(findings: list[Finding], select: tuple[str, ...], ignore: tuple[str, ...]) -> list[Finding]:
+def _per_file(findings: list[Finding], config: ProjectConfig) -> list[Finding]:
+    """`per-file-ignores` and `severity` overrides from the settings."""
+    if not config.per_file_ignores and not config.severity:
+        return findings
+    import dataclasses
+
+    import pathspec
+
+    ignores = [(pathspec.GitIgnoreSpec.from_lines([p]), codes) for p, codes in config.per_file_ignores]
+    overrides = dict(config.severity)
     kept = []
     for finding in findings:
-        if select and not _matches(finding.rule_id, select):
+        if any(spec.match_file(finding.path) and _matches(finding.rule_id, codes) for spec, codes in ignores):
             continue
-        if ignore and _matches(finding.rule_id, ignore):
-            continue
-        kept.append(finding)
+        severity = overrides.get(finding.rule_id)
+        kept.append(dataclasses.replace(finding, severity=severity) if severity is not None else finding)
     return kept
 
 

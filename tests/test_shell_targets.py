@@ -1,32 +1,77 @@
-"""Network targets in shell lines (the interim splitter behind DNS001)."""
+"""Shell analysis (tree-sitter bash): commands, errexit semantics, network targets."""
 
 from __future__ import annotations
 
 import pytest
 
-from cilint.shell.targets import script_hosts, value_hosts
+from cilint.shell.bash import analyse
+from cilint.shell.network import command_targets, value_hosts
+
+
+def fatal_hosts(script: str) -> list[str]:
+    hosts: list[str] = []
+    for command in analyse(script).commands:
+        if command.fatal:
+            hosts.extend(t.host for t in command_targets(command))
+    return list(dict.fromkeys(hosts))
 
 
 @pytest.mark.parametrize(
     ("line", "hosts"),
     [
         ("curl -k https://kubernetes.docker.internal:6443", ["kubernetes.docker.internal"]),
+        ("curl -sSf -o out.json -H 'X: y' api.example.com/v1", ["api.example.com"]),
+        ("curl -x proxy.example:3128 https://a.example", ["proxy.example", "a.example"]),
         ("kubectl config set-cluster x --server=https://gw.example:6443", ["gw.example"]),
+        ("kubectl --server https://api.example:6443 get pods", ["api.example"]),
         ("git clone https://user:pw@git.example.com/x.git", ["git.example.com"]),
+        ("git clone git@gitlab.example.com:group/x.git", ["gitlab.example.com"]),
         ("exec 3<>/dev/tcp/db.example/5432", ["db.example"]),
-        ("psql -h db.example -U app", ["db.example"]),
-        ("nc -z cache.example 6379 && make", ["cache.example"]),
+        ("psql -h db.example -U app -c 'select 1'", ["db.example"]),
+        ("redis-cli -h cache.example ping", ["cache.example"]),
+        ("nc -z -w 3 cache.example 6379", ["cache.example"]),
         ("FOO=1 sudo -E curl http://a.example/x", ["a.example"]),
+        ("docker login registry.example.com -u x -p y", ["registry.example.com"]),
+        ("docker pull registry.example.com:5000/team/app:1", ["registry.example.com"]),
+        ("docker pull alpine:3.20", []),
+        ("dig +short @10.0.0.2 gitlab.example.com", ["10.0.0.2", "gitlab.example.com"]),
+        ("getent hosts db.example", ["db.example"]),
+        ("timeout 5 bash -c '</dev/tcp/db.example/5432'", ["db.example"]),
         ('echo "see https://docs.example"', []),
+        ("printf '%s\\n' https://docs.example", []),
         ("make test  # http://x.example", []),
         ("curl http://a.example || echo offline", []),
+        ("curl http://a.example && echo online", []),
         ("if nslookup a.example; then make; fi", []),
+        ("! ping -c1 a.example", []),
+        ("echo $(curl -s http://a.example)", []),
+        ("export A=$(curl -s http://a.example)", []),
+        ("A=$(curl -s http://a.example)", ["a.example"]),
+        ("set +e\ncurl http://a.example\nset -e\ncurl http://b.example", ["b.example"]),
         ("curl \\\n  https://b.example/x", ["b.example"]),
-        ('curl "unbalanced https://c.example', []),
     ],
 )
-def test_script_hosts(line, hosts):
-    assert list(dict.fromkeys(script_hosts(line))) == hosts
+def test_fatal_targets(line, hosts):
+    assert fatal_hosts(line) == hosts
+
+
+def test_word_offsets_point_into_the_script():
+    script = "apk add curl && curl -k https://h.example:6443/healthz"
+    (target,) = [t for c in analyse(script).commands for t in command_targets(c)]
+    assert script[target.word.start : target.word.end] == "https://h.example:6443/healthz"
+
+
+def test_expansion_through_variables():
+    command = analyse('curl "$URL/health"').commands[0]
+    targets = list(command_targets(command, lambda text: text.replace("$URL", "https://x.example")))
+    assert [t.host for t in targets] == ["x.example"]
+    assert list(command_targets(command, lambda text: None)) == []
+
+
+def test_errexit_carries_between_lines():
+    first = analyse("set +e")
+    second = analyse("curl http://a.example", first.errexit_after)
+    assert first.errexit_after is False and not second.commands[0].fatal
 
 
 @pytest.mark.parametrize(
@@ -37,7 +82,6 @@ def test_script_hosts(line, hosts):
         ("tcp://docker:2376", ["docker"]),
         ("db.example:5432", ["db.example"]),
         ("just some words", []),
-        ("1.2.3", ["1.2.3"]),
     ],
 )
 def test_value_hosts(value, hosts):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cilint.source import SourceFile
-from cilint.syntax.yaml import YMap, YScalar, YSeq, parse_yaml, resolve_plain
+from cilint.syntax.yaml import YMap, YSeq, parse_yaml, resolve_plain
 
 
 def parse(text: str | bytes):

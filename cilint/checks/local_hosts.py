@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from cilint.findings import Finding, Location, Related, Severity
+from cilint.checks.context import Positions, expander, job_commands
+from cilint.findings import Applicability, Finding, Fix, Location, Related, Severity
+from cilint.fixes.edits import add_toml_key, append_to_array
 from cilint.models.nodes import location
 from cilint.models.pipeline import Job, Pipeline
 from cilint.models.project import Project
 from cilint.models.variables import Variable
-from cilint.shell.targets import script_hosts, value_hosts
+from cilint.shell.network import command_targets, value_hosts
+from cilint.source import SourceFile
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,70 +55,80 @@ def classify(host: str) -> LocalOnlyHost | None:
 
 
 def _message(host: str, entry: LocalOnlyHost, where: str) -> str:
-    return (
-        f"`{host}` {where} only resolves on {entry.provider} ({entry.note}); a GitLab runner "
-        "cannot resolve it and the job fails with 'Could not resolve host'. Use an address the "
-        "runner can reach (for Kubernetes, the GitLab agent context in $KUBECONFIG), or map the name "
-        "in the runner's extra_hosts / host_aliases"
-    )
+    if host == "kubernetes.docker.internal":
+        advice = ("use the GitLab agent's context from $KUBECONFIG (`kubectl config use-context "
+                  "<agent-project-path>:<agent-name>`) or the cluster's real API endpoint")
+    elif host == "host.docker.internal":
+        advice = ('on a Docker runner add `extra_hosts = ["host.docker.internal:host-gateway"]` to '
+                  "`[runners.docker]`, or use the address of the service the job needs")
+    else:
+        advice = "use an address the runner can reach, or map the name in the runner's extra_hosts / host_aliases"
+    return (f"`{host}` {where} only resolves on {entry.provider} ({entry.note}); on a GitLab runner "
+            f"the lookup fails ('Could not resolve host'): {advice}")
 
 
 class DesktopOnlyHostname:
     rule_id = "DNS001"
 
     def run(self, project: Project) -> Iterator[Finding]:
+        positions = Positions(project)
         for pipeline in project.pipelines:
-            yield from self._pipeline(project, pipeline)
+            yield from self._pipeline(project, pipeline, positions)
 
-    @staticmethod
-    def _runner_mapped(project: Project, pipeline: Pipeline) -> frozenset[str]:
-        """Names every runner that may run the pipeline's jobs maps (extra_hosts, host_aliases)."""
-        choices = [c for job in pipeline.jobs.values() for c in project.runners_for(job)]
-        if not choices:
-            return frozenset()
-        mapped = [set(c.runner.mapped_hosts()) for c in choices]
-        return frozenset(set.intersection(*mapped))
-
-    def _pipeline(self, project: Project, pipeline: Pipeline) -> Iterator[Finding]:
-        mapped = {alias.lower() for job in pipeline.jobs.values() for s in job.services for alias in s.aliases}
-        mapped |= self._runner_mapped(project, pipeline)
+    def _pipeline(self, project: Project, pipeline: Pipeline, positions: Positions) -> Iterator[Finding]:
+        services = {a.lower() for job in pipeline.jobs.values() for s in job.services for a in s.aliases}
         reported: set[tuple[str, int]] = set()
         for job in pipeline.jobs.values():
+            mapped = services | self._runner_mapped(project, job)
             for variable in self._variables(job):
                 key = (variable.node.path, variable.node.span.start)
                 if key in reported or variable.value is None or not might_name_local_host(variable.value):
                     continue
-                for host in dict.fromkeys(value_hosts(variable.value)):
-                    entry = classify(host)
-                    if entry is None or host in mapped:
-                        continue
-                    reported.add(key)
-                    yield Finding(
-                        self.rule_id,
-                        _message(host, entry, f"(in variable `{variable.name}`)"),
-                        location(variable.node),
-                        Severity.MAJOR,
-                        route=("variable", variable.origin, variable.name, host),
-                    )
-                    break
-            for line in job.script_lines():
-                key = (line.node.path, line.node.span.start)
-                if key in reported or not might_name_local_host(line.text):
+                host = next((h for h in value_hosts(variable.value) if classify(h) and h not in mapped), None)
+                if host is None:
                     continue
-                for host in dict.fromkeys(script_hosts(line.text)):
-                    entry = classify(host)
-                    if entry is None or host in mapped:
-                        continue
-                    reported.add(key)
-                    yield Finding(
-                        self.rule_id,
-                        _message(host, entry, f"(used by `{line.section}` of job `{job.name}`)"),
-                        location(line.node),
-                        Severity.MAJOR,
-                        route=("script", job.name, line.section, host),
-                        related=self._jobs_sharing(pipeline, line.node, job),
-                    )
-                    break
+                reported.add(key)
+                yield Finding(
+                    self.rule_id, _message(host, classify(host), f"(in variable `{variable.name}`)"),  # type: ignore[arg-type]
+                    location(variable.node), Severity.MAJOR,
+                    fix=self._fix(project, job, host), route=("variable", variable.origin, variable.name, host),
+                )
+            yield from self._scripts(project, job, mapped, reported, positions)
+
+    def _scripts(self, project: Project, job: Job, mapped: set[str], reported: set[tuple[str, int]],
+                 positions: Positions) -> Iterator[Finding]:
+        added: set[str] = set()  # names a script line writes into /etc/hosts before a later use
+        expand = expander(job)
+        for item in job_commands(job):
+            command = item.command
+            if _writes_etc_hosts(command):
+                added.update(a.text.lower() for a in command.args)
+                continue
+            if not command.fatal or not might_name_local_host(item.line.text):
+                continue
+            for target in command_targets(command, expand):
+                entry = classify(target.host)
+                if entry is None or target.host in mapped or target.host in added or not target.word.literal:
+                    continue  # a $VAR target is reported where the variable is defined
+                where = positions.inside(item.line.node, target.word.start, target.word.end)
+                key = (where.path, where.span.start)
+                if key in reported:
+                    continue
+                reported.add(key)
+                yield Finding(
+                    self.rule_id,
+                    _message(target.host, entry, f"(`{target.tool}` in `{item.line.section}` of job `{job.name}`)"),
+                    where, Severity.MAJOR, fix=self._fix(project, job, target.host),
+                    route=("script", job.name, item.line.section, target.host),
+                    related=_defined_in(job, where),
+                )
+
+    @staticmethod
+    def _runner_mapped(project: Project, job: Job) -> set[str]:
+        choices = project.runners_for(job)
+        if not choices:
+            return set()
+        return set.intersection(*(set(c.runner.mapped_hosts()) for c in choices))
 
     @staticmethod
     def _variables(job: Job) -> Iterator[Variable]:
@@ -124,11 +137,37 @@ class DesktopOnlyHostname:
             yield from service.variables.values()
 
     @staticmethod
-    def _jobs_sharing(pipeline: Pipeline, node: object, job: Job) -> tuple[Related, ...]:
-        others = [
-            other.name for other in pipeline.jobs.values()
-            if other is not job and any(l.node is node for l in other.script_lines())
-        ]
-        if not others:
-            return ()
-        return (Related(Location(job.key.path, job.key.span), f"also run by: {', '.join(others)}"),)
+    def _fix(project: Project, job: Job, host: str) -> Fix | None:
+        """For host.docker.internal on Docker runners: map it to the host gateway in config.toml."""
+        if host != "host.docker.internal":
+            return None
+        edits = []
+        for choice in project.runners_for(job):
+            if choice.runner.executor not in ("docker", "docker+machine", "docker-autoscaler", "docker-windows"):
+                continue
+            docker = choice.runner.docker
+            source = project.workspace.source(choice.runner.path)
+            if docker.node is None or not isinstance(source, SourceFile) or choice.config.kind != "toml":
+                continue
+            existing = docker.setting("extra_hosts")
+            entry = "host.docker.internal:host-gateway"
+            edit = (append_to_array(source, existing.node, entry) if existing
+                    else add_toml_key(source, docker.node, "extra_hosts", [entry]))
+            if edit is not None:
+                edits.append(edit)
+        if not edits:
+            return None
+        return Fix("Map host.docker.internal to the host gateway in the runner's extra_hosts",
+                   tuple(edits), Applicability.DISPLAY_ONLY)
+
+
+def _writes_etc_hosts(command) -> bool:  # type: ignore[no-untyped-def]
+    if any(r.target.text == "/etc/hosts" and r.operator.startswith(">") for r in command.redirects):
+        return True
+    return command.name == "tee" and any(a.text == "/etc/hosts" for a in command.args)
+
+
+def _defined_in(job: Job, where: Location) -> tuple[Related, ...]:
+    if where.path == job.key.path:
+        return ()
+    return (Related(Location(job.key.path, job.key.span), f"used by job `{job.name}`"),)

@@ -1,0 +1,70 @@
+"""What checks share: the commands of a job's scripts in order, and positions inside scalars."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from cilint.findings import Location, Span
+from cilint.models.nodes import location
+from cilint.models.pipeline import Job, ScriptLine
+from cilint.models.project import Project
+from cilint.shell.bash import Command, analyse
+from cilint.source import SourceFile
+from cilint.syntax.embedded import scalar_offsets
+from cilint.syntax.yaml import YNode, YScalar
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptCommand:
+    line: ScriptLine
+    command: Command
+    order: int  # position in the job's run order (before_script then script, then after_script)
+
+
+def job_commands(job: Job) -> Iterator[ScriptCommand]:
+    """Commands in the order the job runs them. `before_script` and `script` share one shell (so a
+    `set +e` carries over); `after_script` runs in a new shell."""
+    order = 0
+    for sections in ((job.before_script, job.script), (job.after_script,)):
+        errexit = True
+        for section in sections:
+            for line in section:
+                script = analyse(line.text, errexit)
+                errexit = script.errexit_after
+                for command in script.commands:
+                    yield ScriptCommand(line, command, order)
+                    order += 1
+
+
+def expander(job: Job) -> Callable[[str], str | None]:
+    """Expand `$VAR` through the job's variables; None while a name stays unknown."""
+
+    def expand(text: str) -> str | None:
+        result = job.expand(text)
+        return None if result.unresolved else result.text
+
+    return expand
+
+
+class Positions:
+    """Character offsets inside a scalar's value -> a Location in its file."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.cache: dict[int, list[int] | None] = {}
+
+    def inside(self, node: YNode, start: int, end: int) -> Location:
+        if not isinstance(node, YScalar):
+            return location(node)
+        offsets = self.cache.get(id(node), [])
+        if offsets == []:
+            source = self.project.workspace.source(node.path)
+            offsets = None
+            if isinstance(source, SourceFile):
+                built, exact = scalar_offsets(source, node)
+                offsets = built if exact else None
+            self.cache[id(node)] = offsets
+        if not offsets or start >= len(offsets) or end <= start:
+            return location(node)
+        return Location(node.path, Span(offsets[start], offsets[min(end, len(offsets)) - 1] + 1))

@@ -1,0 +1,1 @@
+"""Fixes: text splices at known spans."""

@@ -1,0 +1,49 @@
+"""Apply fixes by splicing text at their spans; nothing outside the spans changes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from cilint.findings import Applicability, Edit, Fix
+
+
+class ConflictingEdits(ValueError):
+    """Two edits overlap in one file; a fix round must not apply both."""
+
+
+def applicable(fix: Fix | None, unsafe: bool) -> bool:
+    if fix is None:
+        return False
+    if fix.applicability is Applicability.SAFE:
+        return True
+    return unsafe and fix.applicability is Applicability.UNSAFE
+
+
+def splice(texts: Mapping[str, str], fixes: Iterable[Fix]) -> dict[str, str]:
+    """New texts of the files the fixes touch. A fix whose edits overlap an earlier fix is skipped
+    whole (its edits are applied together or not at all); the next round picks it up."""
+    by_path: dict[str, list[Edit]] = defaultdict(list)
+    for fix in fixes:
+        if any(_overlaps(edit, by_path[edit.path]) for edit in fix.edits):
+            continue
+        if any(edit.path not in texts for edit in fix.edits):
+            continue
+        for edit in fix.edits:
+            by_path[edit.path].append(edit)
+    result: dict[str, str] = {}
+    for path, edits in by_path.items():
+        text = texts[path]
+        for edit in sorted(edits, key=lambda e: (e.span.start, e.span.end), reverse=True):
+            text = text[: edit.span.start] + edit.content + text[edit.span.end :]
+        result[path] = text
+    return result
+
+
+def _overlaps(edit: Edit, others: list[Edit]) -> bool:
+    for other in others:
+        if edit.span.start < other.span.end and other.span.start < edit.span.end:
+            return True
+        if edit.span.start == edit.span.end == other.span.start == other.span.end:
+            return True  # two insertions at one point: order would be ambiguous
+    return False

@@ -1,0 +1,292 @@
+"""Shell scripts as GitLab Runner runs them, read with the tree-sitter bash grammar.
+
+`analyse(text)` gives every simple command with its words and redirects (offsets into `text`), and
+whether its failure ends the job. GitLab Runner runs bash scripts with `set -eo pipefail`: a failing
+command ends the job unless it is an `if`/`while`/`until` condition, a non-final member of an `&&`/`||`
+list, negated with `!`, inside a command substitution whose value an argument or `export`/`local`
+uses, or after `set +e`. `sh -c '...'` / `bash -c '...'` scripts given as a literal are analysed too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+_WRAPPERS = {"sudo", "env", "time", "exec", "nohup", "timeout", "command", "xargs", "nice", "stdbuf", "watch"}
+SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
+_MASKING_DECLARATIONS = {"export", "local", "declare", "typeset", "readonly"}
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str  # the shell value: quotes removed, expansions kept as written ($VAR, $(...))
+    start: int  # character offsets in the analysed text
+    end: int
+    literal: bool = True  # no expansion inside
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    operator: str  # ">", ">>", "<", "<>", ...
+    target: Word
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str  # the program run (wrappers such as sudo/timeout/env skipped), basename
+    args: tuple[Word, ...]
+    redirects: tuple[Redirect, ...]
+    start: int
+    end: int
+    fatal: bool  # its failure ends the job
+    in_substitution: bool = False  # inside $(...) or `...`
+    assignments: tuple[str, ...] = ()  # `VAR=value` prefixes
+
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    commands: tuple[Command, ...]
+    errexit_after: bool  # whether `set -e` is still on at the end (it carries to the next line)
+    parsed: bool  # False when the grammar found errors (results are best effort)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    import tree_sitter
+    import tree_sitter_bash
+
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+
+
+@lru_cache(maxsize=4096)
+def analyse(text: str, errexit: bool = True) -> Script:
+    data = text.encode("utf-8")
+    tree = _parser().parse(data)
+    walker = _Walker(text, data, errexit)
+    walker.block(tree.root_node, fatal=True, in_substitution=False)
+    return Script(tuple(walker.commands), walker.errexit, not tree.root_node.has_error)
+
+
+class _Walker:
+    def __init__(self, text: str, data: bytes, errexit: bool) -> None:
+        self.text = text
+        self.data = data
+        self.errexit = errexit
+        self.commands: list[Command] = []
+        self.byte_to_char: list[int] | None = None
+        if not text.isascii():
+            table: list[int] = []
+            for index, char in enumerate(text):
+                table.extend([index] * len(char.encode("utf-8")))
+            table.append(len(text))
+            self.byte_to_char = table
+
+    # -- positions and words -------------------------------------------------------------------
+
+    def char(self, byte: int) -> int:
+        return byte if self.byte_to_char is None else self.byte_to_char[min(byte, len(self.byte_to_char) - 1)]
+
+    def source(self, node: Any) -> str:
+        return self.data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
+
+    def word(self, node: Any) -> Word:
+        return Word(self._value(node), self.char(node.start_byte), self.char(node.end_byte), not _has_expansion(node))
+
+    def _value(self, node: Any) -> str:
+        kind = node.type
+        if kind == "raw_string":
+            return self.source(node)[1:-1]
+        if kind == "string":
+            parts = [self._value(c) if c.type != "string_content" else self._unescape(self.source(c), '"')
+                     for c in node.named_children]
+            return "".join(parts)
+        if kind == "concatenation":
+            return "".join(self._value(c) for c in node.children)
+        if kind == "word":
+            return self._unescape(self.source(node), None)
+        if kind == "ansi_c_string":
+            return self.source(node)[2:-1]
+        return self.source(node)  # expansions, substitutions, numbers: as written
+
+    @staticmethod
+    def _unescape(text: str, quote: str | None) -> str:
+        if "\\" not in text:
+            return text
+        out: list[str] = []
+        index = 0
+        while index < len(text):
+            char = text[index]
+            if char == "\\" and index + 1 < len(text):
+                following = text[index + 1]
+                if quote is None or following in '$`"\\\n':
+                    if following != "\n":
+                        out.append(following)
+                    index += 2
+                    continue
+            out.append(char)
+            index += 1
+        return "".join(out)
+
+    # -- structure -----------------------------------------------------------------------------
+
+    def block(self, node: Any, fatal: bool, in_substitution: bool) -> None:
+        for child in node.named_children:
+            self.statement(child, fatal, in_substitution)
+
+    def statement(self, node: Any, fatal: bool, in_substitution: bool) -> None:
+        kind = node.type
+        if kind in ("comment", "heredoc_body", "function_definition"):
+            return
+        if kind == "command":
+            self.command(node, (), fatal, in_substitution)
+        elif kind == "redirected_statement":
+            body = node.child_by_field_name("body")
+            redirects = tuple(r for r in (self.redirect(c) for c in node.children_by_field_name("redirect")) if r)
+            if body is not None and body.type == "command":
+                self.command(body, redirects, fatal, in_substitution)
+            elif body is not None:
+                self.statement(body, fatal, in_substitution)
+            else:
+                self._emit("", (), redirects, node, fatal, in_substitution, ())
+        elif kind == "list":
+            members = [c for c in node.children if c.type not in ("&&", "||", ";", "&")]
+            for index, member in enumerate(members):
+                self.statement(member, fatal and index == len(members) - 1, in_substitution)
+        elif kind == "negated_command":
+            for child in node.named_children:
+                self.statement(child, False, in_substitution)
+        elif kind in ("if_statement", "elif_clause", "while_statement", "until_statement"):
+            for index, child in enumerate(node.children):
+                field = node.field_name_for_child(index)
+                if field == "condition":
+                    self.statement(child, False, in_substitution)
+                elif child.is_named:
+                    self.statement(child, fatal, in_substitution)
+        elif kind == "variable_assignment":
+            self.substitutions(node, fatal, in_substitution)
+        elif kind == "declaration_command":
+            masked = node.children and self.source(node.children[0]) in _MASKING_DECLARATIONS
+            self.substitutions(node, fatal and not masked, in_substitution)
+        elif kind in ("command_substitution", "process_substitution"):
+            self.block(node, fatal, True)
+        else:  # program, pipeline, subshell, compound_statement, do_group, else_clause, case ...
+            for child in node.named_children:
+                self.statement(child, fatal, in_substitution)
+
+    def substitutions(self, node: Any, fatal: bool, in_substitution: bool) -> None:
+        """Commands inside $(...) of a value; their failure counts when the value is the statement."""
+        for child in _descendants(node, include_self=True):
+            if child.type in ("command_substitution", "process_substitution"):
+                self.block(child, fatal, True)
+
+    def redirect(self, node: Any) -> Redirect | None:
+        destination = node.child_by_field_name("destination")
+        if destination is None:
+            named = [c for c in node.named_children if c.type != "file_descriptor"]
+            destination = named[-1] if named else None
+        if destination is None:
+            return None
+        operator = next((self.source(c) for c in node.children if not c.is_named), "")
+        return Redirect(operator, self.word(destination))
+
+    def command(self, node: Any, redirects: tuple[Redirect, ...], fatal: bool, in_substitution: bool) -> None:
+        name_node = node.child_by_field_name("name")
+        assignments = tuple(self.source(c) for c in node.children if c.type == "variable_assignment")
+        words = [self.word(c) for c in node.children_by_field_name("argument")]
+        own_redirects = tuple(r for r in (self.redirect(c) for c in node.children if c.type.endswith("redirect")) if r)
+        # Substitutions used as arguments: their status is masked by the command's own.
+        for child in node.children:
+            if child.type not in ("command_name", "variable_assignment"):
+                for inner in _descendants(child, include_self=True):
+                    if inner.type in ("command_substitution", "process_substitution"):
+                        self.block(inner, False, True)
+        for child in node.children:
+            if child.type == "variable_assignment":
+                self.substitutions(child, fatal if name_node is None else False, in_substitution)
+        if name_node is None:
+            self._emit("", (), redirects + own_redirects, node, fatal, in_substitution, assignments)
+            return
+        name_word = self.word(name_node)
+        name, args = _unwrap(name_word, words)
+        self._emit(name, tuple(args), redirects + own_redirects, node, fatal, in_substitution, assignments)
+        if name in SHELLS:
+            self._inline_script(args, fatal, in_substitution)
+        if name == "set":
+            self._set(args)
+
+    def _emit(self, name: str, args: tuple[Word, ...], redirects: tuple[Redirect, ...], node: Any,
+              fatal: bool, in_substitution: bool, assignments: tuple[str, ...]) -> None:
+        self.commands.append(
+            Command(name, args, redirects, self.char(node.start_byte), self.char(node.end_byte),
+                    fatal and self.errexit, in_substitution, assignments)
+        )
+
+    def _set(self, args: list[Word]) -> None:
+        flags = [a.text for a in args]
+        for index, flag in enumerate(flags):
+            if flag.startswith("-") and "e" in flag[1:] and not flag.startswith("--"):
+                self.errexit = True
+            elif flag.startswith("+") and "e" in flag[1:]:
+                self.errexit = False
+            elif flag in ("-o", "+o") and index + 1 < len(flags) and flags[index + 1] == "errexit":
+                self.errexit = flag == "-o"
+
+    def _inline_script(self, args: list[Word], fatal: bool, in_substitution: bool) -> None:
+        for index, arg in enumerate(args[:-1]):
+            if arg.text.startswith("-") and "c" in arg.text and not arg.text.startswith("--"):
+                script = args[index + 1]
+                if not script.literal:
+                    return
+                shift = script.start + (1 if self.text[script.start : script.start + 1] in "'\"" else 0)
+                inner = analyse(script.text, self.errexit)
+                for command in inner.commands:
+                    self.commands.append(_shifted(command, shift, fatal))
+                return
+
+
+def _shifted(command: Command, shift: int, fatal: bool) -> Command:
+    def move(word: Word) -> Word:
+        return Word(word.text, word.start + shift, word.end + shift, word.literal)
+
+    return Command(
+        command.name, tuple(move(a) for a in command.args),
+        tuple(Redirect(r.operator, move(r.target)) for r in command.redirects),
+        command.start + shift, command.end + shift, command.fatal and fatal, command.in_substitution,
+        command.assignments,
+    )
+
+
+def _unwrap(name: Word, args: list[Word]) -> tuple[str, list[Word]]:
+    """Skip `sudo -E`, `timeout 5`, `env A=b` and similar wrappers to the program they run."""
+    program = name.text.rsplit("/", 1)[-1]
+    while program in _WRAPPERS and args:
+        index = 0
+        while index < len(args) and (
+            args[index].text.startswith("-") or args[index].text.replace(".", "").isdigit()
+            or "=" in args[index].text and program == "env"
+            or (program == "timeout" and args[index].text[:-1].isdigit())
+        ):
+            index += 1
+        if index >= len(args):
+            return program, []
+        program, args = args[index].text.rsplit("/", 1)[-1], args[index + 1 :]
+    return program, args
+
+
+def _has_expansion(node: Any) -> bool:
+    return any(
+        n.type in ("simple_expansion", "expansion", "command_substitution", "process_substitution", "arithmetic_expansion")
+        for n in _descendants(node, include_self=True)
+    )
+
+
+def _descendants(node: Any, include_self: bool = False) -> list[Any]:
+    out = [node] if include_self else []
+    stack = list(reversed(node.children))
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        if current.type not in ("command_substitution", "process_substitution"):
+            stack.extend(reversed(current.children))
+    return out
