@@ -16,9 +16,22 @@ class Check(Protocol):
 
 
 def _registry() -> tuple[Check, ...]:
+    from cilint.checks.dind_dns import DindDnsFlag
     from cilint.checks.local_hosts import DesktopOnlyHostname
+    from cilint.checks.ndots import NdotsExternalLookups
+    from cilint.checks.probes import ProbeBlocksAgentContext
+    from cilint.checks.resolv_conf import EmbeddedDnsMisuse, ResolvConfRewrite
+    from cilint.checks.runner_dns import InvalidDnsConfig
 
-    return (DesktopOnlyHostname(),)
+    return (
+        DesktopOnlyHostname(),
+        DindDnsFlag(),
+        NdotsExternalLookups(),
+        ProbeBlocksAgentContext(),
+        ResolvConfRewrite(),
+        InvalidDnsConfig(),
+        EmbeddedDnsMisuse(),
+    )
 
 
 ALL_CHECKS: tuple[Check, ...] = _registry()

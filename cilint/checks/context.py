@@ -55,16 +55,43 @@ class Positions:
         self.cache: dict[int, list[int] | None] = {}
 
     def inside(self, node: YNode, start: int, end: int) -> Location:
-        if not isinstance(node, YScalar):
+        offsets = self.offsets(node)
+        if not offsets or start >= len(offsets) or end <= start:
             return location(node)
+        return Location(node.path, Span(offsets[start], offsets[min(end, len(offsets)) - 1] + 1))
+
+    def offsets(self, node: YNode) -> list[int] | None:
+        """File offsets of each character of a scalar's value; None when not known exactly."""
+        if not isinstance(node, YScalar):
+            return None
         offsets = self.cache.get(id(node), [])
         if offsets == []:
             source = self.project.workspace.source(node.path)
             offsets = None
             if isinstance(source, SourceFile):
-                built, exact = scalar_offsets(source, node)
-                offsets = built if exact else None
+                if node.style == "toml":
+                    offsets = _toml_string_offsets(source, node)
+                else:
+                    built, exact = scalar_offsets(source, node)
+                    offsets = built if exact else None
             self.cache[id(node)] = offsets
-        if not offsets or start >= len(offsets) or end <= start:
-            return location(node)
-        return Location(node.path, Span(offsets[start], offsets[min(end, len(offsets)) - 1] + 1))
+        return offsets
+
+
+def _toml_string_offsets(source: SourceFile, node: YScalar) -> list[int] | None:
+    """Offsets of a TOML string's characters, for strings without escapes (else None)."""
+    raw = source.text[node.span.start : node.span.end]
+    value = node.value if isinstance(node.value, str) else None
+    if value is None or "\\" in raw:
+        return None
+    if raw[:3] in ('"""', "'''"):
+        base = 3 + (2 if raw[3:5] == "\r\n" else 1 if raw[3:4] == "\n" else 0)
+    elif raw[:1] in ('"', "'"):
+        base = 1
+    else:
+        return None
+    if "\n" in raw and not node.path.endswith(".toml"):
+        return None  # a multi-line string inside a YAML block: indentation breaks the 1:1 mapping
+    if raw[base : base + len(value)] != value:
+        return None
+    return [node.span.start + base + i for i in range(len(value))]

@@ -98,17 +98,23 @@ class DesktopOnlyHostname:
     def _scripts(self, project: Project, job: Job, mapped: set[str], reported: set[tuple[str, int]],
                  positions: Positions) -> Iterator[Finding]:
         added: set[str] = set()  # names a script line writes into /etc/hosts before a later use
+        probed: dict[int, set[str]] = {}  # per script line: names a tolerated command checks first
         expand = expander(job)
-        for item in job_commands(job):
+        commands = list(job_commands(job))
+        for item in commands:
+            if not item.command.fatal and might_name_local_host(item.line.text):
+                probed.setdefault(id(item.line), set()).update(t.host for t in command_targets(item.command, expand))
+        for item in commands:
             command = item.command
             if _writes_etc_hosts(command):
                 added.update(a.text.lower() for a in command.args)
                 continue
             if not command.fatal or not might_name_local_host(item.line.text):
                 continue
+            checked = probed.get(id(item.line), set())
             for target in command_targets(command, expand):
                 entry = classify(target.host)
-                if entry is None or target.host in mapped or target.host in added or not target.word.literal:
+                if entry is None or not target.word.literal or target.host in mapped | added | checked:
                     continue  # a $VAR target is reported where the variable is defined
                 where = positions.inside(item.line.node, target.word.start, target.word.end)
                 key = (where.path, where.span.start)

@@ -65,3 +65,87 @@ def append_to_array(source: SourceFile, array: YNode, value: object) -> Edit | N
 
 def replace_scalar(node: YScalar, text: str) -> Edit:
     return Edit(node.path, node.span, text)
+
+
+def _line_start(text: str, offset: int) -> int:
+    return text.rfind("\n", 0, offset) + 1
+
+
+def remove_seq_items(source: SourceFile, owner: YMap, key: str, items: list[YNode]) -> list[Edit] | None:
+    """Remove `items` from the sequence under `key` of `owner`; the whole key when none remain.
+
+    Block sequences lose whole lines; flow sequences lose the item and one neighbouring comma.
+    None when the layout is not one these splices handle safely (several items on a line...).
+    """
+    seq = owner.get(key)
+    key_node = owner.key_node(key)
+    if not isinstance(seq, YSeq) or key_node is None:
+        return None
+    remove = {id(i) for i in items}
+    kept = [i for i in seq.items if id(i) not in remove]
+    text = source.text
+    if not kept:
+        if owner.flow:
+            return None
+        start = _line_start(text, key_node.span.start)
+        if text[start : key_node.span.start].strip():
+            return None  # the key shares its line with something else (`- name: x` lines are fine below)
+        end = _line_end(text, seq.span.end if seq.flow else seq.items[-1].span.end)
+        return [Edit(source.path, Span(start, min(end + 1, len(text))), "")]
+    edits: list[Edit] = []
+    if seq.flow:
+        for index, item in enumerate(seq.items):
+            if id(item) not in remove:
+                continue
+            if index + 1 < len(seq.items):
+                edits.append(Edit(source.path, Span(item.span.start, seq.items[index + 1].span.start), ""))
+            else:
+                previous = seq.items[index - 1]
+                edits.append(Edit(source.path, Span(previous.span.end, item.span.end), ""))
+        return _merge(edits, source.path)
+    lines = [source.position(i.span.start).line for i in seq.items]
+    if len(set(lines)) != len(lines):
+        return None
+    for item in seq.items:
+        if id(item) in remove:
+            start = _line_start(text, item.span.start)
+            end = _line_end(text, item.span.end)
+            edits.append(Edit(source.path, Span(start, min(end + 1, len(text))), ""))
+    return edits
+
+
+def _merge(edits: list[Edit], path: str) -> list[Edit]:
+    """Join deletions that touch or overlap (adjacent flow items)."""
+    merged: list[Edit] = []
+    for edit in sorted(edits, key=lambda e: e.span.start):
+        if merged and edit.span.start <= merged[-1].span.end:
+            last = merged.pop()
+            edit = Edit(path, Span(last.span.start, max(last.span.end, edit.span.end)), "")
+        merged.append(edit)
+    return merged
+
+
+def insert_after_table_keys(source: SourceFile, table: YMap, lines: list[str]) -> Edit | None:
+    """Insert `lines` (already TOML) after the table's own keys, before any sub-table header,
+    indented like those keys. For the usual `[table]` layout of config.toml and Helm values."""
+    if table.flow:
+        return None
+    plain = [(k, v) for k, v in table.entries.values() if not _is_header_table(v)]
+    newline = _newline(source.text)
+    if plain:
+        last_key, last_value = plain[-1]
+        indent = _indent_of(source, last_key.span.start)
+        at = _line_end(source.text, last_value.span.end)
+    else:
+        indent = _indent_of(source, table.span.start) + "  "
+        at = _line_end(source.text, table.span.end)
+    if at > 0 and source.text[at - 1] == "\r":
+        at -= 1
+    body = "".join(f"{newline}{indent}{line}" if line else newline for line in lines)
+    return Edit(source.path, Span(at, at), body)
+
+
+def _is_header_table(node: YNode) -> bool:
+    if isinstance(node, YMap):
+        return not node.flow
+    return isinstance(node, YSeq) and bool(node.items) and all(isinstance(i, YMap) and not i.flow for i in node.items)

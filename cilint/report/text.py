@@ -26,7 +26,7 @@ def render(projects: Sequence[ProjectResult], colour: bool = False) -> str:
             lines.append(f"== {_shown_root(project)} ==")
         files = project.files
         for finding in project.findings:
-            lines.extend(_finding_lines(finding, files.get(finding.path), colour))
+            lines.extend(_finding_lines(finding, files, colour))
             total[finding.rule_id] += 1
     count = sum(total.values())
     if count == 0:
@@ -48,8 +48,9 @@ def _paint(text: str, code: str, colour: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if colour else text
 
 
-def _finding_lines(finding: Finding, source: SourceFile | None, colour: bool) -> list[str]:
+def _finding_lines(finding: Finding, files: dict[str, SourceFile], colour: bool) -> list[str]:
     severity = finding.severity.label
+    source = files.get(finding.path)
     if source is None:
         return [f"{finding.path}:1:1: {finding.rule_id} [{severity}] {finding.message}"]
     start = source.position(finding.location.span.start)
@@ -63,5 +64,13 @@ def _finding_lines(finding: Finding, source: SourceFile | None, colour: bool) ->
     gutter = str(start.line)
     out = [head, f"  {gutter} | {text}", f"  {' ' * len(gutter)} | {' ' * (start.column - 1)}{'^' * max(1, width)}"]
     for related in finding.related:
-        out.append(f"  note: {related.location.path}: {related.message}")
+        other = files.get(related.location.path)
+        place = related.location.path
+        if other is not None:
+            where = other.position(related.location.span.start)
+            place = f"{place}:{where.line}:{where.column}"
+        out.append(f"  note: {place}: {related.message}")
+    if finding.fix is not None:
+        out.append(f"  {'fix' if finding.fix.applicability.value != 'display-only' else 'suggestion'} "
+                   f"({finding.fix.applicability.value}): {finding.fix.title}")
     return out

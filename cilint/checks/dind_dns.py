@@ -1,0 +1,143 @@
+"""DNS002 dind-dns-flag: `--dns` on a Docker-in-Docker service does not change dockerd's own lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from cilint.checks.common import DOCKER_EXECUTORS, DnsFlag, dns_flags, is_dind, is_ip, network_per_build, uses_docker_images
+from cilint.findings import Applicability, Finding, Fix, Related, Severity
+from cilint.fixes.edits import insert_after_table_keys, remove_seq_items, replace_scalar, toml_value
+from cilint.models.nodes import location
+from cilint.models.pipeline import Job, Service
+from cilint.models.project import Project, RunnerChoice
+from cilint.source import SourceFile
+from cilint.syntax.yaml import YMap, YScalar
+
+EMBEDDED_DNS = "127.0.0.11"  # handled by DNS007 (or GitLab's documented per-build-network workaround)
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    severity: Severity | None  # None: the flag is legitimate here
+    reason: str
+    choice: RunnerChoice | None = None
+
+
+class DindDnsFlag:
+    rule_id = "DNS002"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        for pipeline in project.pipelines:
+            for job in pipeline.jobs.values():
+                for service in job.services:
+                    if not is_dind(service):
+                        continue
+                    flags = [f for f in dns_flags(service) if f.value != EMBEDDED_DNS]
+                    if flags:
+                        finding = self._finding(project, job, service, flags)
+                        if finding is not None:
+                            yield finding
+
+    def _finding(self, project: Project, job: Job, service: Service, flags: list[DnsFlag]) -> Finding | None:
+        verdict = self._verdict(project, job)
+        if verdict.severity is None:
+            return None
+        servers = ", ".join(f.value for f in flags)
+        message = (
+            f"`--dns` ({servers}) on the dind service `{service.name}` of job `{job.name}` only sets the "
+            "resolv.conf of containers dockerd starts (RUN steps); dockerd's own lookups (pulling FROM images, "
+            f"login, push) keep the dind container's DNS. {verdict.reason}"
+        )
+        related = ()
+        if verdict.choice is not None:
+            node = verdict.choice.runner.kubernetes.node or verdict.choice.runner.table.node
+            if node is not None:
+                related = (Related(location(node), f"runner `{verdict.choice.runner.name}`"),)
+        return Finding(
+            self.rule_id, message, location(flags[0].node), verdict.severity,
+            fix=self._fix(project, service, flags, verdict.choice), related=related,
+            route=("dind-dns", job.name, service.name),
+        )
+
+    @staticmethod
+    def _verdict(project: Project, job: Job) -> _Verdict:
+        choices = project.runners_for(job)
+        if not choices:
+            return _Verdict(Severity.MINOR, (
+                "No runner configuration was found for this job: this is major on a Kubernetes runner whose pods "
+                "get cluster DNS without `dns_config` nameservers (pass it with --runner-config or map runners in "
+                "[tool.cilint])"))
+        worst = _Verdict(None, "")
+        for choice in choices:
+            runner = choice.runner
+            executor = runner.executor or ""
+            if executor == "kubernetes":
+                dns = runner.kubernetes_dns()
+                if dns.nameservers:
+                    continue  # the pod already gets the intended resolvers: the flag is for RUN steps only
+                if dns.cluster_dns and uses_docker_images(job):
+                    return _Verdict(Severity.MAJOR, (
+                        f"Runner `{runner.name}` gives the pod cluster DNS with no `dns_config` nameservers, so image "
+                        "pulls in dind resolve through the cluster, not through these servers: set the servers in "
+                        "the runner's `[runners.kubernetes.dns_config]` instead"), choice)
+                worst = _Verdict(Severity.MINOR, (
+                    f"Runner `{runner.name}`: to change dockerd's resolvers set `[runners.kubernetes.dns_config]`"), choice)
+            elif executor in DOCKER_EXECUTORS:
+                if runner.docker.strings("dns") or network_per_build(job, runner):
+                    continue
+                worst = _Verdict(Severity.MINOR, (
+                    f"Runner `{runner.name}`: to change dockerd's resolvers set `[runners.docker] dns`"), choice)
+        return worst
+
+    def _fix(self, project: Project, service: Service, flags: list[DnsFlag], choice: RunnerChoice | None) -> Fix | None:
+        owner = service.node
+        source = project.workspace.source(owner.path)
+        if not isinstance(owner, YMap) or not isinstance(source, SourceFile):
+            return None
+        items = [f.node for f in flags]
+        # `--dns X` (two items) removes the value item too.
+        command = owner.get("command")
+        if command is not None and hasattr(command, "items"):
+            for flag in flags:
+                index = command.items.index(flag.node)
+                if isinstance(flag.node, YScalar) and flag.node.value == "--dns" and index + 1 < len(command.items):
+                    items.append(command.items[index + 1])
+        ci_edits = remove_seq_items(source, owner, "command", items)
+        if ci_edits is None:
+            return None
+        servers = [f.value for f in flags if is_ip(f.value)][:3]
+        runner_edits = self._runner_edits(project, choice, servers) if choice and servers else None
+        if runner_edits:
+            return Fix("Move the --dns servers from the dind service to the runner's pod DNS configuration",
+                       tuple(ci_edits + runner_edits), Applicability.UNSAFE)
+        return Fix("Remove --dns from the dind service and set the resolvers in the runner configuration",
+                   tuple(ci_edits), Applicability.DISPLAY_ONLY)
+
+    @staticmethod
+    def _runner_edits(project: Project, choice: RunnerChoice, servers: list[str]) -> list | None:
+        runner = choice.runner
+        k8s = runner.kubernetes
+        source = project.workspace.source(runner.path)
+        if runner.executor != "kubernetes" or k8s.node is None or not isinstance(source, SourceFile):
+            return None
+        if k8s.table("dns_config").node is not None:
+            return None
+        if choice.config.kind == "helm" and getattr(choice.config.config_node, "style", "") != "|":
+            return None
+        namespace = k8s.text("namespace")
+        searches = ([f"{namespace}.svc.cluster.local"] if namespace and "{{" not in namespace else []) + [
+            "svc.cluster.local", "cluster.local"]
+        lines: list[str] = []
+        policy = k8s.setting("dns_policy")
+        edits = []
+        if policy is None:
+            lines.append('dns_policy = "none"')
+        elif isinstance(policy.node, YScalar):
+            edits.append(replace_scalar(policy.node, '"none"'))
+        lines += ["[runners.kubernetes.dns_config]", f"  nameservers = {toml_value(servers)}",
+                  f"  searches = {toml_value(searches)}"]
+        insert = insert_after_table_keys(source, k8s.node, lines)
+        if insert is None:
+            return None
+        return edits + [insert]

@@ -1,0 +1,125 @@
+"""DNS003 ndots-external-lookups: `ndots` makes external names walk the cluster search list first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cilint.checks.common import is_ip, is_musl_image
+from cilint.checks.context import expander, job_commands
+from cilint.findings import Applicability, Finding, Fix, Severity
+from cilint.fixes.edits import replace_scalar
+from cilint.findings import Edit, Span
+from cilint.models.nodes import location
+from cilint.models.project import Project
+from cilint.models.runner import Runner, RunnerConfig
+from cilint.shell.network import command_targets, value_hosts, hosts_in_text
+from cilint.source import SourceFile
+from cilint.syntax.yaml import YMap, YNode, YSeq
+
+_CLUSTER_SUFFIXES = (".svc", ".cluster.local", ".svc.cluster.local", ".local", ".internal")
+
+
+def dots(host: str) -> int:
+    return host.count(".")
+
+
+def is_external(host: str) -> bool:
+    return bool(host) and "." in host and not host.endswith(".") and not is_ip(host) and not host.endswith(
+        _CLUSTER_SUFFIXES) and "$" not in host
+
+
+def is_partial_cluster_name(host: str) -> bool:
+    """A name that needs the search list: `svc.namespace`, `svc.namespace.svc`."""
+    return "." in host and not host.endswith(".") and (host.endswith(".svc") or host.endswith(".svc.cluster"))
+
+
+class NdotsExternalLookups:
+    rule_id = "DNS003"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        for config, runner in project.runners:
+            if runner.executor != "kubernetes":
+                continue
+            dns = runner.kubernetes_dns()
+            ndots = dns.ndots
+            if ndots is None or ndots <= 1 or not dns.cluster_dns and not dns.searches:
+                continue
+            hosts, musl = self._hosts(project, runner)
+            slow = sorted({h for h in hosts if is_external(h) and dots(h) < ndots}, key=lambda h: (dots(h), h))
+            if not slow:
+                continue
+            partial = [h for h in hosts if is_partial_cluster_name(h)]
+            wanted = max([1] + [dots(h) + 1 for h in partial])
+            shown = ", ".join(f"`{h}`" for h in slow[:4]) + (" ..." if len(slow) > 4 else "")
+            node, fix = self._where_and_fix(project, config, runner, wanted)
+            message = (
+                f"runner `{runner.name}`: pods resolve with ndots:{ndots}, so every name with fewer dots is first "
+                f"tried with each cluster search domain ({shown} each cost several failed lookups, and with the "
+                f"conntrack race can time out). Add an `ndots` option of {wanted} in `[runners.kubernetes.dns_config]`"
+                " (keep it above the dot count of any `service.namespace` name the jobs use)"
+            )
+            if musl:
+                message += "; musl (Alpine) images make this worse: they query all search domains and servers in parallel"
+            yield Finding(self.rule_id, message, location(node), Severity.MAJOR if musl else Severity.MINOR,
+                          fix=fix, route=("ndots", runner.name))
+
+    @staticmethod
+    def _hosts(project: Project, runner: Runner) -> tuple[set[str], bool]:
+        hosts: set[str] = set()
+        for key in ("url", "clone_url"):
+            hosts.update(hosts_in_text(runner.table.text(key) or ""))
+        musl = (runner.kubernetes.text("helper_image_flavor") or "") == "alpine"
+        for pipeline in project.pipelines:
+            for job in pipeline.jobs.values():
+                if not any(c.runner is runner for c in project.runners_for(job)):
+                    continue
+                if job.image is not None and is_musl_image(job.image.name):
+                    musl = True
+                expand = expander(job)
+                for item in job_commands(job):
+                    hosts.update(t.host for t in command_targets(item.command, expand))
+                for variable in job.variables.values():
+                    if variable.value and variable.origin != "runner":
+                        hosts.update(h for h in value_hosts(variable.value) if "://" in variable.value)
+        return hosts, musl
+
+    @staticmethod
+    def _where_and_fix(project: Project, config: RunnerConfig, runner: Runner, wanted: int) -> tuple[YNode, Fix | None]:
+        k8s = runner.kubernetes
+        dns_config = k8s.table("dns_config")
+        for option in dns_config.tables("options"):
+            if option.text("name") == "ndots":
+                value = option.setting("value")
+                if value is not None:
+                    fix = Fix(f'Set ndots to "{wanted}"', (replace_scalar(value.node, f'"{wanted}"'),),  # type: ignore[arg-type]
+                              Applicability.UNSAFE)
+                    return value.node, fix
+                return option.node, None  # type: ignore[return-value]
+        anchor = k8s.node or runner.table.node
+        assert anchor is not None
+        source = project.workspace.source(runner.path)
+        if not isinstance(source, SourceFile) or (config.kind == "helm" and getattr(config.config_node, "style", "") != "|"):
+            return anchor, None
+        end = _subtree_end(anchor)
+        at = source.text.find("\n", end)
+        at = len(source.text) if at == -1 else at
+        if at > 0 and source.text[at - 1] == "\r":
+            at -= 1
+        line = source.line_text(source.position(anchor.span.start).line)
+        indent = line[: len(line) - len(line.lstrip())] + ("  " if k8s.node is not None else "    ")
+        newline = "\r\n" if "\r\n" in source.text else "\n"
+        body = (f"{newline}{indent}[[runners.kubernetes.dns_config.options]]{newline}{indent}  name = \"ndots\""
+                f"{newline}{indent}  value = \"{wanted}\"")
+        return anchor, Fix(f'Add the dns_config option ndots = "{wanted}"', (Edit(source.path, Span(at, at), body),),
+                           Applicability.UNSAFE)
+
+
+def _subtree_end(node: YNode) -> int:
+    end = node.span.end
+    if isinstance(node, YMap):
+        for key, value in node.entries.values():
+            end = max(end, key.span.end, _subtree_end(value))
+    elif isinstance(node, YSeq):
+        for item in node.items:
+            end = max(end, _subtree_end(item))
+    return end

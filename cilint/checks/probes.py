@@ -1,0 +1,97 @@
+"""DNS004 probe-blocks-agent-context: a fatal Kubernetes API probe before the GitLab agent context."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from cilint.checks.context import Positions, ScriptCommand, expander, job_commands
+from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity, Span
+from cilint.models.pipeline import Job
+from cilint.models.project import Project
+from cilint.shell.network import command_targets
+
+_PROBE_TOOLS = {"curl", "wget", "nc", "ncat", "netcat", "telnet", "ping"}
+_API_HINT = re.compile(r":6443\b|/(?:healthz|livez|readyz|version)\b|/api(?:/|$)|kube|k8s", re.IGNORECASE)
+_AGENT_SERVER = re.compile(r"KAS_URL|k8s-proxy|kubernetes-agent|//kas\.", re.IGNORECASE)
+
+
+def _is_agent_switch(item: ScriptCommand, expand) -> bool:  # type: ignore[no-untyped-def]
+    command = item.command
+    if command.name != "kubectl" or len(command.args) < 3 or command.args[0].text != "config":
+        return False
+    action = command.args[1].text
+    if action == "use-context":
+        written = command.args[2].text
+        context = expand(written) if not command.args[2].literal else written
+        return ":" in (context or written) or "KUBE_CONTEXT" in written
+    if action in ("set-cluster", "set-context"):
+        return any(_AGENT_SERVER.search(a.text) for a in command.args[2:])
+    return False
+
+
+def _is_api_probe(item: ScriptCommand, expand) -> bool:  # type: ignore[no-untyped-def]
+    command = item.command
+    if command.name == "kubectl":
+        args = [a.text for a in command.args]
+        if args[:1] == ["cluster-info"] or (args[:1] == ["version"] and "--client" not in args):
+            return True
+        return args[:2] == ["get", "--raw"] or any(a.startswith("--raw=") for a in args)
+    if command.name not in _PROBE_TOOLS:
+        return False
+    for target in command_targets(command, expand):
+        text = target.word.text if target.word.literal else (expand(target.word.text) or "")
+        if _API_HINT.search(text):
+            return True
+    return False
+
+
+class ProbeBlocksAgentContext:
+    rule_id = "DNS004"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        positions = Positions(project)
+        for pipeline in project.pipelines:
+            for job in pipeline.jobs.values():
+                yield from self._job(job, positions)
+
+    def _job(self, job: Job, positions: Positions) -> Iterator[Finding]:
+        expand = expander(job)
+        commands = [c for c in job_commands(job) if c.line.section != "after_script"]
+        switch = next((c for c in commands if _is_agent_switch(c, expand)), None)
+        if switch is None:
+            return
+        for item in commands:
+            if item.order >= switch.order:
+                break
+            if item.line.section != "before_script" or not item.command.fatal or not _is_api_probe(item, expand):
+                continue
+            where = positions.inside(item.line.node, item.command.start, item.command.end)
+            switch_where = positions.inside(switch.line.node, switch.command.start, switch.command.end)
+            probe_text = item.line.text[item.command.start : item.command.end]
+            yield Finding(
+                self.rule_id,
+                f"`{_short(probe_text)}` in `before_script` of job `{job.name}` probes the Kubernetes API before "
+                f"the job switches to the GitLab agent context (`{_short(switch.line.text[switch.command.start:switch.command.end])}`, "
+                f"in `{switch.line.section}`); when the probe fails the job ends before the agent route, which "
+                "works, is ever tried. Move the probe after the context switch, or make it non-fatal",
+                where, Severity.MAJOR,
+                fix=self._fix(item, positions),
+                related=(Related(switch_where, "the agent context is selected here"),),
+                route=("probe", job.name, _short(probe_text)),
+            )
+
+    @staticmethod
+    def _fix(item: ScriptCommand, positions: Positions) -> Fix | None:
+        offsets = positions.offsets(item.line.node)
+        end = item.command.end
+        if not offsets or end > len(offsets) or end == 0:
+            return None
+        at = offsets[end - 1] + 1
+        return Fix("Make the probe non-fatal (`|| true`)",
+                   (Edit(item.line.node.path, Span(at, at), " || true"),), Applicability.UNSAFE)
+
+
+def _short(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= 60 else flat[:57] + "..."

@@ -1,0 +1,97 @@
+"""DNS006 dns-config-invalid: runner DNS settings that GitLab Runner or Kubernetes reject."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cilint.checks.common import is_ip
+from cilint.findings import Applicability, Edit, Finding, Fix, Location, Severity
+from cilint.models.nodes import location
+from cilint.models.project import Project
+from cilint.models.runner import K8S_DNS_POLICIES, Runner, Setting
+from cilint.syntax.yaml import YSeq
+
+# Kubernetes (dns-pod-service.md "Pod's DNS Config"; KEP-2595 expanded limits, stable since 1.28).
+MAX_NAMESERVERS = 3
+MAX_SEARCHES = 32
+MAX_SEARCH_CHARS = 2048
+# Kubernetes-style spellings the runner rejects, and the spelling it accepts.
+_RESPELL = {
+    k.replace("-", ""): k for k in K8S_DNS_POLICIES if k
+} | {"clusterfirst": "cluster-first", "clusterfirstwithhostnet": "cluster-first-with-host-net"}
+
+
+class InvalidDnsConfig:
+    rule_id = "DNS006"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        for config, runner in project.runners:
+            yield from self._kubernetes(runner)
+            yield from self._docker(runner)
+
+    def _finding(self, runner: Runner, node_location: Location, message: str, key: str, fix: Fix | None = None) -> Finding:
+        return Finding(self.rule_id, f"runner `{runner.name}`: {message}", node_location, Severity.BLOCKER,
+                       fix=fix, route=("runner", runner.name, key))
+
+    def _kubernetes(self, runner: Runner) -> Iterator[Finding]:
+        k8s = runner.kubernetes
+        if not k8s:
+            return
+        policy = k8s.setting("dns_policy")
+        dns = runner.kubernetes_dns()
+        if policy is not None and dns.policy_rejected and not policy.is_template:
+            yield self._policy(runner, policy)
+        dns_config = k8s.table("dns_config")
+        nameservers = dns_config.setting("nameservers")
+        if dns.written_policy == "none" and not dns.nameservers and not (nameservers and nameservers.is_template):
+            where = location(nameservers.node) if nameservers else location(policy.node)  # type: ignore[union-attr]
+            yield self._finding(runner, where, 'dns_policy = "none" needs at least one `dns_config.nameservers` '
+                                "entry; Kubernetes rejects the pod (`must provide at least one DNS nameserver`)",
+                                "none-without-nameservers")
+        if nameservers is not None and isinstance(nameservers.node, YSeq):
+            if len(dns.nameservers) > MAX_NAMESERVERS:
+                yield self._finding(runner, location(nameservers.node),
+                                    f"{len(dns.nameservers)} nameservers; Kubernetes allows at most {MAX_NAMESERVERS} "
+                                    "and rejects the pod", "too-many-nameservers")
+            for item in nameservers.node.items:
+                value = item.value if hasattr(item, "value") else None
+                if isinstance(value, str) and not is_ip(value) and item.tag != "helm-template":
+                    yield self._finding(runner, location(item), f"nameserver `{value}` is not an IP address; "
+                                        "Kubernetes rejects the pod (`must be valid IP address`)", f"nameserver:{value}")
+        searches = dns_config.setting("searches")
+        if searches is not None and (len(dns.searches) > MAX_SEARCHES or len(" ".join(dns.searches)) > MAX_SEARCH_CHARS):
+            yield self._finding(runner, location(searches.node),
+                                f"{len(dns.searches)} search domains ({len(' '.join(dns.searches))} characters); "
+                                f"Kubernetes allows at most {MAX_SEARCHES} and {MAX_SEARCH_CHARS} characters",
+                                "too-many-searches")
+        for option in dns_config.tables("options"):
+            if not option.text("name") and option.node is not None:
+                yield self._finding(runner, location(option.node), "a `dns_config.options` entry has no `name`; "
+                                    "Kubernetes requires it", "option-without-name")
+
+    def _policy(self, runner: Runner, policy: Setting) -> Finding:
+        written = str(policy.value)
+        accepted = _RESPELL.get(written.replace("-", "").replace("_", "").lower())
+        fix = None
+        if accepted is not None:
+            raw = policy.node.span
+            fix = Fix(f'Write dns_policy = "{accepted}"', (Edit(policy.node.path, raw, f'"{accepted}"'),),
+                      Applicability.SAFE)
+        hint = f'; write "{accepted}"' if accepted else " (accepted: none, default, cluster-first, cluster-first-with-host-net)"
+        return self._finding(
+            runner, location(policy.node),
+            f'dns_policy = "{written}" is rejected by GitLab Runner, which falls back to ClusterFirst with only a '
+            f"warning in the job log, so the intended DNS never applies{hint}",
+            "dns_policy", fix,
+        )
+
+    def _docker(self, runner: Runner) -> Iterator[Finding]:
+        dns = runner.docker.setting("dns")
+        if dns is None or not isinstance(dns.node, YSeq):
+            return
+        for item in dns.node.items:
+            value = getattr(item, "value", None)
+            if isinstance(value, str) and not is_ip(value) and item.tag != "helm-template":
+                yield self._finding(runner, location(item),
+                                    f"[runners.docker] dns entry `{value}` is not an IP address; since Runner 19.2 the "
+                                    "job fails in the prepare stage (no host names, no ports)", f"docker-dns:{value}")
