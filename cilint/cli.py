@@ -164,6 +164,13 @@ def explain(rule: Annotated[str, typer.Argument(help="A rule id (DNS001) or name
         parts += ["", "Example"]
         for name, text in bad.get("files", {}).items():
             parts += [f"--- {name}", text.rstrip()]
+        lines = ", ".join(f"{f['path']}:{f['line']}:{f['column']}" for f in bad["findings"])
+        parts += [f"(reported at {lines})"]
+        fixed_example = bad if bad.get("fixed") else next((ex for ex in meta.examples.values() if ex.get("fixed")), None)
+        if fixed_example:
+            parts += ["", "After the fix"]
+            for name, text in fixed_example["fixed"].items():
+                parts += [f"--- {name}", text.rstrip()]
     if meta.references:
         parts += ["", "References"] + [f"  {ref}" for ref in meta.references]
     typer.echo("\n".join(parts))

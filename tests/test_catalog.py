@@ -10,6 +10,8 @@ import pytest
 from cilint.catalog import load_catalog
 from cilint.checks import ALL_CHECKS
 from cilint.engine import Options, run
+from cilint.findings import Applicability
+from cilint.fixes.apply import applicable, splice
 from cilint.report.common import placed
 
 CATALOG = load_catalog()
@@ -42,19 +44,45 @@ EXAMPLES = [
 ]
 
 
+_RANK = {"none": 0, "display-only": 1, "unsafe": 2, "safe": 3}
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(textwrap.dedent(text).encode("utf-8"))
+
+
 @pytest.mark.parametrize(("rule_id", "name", "example"), EXAMPLES)
 def test_example(tmp_path: Path, rule_id: str, name: str, example: dict):
-    for rel, text in example["files"].items():
-        target = tmp_path / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(textwrap.dedent(text), encoding="utf-8")
+    _write(tmp_path, example["files"])
     result = run(Options(paths=(tmp_path,)))
-    got = [
-        {"path": p.finding.path, "line": p.start.line, "column": p.start.column}
-        for p in placed(result.projects)
-        if p.finding.rule_id == rule_id
-    ]
+    mine = [p for p in placed(result.projects) if p.finding.rule_id == rule_id]
+    got = [{"path": p.finding.path, "line": p.start.line, "column": p.start.column} for p in mine]
     assert got == list(example.get("findings") or [])
-    for p in placed(result.projects):
-        if p.finding.rule_id == rule_id:
-            assert p.finding.severity <= CATALOG[rule_id].severity
+    declared = CATALOG[rule_id]
+    for p in mine:
+        assert p.finding.severity <= declared.severity
+        if p.finding.fix is not None:  # never more than the rule declares
+            assert _RANK[p.finding.fix.applicability.value] <= _RANK[declared.fix], p.finding.fix
+    fixes = [p.finding.fix for p in mine if applicable(p.finding.fix, unsafe=True)]
+    expected = example.get("fixed")
+    if not expected:
+        assert fixes == [], "an example without `fixed` must be left untouched by --fix"
+        return
+    texts = {rel: (tmp_path / rel).read_text(encoding="utf-8") for rel in example["files"]}
+    produced = splice(texts, fixes)
+    assert produced == {rel: textwrap.dedent(text) for rel, text in expected.items()}
+    for rel, text in produced.items():
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    again = run(Options(paths=(tmp_path,)))
+    assert [p for p in placed(again.projects) if p.finding.rule_id == rule_id] == []
+    assert not [p for p in placed(again.projects) if p.finding.rule_id == "CIL001"], "the fix must re-parse"
+
+
+def test_safe_rules_have_a_fixed_example():
+    for meta in CATALOG.values():
+        if meta.fix in ("safe", "unsafe"):
+            assert any(ex.get("fixed") for ex in meta.examples.values()), meta.id
+    assert Applicability.SAFE.value in _RANK

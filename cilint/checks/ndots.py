@@ -105,8 +105,13 @@ class NdotsExternalLookups:
         at = len(source.text) if at == -1 else at
         if at > 0 and source.text[at - 1] == "\r":
             at -= 1
-        line = source.line_text(source.position(anchor.span.start).line)
-        indent = line[: len(line) - len(line.lstrip())] + ("  " if k8s.node is not None else "    ")
+        if k8s.node is not None:
+            line = source.line_text(source.position(anchor.span.start).line)
+            indent = line[: len(line) - len(line.lstrip())] + "  "
+        else:  # no [runners.kubernetes] yet: indent like the runner's own keys
+            keys = [k for k, _ in anchor.entries.values()] if isinstance(anchor, YMap) else []
+            line = source.line_text(source.position(keys[-1].span.start).line) if keys else ""
+            indent = line[: len(line) - len(line.lstrip())]
         newline = "\r\n" if "\r\n" in source.text else "\n"
         body = (f"{newline}{indent}[[runners.kubernetes.dns_config.options]]{newline}{indent}  name = \"ndots\""
                 f"{newline}{indent}  value = \"{wanted}\"")

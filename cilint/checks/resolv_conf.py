@@ -108,11 +108,11 @@ class EmbeddedDnsMisuse:
                             if executor == "kubernetes" or (
                                 executor in DOCKER_EXECUTORS and not network_per_build(job, choice.runner)
                             ):
-                                where = ("on the Kubernetes runner" if executor == "kubernetes"
-                                         else "on a Docker runner without a per-build network (FF_NETWORK_PER_BUILD off)")
+                                where = ("Kubernetes executor" if executor == "kubernetes"
+                                         else "Docker executor without a per-build network: FF_NETWORK_PER_BUILD is off")
                                 yield self._finding(location(flag.node),
                                                     f"`--dns={EMBEDDED_DNS}` on the dind service of job `{job.name}` "
-                                                    f"{where} `{choice.runner.name}`", ("dind", job.name, choice.runner.name))
+                                                    f"(runner `{choice.runner.name}`, {where})", ("dind", job.name, choice.runner.name))
                                 break
 
     def _finding(self, where: Location, context: str, route: tuple[str, ...]) -> Finding:

@@ -164,25 +164,33 @@ class _Builder:
             return [(tomllib.loads(f"{self.source(key)} = 0").popitem()[0], key)]
         return [(self.source(key), key)]
 
+    def header_span(self, table: Any) -> Span:
+        """The `[a.b]` / `[[a.b]]` header only (tree-sitter's table node also holds its pairs)."""
+        closing = next((c for c in table.children if c.type in ("]", "]]")), None)
+        start = self.mapper.span(table.children[0]).start
+        end = self.mapper.span(closing).end if closing is not None else self.mapper.span(table).end
+        return Span(start, end)
+
     def descend(self, document: YMap, keys: list[tuple[str, Any]], header: Any, array_element: bool) -> YMap:
         table = document
+        header_span = self.header_span(header)
         for index, (name, key_node) in enumerate(keys):
             last = index == len(keys) - 1
             entry = table.entries.get(name)
             key = self.scalar(key_node, name)
             if last and array_element:
                 if entry is None:
-                    array = YSeq(self.path, self.mapper.span(header), TOML_TAG, None, False)
+                    array = YSeq(self.path, header_span, TOML_TAG, None, False)
                     table.entries[name] = (key, array)
                 else:
                     array = entry[1]
                     if not isinstance(array, YSeq):
                         raise _Unsupported(f"`{name}` is not an array of tables", self.mapper.char(key_node.start_byte))
-                element = YMap(self.path, self.mapper.span(header), TOML_TAG, None, False)
+                element = YMap(self.path, header_span, TOML_TAG, None, False)
                 array.items.append(element)
                 return element
             if entry is None:
-                child = YMap(self.path, self.mapper.span(header if last else key_node), TOML_TAG, None, False)
+                child = YMap(self.path, header_span if last else self.mapper.span(key_node), TOML_TAG, None, False)
                 table.entries[name] = (key, child)
                 table = child
                 continue
@@ -191,7 +199,7 @@ class _Builder:
                 table = existing.items[-1]  # `[runners.docker]` after `[[runners]]`
             elif isinstance(existing, YMap):
                 if last:
-                    existing.span = self.mapper.span(header)  # the explicit [table] header
+                    existing.span = header_span  # the explicit [table] header
                 table = existing
             else:
                 raise _Unsupported(f"`{name}` is not a table", self.mapper.char(key_node.start_byte))
