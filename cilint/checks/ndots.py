@@ -45,6 +45,7 @@ class NdotsExternalLookups:
             if ndots is None or ndots <= 1 or not dns.cluster_dns and not dns.searches:
                 continue
             hosts, musl = self._hosts(project, runner)
+            unmapped = not project.config.runners and bool(project.pipelines)
             slow = sorted({h for h in hosts if is_external(h) and dots(h) < ndots}, key=lambda h: (dots(h), h))
             if not slow:
                 continue
@@ -60,6 +61,9 @@ class NdotsExternalLookups:
             )
             if musl:
                 message += "; musl (Alpine) images make this worse: they query all search domains and servers in parallel"
+            if unmapped:
+                message += (". Every job of the project is counted for this runner: map runners to tags in "
+                            "[[tool.cilint.runners]] to narrow it")
             yield Finding(self.rule_id, message, location(node), Severity.MAJOR if musl else Severity.MINOR,
                           fix=fix, route=("ndots", runner.name))
 

@@ -146,7 +146,17 @@ class _Walker:
             if body is not None and body.type == "command":
                 self.command(body, redirects, fatal, in_substitution)
             elif body is not None:
+                # The grammar hangs a trailing redirect on a whole list (`a && b > f`); bash gives it
+                # to the last command, which is where it is attached here.
+                before = len(self.commands)
                 self.statement(body, fatal, in_substitution)
+                last = next((i for i in range(len(self.commands) - 1, before - 1, -1)
+                             if not self.commands[i].in_substitution), None)
+                if last is not None:
+                    command = self.commands[last]
+                    self.commands[last] = Command(command.name, command.args, command.redirects + redirects,
+                                                  command.start, command.end, command.fatal,
+                                                  command.in_substitution, command.assignments)
             else:
                 self._emit("", (), redirects, node, fatal, in_substitution, ())
         elif kind == "list":
