@@ -23,10 +23,10 @@ class ScriptCommand:
 
 
 def job_commands(job: Job) -> Iterator[ScriptCommand]:
-    """Commands in the order the job runs them. `before_script` and `script` share one shell (so a
-    `set +e` carries over); `after_script` runs in a new shell."""
+    """Commands in the order the job runs them: `hooks:` before the clone, then `before_script` and
+    `script` in one shell (so a `set +e` carries over), then `after_script` in a new shell."""
     order = 0
-    for sections in ((job.before_script, job.script), (job.after_script,)):
+    for sections in ((job.hooks,), (job.before_script, job.script), (job.after_script,)):
         errexit = True
         for section in sections:
             for line in section:

@@ -107,7 +107,7 @@ class DesktopOnlyHostname:
         for item in commands:
             command = item.command
             if _writes_etc_hosts(command):
-                added.update(a.text.lower() for a in command.args)
+                added.update(word.lower() for a in command.args for word in a.text.split())
                 continue
             if not command.fatal or not might_name_local_host(item.line.text):
                 continue

@@ -84,6 +84,7 @@ class Job:
     variables: Mapping[str, Variable]  # effective: global (as inherited) + job
     tags: tuple[str, ...]
     is_trigger: bool = False
+    hooks: tuple[ScriptLine, ...] = ()  # hooks:pre_get_sources_script (runs before the clone)
 
     @property
     def path(self) -> str:
@@ -206,7 +207,14 @@ def _job(
         variables=variables,
         tags=tuple(t for t in (scalar_text(n) for n in string_list(get("tags"))) if t is not None),
         is_trigger=is_trigger,
+        hooks=tuple(_hooks(get("hooks"))),
     )
+
+
+def _hooks(node: YNode | None) -> Iterator[ScriptLine]:
+    if isinstance(node, YMap):
+        for name, value in node.items():
+            yield from _script(value, f"hooks:{name}")
 
 
 def _image(node: YNode | None) -> Image | None:
