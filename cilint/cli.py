@@ -92,6 +92,16 @@ def check(
         FailOn,
         typer.Option("--fail-on", help="Lowest severity that makes the exit code 1.", case_sensitive=False),
     ] = FailOn.minor,
+    fix: Annotated[bool, typer.Option("--fix", help="Apply safe fixes.")] = False,
+    unsafe_fixes: Annotated[
+        bool, typer.Option("--unsafe-fixes", help="With --fix or --diff, also apply unsafe fixes.")
+    ] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Print the changes --fix would make; write nothing (exit 1 if any).")
+    ] = False,
+    statistics: Annotated[
+        bool, typer.Option("--statistics", help="Print the number of findings per rule instead of each finding.")
+    ] = False,
 ) -> None:
     """Lint GitLab CI pipelines and GitLab Runner configuration."""
     from cilint.engine import Options, UsageError, fails, run
@@ -104,10 +114,35 @@ def check(
         ignore=_split(ignore),
     )
     try:
-        result = run(options)
+        if fix or diff:
+            from cilint.fixes import loop
+
+            outcome = loop.fix(options, unsafe=unsafe_fixes)
+            for title in outcome.broken:
+                typer.echo(f"cilint: internal error: dropped a fix that would make a file unparsable: {title}", err=True)
+            if diff:
+                text = loop.unified_diff(outcome, Path.cwd())
+                sys.stdout.write(text)
+                raise typer.Exit(1 if text else 0)
+            loop.write(outcome)
+            if outcome.applied:
+                typer.echo(f"Fixed {outcome.applied} finding{'s' if outcome.applied != 1 else ''} "
+                           f"in {len(outcome.changed)} file{'s' if len(outcome.changed) != 1 else ''}.", err=True)
+            for title in outcome.skipped:
+                typer.echo(f"cilint: not applied (overlaps another fix): {title}", err=True)
+            result = outcome.result
+        else:
+            result = run(options)
     except UsageError as exc:
         typer.echo(f"cilint: error: {exc}", err=True)
         raise typer.Exit(2) from None
+    if statistics:
+        from cilint.report import text as text_report
+
+        sys.stdout.write(text_report.statistics(result.projects))
+        if not exit_zero and fails(result.findings, Severity.parse(fail_on.value)):
+            raise typer.Exit(1)
+        return
     stream_is_tty = output is None and sys.stdout.isatty()
     report = _render(output_format, result, stream_is_tty)
     if output is None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +32,7 @@ class Options:
     runner_configs: tuple[Path, ...] = ()
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    overlay: Mapping[str, str] = field(default_factory=dict)  # absolute path -> text (fixes not written yet)
 
 
 @dataclass
@@ -66,7 +67,7 @@ def run(options: Options) -> Result:
             raise UsageError(f"--runner-config {path}: no such file")
     results = []
     for root, targets in groups.items():
-        ws = Workspace(root)
+        ws = Workspace(root, options.overlay)
         config = load_config(ws)
         project = load_project(root, targets, config, extra_runner_configs, ws)
         findings = list(project.findings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -26,8 +27,9 @@ class Unreadable:
 class Workspace:
     """The files under one project root. Paths given to it are project-relative, '/'-separated."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, overlay: Mapping[str, str] | None = None) -> None:
         self.root = root.resolve()
+        self.overlay = overlay or {}  # absolute path -> text that replaces the file's (unwritten fixes)
         self._sources: dict[str, SourceFile | Unreadable] = {}
         self._yaml: dict[str, YamlParse] = {}
         # Lossy decodings of files that are not UTF-8, only to place findings in them.
@@ -88,6 +90,9 @@ class Workspace:
             return Unreadable(f"`{rel}` is a directory")
         except OSError as exc:
             return Unreadable(f"`{rel}` cannot be read: {exc.strerror or exc}")
+        replaced = self.overlay.get(str(self.root / rel))
+        if replaced is not None:
+            return SourceFile(rel, replaced, bom=data.startswith(b"\xef\xbb\xbf"))
         try:
             return SourceFile.from_bytes(rel, data)
         except DecodeError as exc:

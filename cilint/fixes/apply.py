@@ -23,12 +23,21 @@ def applicable(fix: Fix | None, unsafe: bool) -> bool:
 def splice(texts: Mapping[str, str], fixes: Iterable[Fix]) -> dict[str, str]:
     """New texts of the files the fixes touch. A fix whose edits overlap an earlier fix is skipped
     whole (its edits are applied together or not at all); the next round picks it up."""
+    return splice_report(texts, fixes)[0]
+
+
+def splice_report(texts: Mapping[str, str], fixes: Iterable[Fix]) -> tuple[dict[str, str], list[Fix], list[Fix]]:
+    """(new texts, fixes applied, fixes skipped because they overlap an earlier one)."""
     by_path: dict[str, list[Edit]] = defaultdict(list)
+    applied: list[Fix] = []
+    skipped: list[Fix] = []
     for fix in fixes:
-        if any(_overlaps(edit, by_path[edit.path]) for edit in fix.edits):
+        if any(edit.path not in texts for edit in fix.edits) or any(
+            _overlaps(edit, by_path[edit.path]) for edit in fix.edits
+        ):
+            skipped.append(fix)
             continue
-        if any(edit.path not in texts for edit in fix.edits):
-            continue
+        applied.append(fix)
         for edit in fix.edits:
             by_path[edit.path].append(edit)
     result: dict[str, str] = {}
@@ -37,7 +46,7 @@ def splice(texts: Mapping[str, str], fixes: Iterable[Fix]) -> dict[str, str]:
         for edit in sorted(edits, key=lambda e: (e.span.start, e.span.end), reverse=True):
             text = text[: edit.span.start] + edit.content + text[edit.span.end :]
         result[path] = text
-    return result
+    return result, applied, skipped
 
 
 def _overlaps(edit: Edit, others: list[Edit]) -> bool:

@@ -1,36 +1,82 @@
 """GitLab Code Quality (CodeClimate subset) report: one JSON array GitLab's parser accepts whole.
 
 facts 1.1-1.2: every entry needs `description`, `check_name`, `fingerprint`, `severity` (one of five
-lowercase values) and `location.path` with an integer `location.lines.begin`; no BOM.
+lowercase values) and `location.path` with an integer `location.lines.begin`; no BOM. GitLab stops at
+the first invalid entry, so `cilint/schemas/codequality.json` describes exactly what is emitted and
+the tests validate every report against it. The widget shows `description`, so it starts with the
+rule id; `content.body` (markdown) carries the why, related places and the suggested fix as a diff.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Sequence
 
 from cilint.engine import ProjectResult
-from cilint.report.common import placed
+from cilint.findings import Finding
+from cilint.report.common import Placed, placed
+from cilint.source import SourceFile
 
-_CATEGORY = {"CIL": "Bug Risk"}
+_CATEGORY = {"CIL": "Bug Risk", "DNS": "Bug Risk", "NET": "Bug Risk"}
 
 
 def render(projects: Sequence[ProjectResult]) -> str:
     entries = []
-    for item in placed(projects):
-        finding = item.finding
-        entries.append(
-            {
+    for project in projects:
+        files = project.files
+        for item in placed([project]):
+            finding = item.finding
+            entry = {
                 "type": "issue",
                 "check_name": finding.rule_id,
                 "description": f"{finding.rule_id}: {finding.message}",
                 "categories": [_CATEGORY.get(finding.rule_id[:3], "Bug Risk")],
                 "severity": finding.severity.label,
                 "fingerprint": item.fingerprint,
-                "location": {
-                    "path": finding.path,
-                    "lines": {"begin": item.start.line, "end": item.end.line},
-                },
+                "location": {"path": finding.path, "lines": {"begin": item.start.line, "end": item.end.line}},
+                "content": {"body": _body(item, files)},
             }
-        )
+            if finding.related:
+                entry["other_locations"] = [
+                    {"path": r.location.path, "lines": {"begin": _line(files, r.location.path, r.location.span.start)}}
+                    for r in finding.related
+                ]
+            entries.append(entry)
     return json.dumps(entries, indent=2, ensure_ascii=False) + "\n"
+
+
+def _line(files: dict[str, SourceFile], path: str, offset: int) -> int:
+    source = files.get(path)
+    return source.position(offset).line if source is not None else 1
+
+
+def _body(item: Placed, files: dict[str, SourceFile]) -> str:
+    from cilint.catalog import load_catalog
+
+    finding = item.finding
+    meta = load_catalog().get(finding.rule_id)
+    parts = [finding.message]
+    if meta is not None:
+        parts += ["", f"**{meta.id} {meta.name}**: {meta.title}", "", meta.rationale.strip()]
+    for related in finding.related:
+        parts.append(f"- See `{related.location.path}:{_line(files, related.location.path, related.location.span.start)}`: {related.message}")
+    diff = _fix_diff(finding, files)
+    if diff:
+        parts += ["", f"Suggested fix ({finding.fix.applicability.value}): {finding.fix.title}", "", "```diff", diff.rstrip("\n"), "```"]  # type: ignore[union-attr]
+    if meta is not None and meta.references:
+        parts += ["", "References: " + ", ".join(meta.references)]
+    return "\n".join(parts)
+
+
+def _fix_diff(finding: Finding, files: dict[str, SourceFile]) -> str:
+    from cilint.fixes.apply import splice
+
+    if finding.fix is None:
+        return ""
+    texts = {e.path: files[e.path].text for e in finding.fix.edits if e.path in files}
+    changed = splice(texts, [finding.fix])
+    chunks = []
+    for path, after in changed.items():
+        chunks.extend(difflib.unified_diff(texts[path].splitlines(True), after.splitlines(True), f"a/{path}", f"b/{path}", n=1))
+    return "".join(chunks)

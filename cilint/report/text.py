@@ -33,8 +33,27 @@ def render(projects: Sequence[ProjectResult], colour: bool = False) -> str:
         lines.append("No findings.")
     else:
         per_rule = ", ".join(f"{rule}: {n}" for rule, n in sorted(total.items()))
+        fixable = sum(1 for p in projects for f in p.findings if f.fix and f.fix.applicability.value == "safe")
+        unsafe = sum(1 for p in projects for f in p.findings if f.fix and f.fix.applicability.value == "unsafe")
         lines.append(f"Found {count} finding{'s' if count != 1 else ''} ({per_rule}).")
+        if fixable or unsafe:
+            lines.append(f"[*] {fixable} fixable with --fix" + (f"; {unsafe} more with --fix --unsafe-fixes" if unsafe else "") + ".")
     return "\n".join(lines) + "\n"
+
+
+def statistics(projects: Sequence[ProjectResult]) -> str:
+    from cilint.catalog import rule_name
+
+    counts: Counter[str] = Counter()
+    fixable: Counter[str] = Counter()
+    for project in projects:
+        for finding in project.findings:
+            counts[finding.rule_id] += 1
+            if finding.fix and finding.fix.applicability.value in ("safe", "unsafe"):
+                fixable[finding.rule_id] += 1
+    rows = [f"{n:>5}  {rule:<7} {rule_name(rule) or '':<28} {'[*] ' + str(fixable[rule]) + ' fixable' if fixable[rule] else ''}".rstrip()
+            for rule, n in counts.most_common()]
+    return "\n".join(rows) + ("\n" if rows else "No findings.\n")
 
 
 def _shown_root(project: ProjectResult) -> str:
@@ -55,9 +74,10 @@ def _finding_lines(finding: Finding, files: dict[str, SourceFile], colour: bool)
         return [f"{finding.path}:1:1: {finding.rule_id} [{severity}] {finding.message}"]
     start = source.position(finding.location.span.start)
     end = source.position(max(finding.location.span.start, finding.location.span.end))
+    mark = " [*]" if finding.fix and finding.fix.applicability.value in ("safe", "unsafe") else ""
     head = (
         f"{_paint(finding.path, '1', colour)}:{start.line}:{start.column}: "
-        f"{_paint(finding.rule_id, _COLOURS[severity], colour)} [{severity}] {finding.message}"
+        f"{_paint(finding.rule_id, _COLOURS[severity], colour)}{mark} [{severity}] {finding.message}"
     )
     text = source.line_text(start.line).expandtabs(1)
     width = (end.column - start.column) if end.line == start.line else len(text) - start.column + 1

@@ -1,0 +1,137 @@
+"""`--fix`, `--unsafe-fixes` and `--diff`: apply fixes in rounds until nothing applies.
+
+Each round analyses the files as they would be, splices every applicable fix that does not overlap
+an earlier one (a fix touching several files is applied whole or not at all), and checks that every
+changed file still parses; a fix that would break a file is dropped and reported. Nothing is written
+until the last round; writes are atomic (temporary file, same permissions, rename).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cilint.engine import Options, Result, run
+from cilint.findings import Fix
+from cilint.fixes.apply import applicable, splice_report
+from cilint.source import BOM, SourceFile
+
+MAX_ROUNDS = 8
+
+
+@dataclass
+class FixOutcome:
+    result: Result  # the analysis of the fixed files
+    changed: dict[Path, tuple[str, str]] = field(default_factory=dict)  # path -> (before, after) texts
+    boms: dict[Path, bool] = field(default_factory=dict)
+    applied: int = 0
+    skipped: list[str] = field(default_factory=list)  # fixes left for lack of rounds / overlaps
+    broken: list[str] = field(default_factory=list)  # fixes dropped because a file would not parse
+
+
+def fix(options: Options, unsafe: bool) -> FixOutcome:
+    overlay: dict[str, str] = {}
+    originals: dict[Path, tuple[str, bool]] = {}
+    outcome = FixOutcome(result=run(options))
+    rejected: set[tuple[str, str]] = set()
+    for _ in range(MAX_ROUNDS):
+        candidates: list[tuple[tuple[str, str], Fix]] = []  # (finding key, fix with absolute paths)
+        texts: dict[Path, SourceFile] = {}
+        for project in outcome.result.projects:
+            files = project.files
+            for finding in project.findings:
+                key = (finding.rule_id, finding.message)
+                if finding.fix is None or not applicable(finding.fix, unsafe) or key in rejected:
+                    continue
+                candidates.append((key, _absolute(project.root, finding.fix)))
+                for edit in finding.fix.edits:
+                    source = files.get(edit.path)
+                    if source is not None:
+                        texts[project.root / edit.path] = source
+        if not candidates:
+            break
+        keyed = {str(path): source.text for path, source in texts.items()}
+        new_texts, applied, skipped = splice_report(keyed, [f for _, f in candidates])
+        broken = [f for f in applied if not _parses(f, new_texts)]
+        if broken:
+            outcome.broken.extend(f.title for f in broken)
+            rejected.update(key for key, f in candidates if any(f is b for b in broken))
+            continue
+        for key, text in new_texts.items():
+            path = Path(key)
+            if path not in originals:
+                source = texts[path]
+                originals[path] = (source.text, source.bom)
+            overlay[key] = text
+        outcome.applied += len(applied)
+        outcome.skipped = [f.title for f in skipped]
+        outcome.result = run(dataclasses.replace(options, overlay=dict(overlay)))
+    for path, (before, bom) in originals.items():
+        after = overlay[str(path)]
+        if after != before:
+            outcome.changed[path] = (before, after)
+            outcome.boms[path] = bom
+    return outcome
+
+
+def _absolute(root: Path, fix_: Fix) -> Fix:
+    edits = tuple(dataclasses.replace(e, path=str(root / e.path)) for e in fix_.edits)
+    return dataclasses.replace(fix_, edits=edits)
+
+
+def _parses(fix_: Fix, texts: dict[str, str]) -> bool:
+    from cilint.models.runner_files import helm_runner_sections
+    from cilint.syntax.embedded import neutralise_templates, scalar_offsets
+    from cilint.syntax.toml import parse_toml
+    from cilint.syntax.yaml import parse_yaml
+
+    for edit in fix_.edits:
+        text = texts.get(edit.path)
+        if text is None:
+            continue
+        source = SourceFile(edit.path, text)
+        if edit.path.endswith(".toml"):
+            if parse_toml(text, edit.path).problem is not None:
+                return False
+            continue
+        parsed = parse_yaml(source)
+        if parsed.problem is not None:
+            return False
+        for section in helm_runner_sections(parsed.documents[0].root if parsed.documents else None):
+            config = section.get("config")
+            offsets, _ = scalar_offsets(source, config)  # type: ignore[arg-type]
+            if parse_toml(neutralise_templates(config.text).text, edit.path, offsets).problem is not None:  # type: ignore[union-attr]
+                return False
+    return True
+
+
+def unified_diff(outcome: FixOutcome, relative_to: Path) -> str:
+    chunks = []
+    for path, (before, after) in sorted(outcome.changed.items()):
+        try:
+            shown = path.relative_to(relative_to).as_posix()
+        except ValueError:
+            shown = path.as_posix()
+        chunks.extend(difflib.unified_diff(
+            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{shown}", f"b/{shown}"))
+    return "".join(chunks)
+
+
+def write(outcome: FixOutcome) -> None:
+    """Write every changed file atomically, keeping its permissions and BOM."""
+    for path, (_, after) in outcome.changed.items():
+        data = ((BOM if outcome.boms.get(path) else "") + after).encode("utf-8")
+        mode = path.stat().st_mode & 0o7777
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".cilint")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.chmod(temporary, mode)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise

@@ -1,0 +1,87 @@
+"""Reports: Code Quality validated against the project's schema; stable, unique fingerprints."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+
+from cilint.engine import Options, run
+from cilint.report import codequality, json_report, sarif
+from tests.conftest import CORPUS, REPO
+
+SCHEMA = json.loads(resources.files("cilint.schemas").joinpath("codequality.json").read_text())
+
+
+def validate(report: str) -> list[dict]:
+    assert not report.startswith("\ufeff")
+    data = json.loads(report)
+    jsonschema.Draft7Validator(SCHEMA).validate(data)
+    assert len({e["fingerprint"] for e in data}) == len(data)
+    return data
+
+
+def test_seed_example_codequality_is_valid_and_explains_the_fix():
+    data = validate(codequality.render(run(Options(paths=(REPO / "examples" / "seed",))).projects))
+    assert {e["check_name"] for e in data} == {"DNS001", "DNS004"}
+    probe = next(e for e in data if e["check_name"] == "DNS004")
+    assert "```diff" in probe["content"]["body"] and "|| true" in probe["content"]["body"]
+    assert probe["other_locations"][0]["lines"]["begin"] == 38
+
+
+def test_whole_corpus_codequality_is_valid():
+    projects = tuple(sorted(p for p in CORPUS.iterdir() if p.is_dir()))
+    result = run(Options(paths=projects))
+    for project in result.projects:
+        validate(codequality.render([project]))
+
+
+def fingerprints(root: Path) -> dict[tuple[str, str], str]:
+    data = json.loads(codequality.render(run(Options(paths=(root,))).projects))
+    return {(e["check_name"], e["description"]): e["fingerprint"] for e in data}
+
+
+PIPELINE = """\
+build:
+  services:
+    - name: docker:dind
+      command: ["--dns=8.8.8.8"]
+  script:
+    - docker build .
+deploy:
+  before_script:
+    - curl -k https://kubernetes.docker.internal:6443
+  script:
+    - kubectl config use-context group/project:agent
+"""
+
+
+def test_fingerprints_survive_moved_lines_and_reordered_jobs(tmp_path):
+    (tmp_path / ".gitlab-ci.yml").write_text(PIPELINE)
+    before = fingerprints(tmp_path)
+    assert len(before) == 3
+    build, deploy = PIPELINE.split("deploy:\n")
+    (tmp_path / ".gitlab-ci.yml").write_text("# a comment\nstages: [test]\n\n" + "deploy:\n" + deploy + build)
+    assert fingerprints(tmp_path) == before
+
+
+def test_json_report_shape(tmp_path):
+    (tmp_path / ".gitlab-ci.yml").write_text(PIPELINE)
+    data = json.loads(json_report.render(run(Options(paths=(tmp_path,))).projects))
+    assert data["version"] == 1 and data["tool"]["name"] == "cilint"
+    first = data["findings"][0]
+    assert set(first) == {"rule", "path", "start", "end", "severity", "message", "fingerprint", "fix"}
+    assert first["start"]["line"] >= 1 and first["start"]["column"] >= 1
+
+
+def test_sarif_has_rules_and_results(tmp_path):
+    (tmp_path / ".gitlab-ci.yml").write_text(PIPELINE)
+    data = json.loads(sarif.render(run(Options(paths=(tmp_path,))).projects))
+    assert data["version"] == "2.1.0"
+    rules = [r["id"] for r in data["runs"][0]["tool"]["driver"]["rules"]]
+    for result in data["runs"][0]["results"]:
+        assert rules[result["ruleIndex"]] == result["ruleId"]
+        region = result["locations"][0]["physicalLocation"]["region"]
+        assert region["startLine"] >= 1 and region["startColumn"] >= 1
