@@ -76,9 +76,16 @@ def test_json_report_shape(tmp_path):
     assert first["start"]["line"] >= 1 and first["start"]["column"] >= 1
 
 
-def test_sarif_has_rules_and_results(tmp_path):
+SARIF_SCHEMA = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
+
+
+def test_sarif_validates_against_the_official_schema(tmp_path):
     (tmp_path / ".gitlab-ci.yml").write_text(PIPELINE)
     data = json.loads(sarif.render(run(Options(paths=(tmp_path,))).projects))
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(data)
+    assert data["runs"][0]["results"]
+    seed = json.loads(sarif.render(run(Options(paths=(REPO / "examples" / "seed",))).projects))
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(seed)
     assert data["version"] == "2.1.0"
     rules = [r["id"] for r in data["runs"][0]["tool"]["driver"]["rules"]]
     for result in data["runs"][0]["results"]:

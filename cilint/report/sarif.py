@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from cilint import __version__
 from cilint.catalog import load_catalog
 from cilint.engine import ProjectResult
-from cilint.report.common import placed
+from cilint.report.common import Placed, placed
+from cilint.source import SourceFile
 
 _LEVEL = {"info": "note", "minor": "warning", "major": "warning", "critical": "error", "blocker": "error"}
 
@@ -17,52 +18,80 @@ def render(projects: Sequence[ProjectResult]) -> str:
     catalog = load_catalog()
     rule_ids = list(catalog)
     results = []
-    for item in placed(projects):
-        finding = item.finding
-        result = {
-            "ruleId": finding.rule_id,
-            "level": _LEVEL[finding.severity.label],
-            "message": {"text": finding.message},
-            "partialFingerprints": {"cilint/v1": item.fingerprint},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": finding.path},
-                        "region": {
-                            "startLine": item.start.line,
-                            "startColumn": item.start.column,
-                            "endLine": item.end.line,
-                            "endColumn": item.end.column,
-                        },
-                    }
-                }
-            ],
-        }
-        if finding.rule_id in catalog:
-            result["ruleIndex"] = rule_ids.index(finding.rule_id)
-        results.append(result)
-    driver = {
-        "name": "cilint",
-        "version": __version__,
-        "informationUri": "https://pypi.org/project/cilint/",
-        "rules": [
-            {
-                "id": meta.id,
-                "name": meta.name,
-                "shortDescription": {"text": meta.title},
-                "fullDescription": {"text": meta.summary.strip()},
-                "helpUri": meta.references[0] if meta.references else None,
-                "defaultConfiguration": {"level": _LEVEL[meta.severity.label]},
-            }
-            for meta in catalog.values()
-        ],
-    }
-    for rule in driver["rules"]:
-        if rule["helpUri"] is None:
-            del rule["helpUri"]
+    for project in projects:
+        files = project.files
+        for item in placed([project]):
+            results.append(_result(item, files, catalog, rule_ids))
+    driver = _driver(catalog)
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{"tool": {"driver": driver}, "results": results}],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _region(source: SourceFile | None, start: int, end: int) -> dict[str, int]:
+    if source is None:
+        return {"startLine": 1, "startColumn": 1}
+    first, last = source.position(start), source.position(max(start, end))
+    return {"startLine": first.line, "startColumn": first.column, "endLine": last.line, "endColumn": last.column}
+
+
+def _result(item: Placed, files: dict[str, SourceFile], catalog, rule_ids: list[str]) -> dict:  # type: ignore[no-untyped-def]
+    finding = item.finding
+    result = {
+        "ruleId": finding.rule_id,
+        "level": _LEVEL[finding.severity.label],
+        "message": {"text": finding.message},
+        "partialFingerprints": {"cilint/v1": item.fingerprint},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": finding.path},
+                    "region": {
+                        "startLine": item.start.line,
+                        "startColumn": item.start.column,
+                        "endLine": item.end.line,
+                        "endColumn": item.end.column,
+                    },
+                }
+            }
+        ],
+    }
+    if finding.rule_id in catalog:
+        result["ruleIndex"] = rule_ids.index(finding.rule_id)
+    if finding.related:
+        result["relatedLocations"] = [
+            {"id": index, "message": {"text": r.message}, "physicalLocation": {
+                "artifactLocation": {"uri": r.location.path},
+                "region": _region(files.get(r.location.path), r.location.span.start, r.location.span.end)}}
+            for index, r in enumerate(finding.related)
+        ]
+    if finding.fix is not None:
+        result["fixes"] = [{
+            "description": {"text": f"{finding.fix.title} ({finding.fix.applicability.value})"},
+            "artifactChanges": [
+                {"artifactLocation": {"uri": edit.path}, "replacements": [{
+                    "deletedRegion": _region(files.get(edit.path), edit.span.start, edit.span.end),
+                    "insertedContent": {"text": edit.content}}]}
+                for edit in finding.fix.edits
+            ],
+        }]
+    return result
+
+
+def _driver(catalog) -> dict:  # type: ignore[no-untyped-def]
+    rules = []
+    for meta in catalog.values():
+        rule = {
+            "id": meta.id,
+            "name": meta.name,
+            "shortDescription": {"text": meta.title},
+            "fullDescription": {"text": meta.summary.strip()},
+            "defaultConfiguration": {"level": _LEVEL[meta.severity.label]},
+        }
+        if meta.references:
+            rule["helpUri"] = meta.references[0]
+        rules.append(rule)
+    return {"name": "cilint", "version": __version__, "informationUri": "https://pypi.org/project/cilint/", "rules": rules}
