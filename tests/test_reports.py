@@ -72,7 +72,7 @@ def test_json_report_shape(tmp_path):
     data = json.loads(json_report.render(run(Options(paths=(tmp_path,))).projects))
     assert data["version"] == 1 and data["tool"]["name"] == "cilint"
     first = data["findings"][0]
-    assert set(first) == {"rule", "path", "start", "end", "severity", "message", "fingerprint", "fix"}
+    assert set(first) == {"rule", "path", "start", "end", "severity", "message", "fingerprint", "related", "fix"}
     assert first["start"]["line"] >= 1 and first["start"]["column"] >= 1
 
 
@@ -92,3 +92,40 @@ def test_sarif_validates_against_the_official_schema(tmp_path):
         assert rules[result["ruleIndex"]] == result["ruleId"]
         region = result["locations"][0]["physicalLocation"]["region"]
         assert region["startLine"] >= 1 and region["startColumn"] >= 1
+
+
+def test_fingerprints_survive_a_different_include_structure(tmp_path):
+    (tmp_path / "ci").mkdir()
+    (tmp_path / "ci" / "deploy.yml").write_text(PIPELINE)
+    (tmp_path / ".gitlab-ci.yml").write_text("include: ci/deploy.yml\n")
+    before = fingerprints(tmp_path)
+    (tmp_path / "ci" / "all.yml").write_text("include:\n  - local: ci/deploy.yml\n")
+    (tmp_path / ".gitlab-ci.yml").write_text("stages: [build, test]\ninclude:\n  - local: ci/all.yml\n")
+    assert fingerprints(tmp_path) == before and len(before) == 3
+
+
+GOLDEN = REPO / "tests" / "golden"
+
+
+def test_golden_reports(tmp_path):
+    """Every format on the bundled seed example and a runner scenario (CILINT_UPDATE_GOLDEN=1 rewrites)."""
+    import os
+
+    scenarios = {"seed": REPO / "examples" / "seed", "runner": REPO / "tests" / "fixtures" / "seeds"}
+    renderers = {"json": json_report.render, "codequality": codequality.render, "sarif": sarif.render}
+    from cilint.report import text
+
+    renderers["txt"] = lambda projects: text.render(projects, colour=False)
+    for name, root in scenarios.items():
+        projects = run(Options(paths=(root,))).projects
+        for fmt, render in renderers.items():
+            produced = render(projects)
+            golden = GOLDEN / f"{name}.{fmt}"
+            if os.environ.get("CILINT_UPDATE_GOLDEN"):
+                golden.parent.mkdir(exist_ok=True)
+                golden.write_text(produced, encoding="utf-8")
+            assert produced == golden.read_text(encoding="utf-8"), golden
+            if fmt == "codequality":
+                validate(produced)
+            if fmt == "sarif":
+                jsonschema.Draft4Validator(SARIF_SCHEMA).validate(json.loads(produced))

@@ -7,34 +7,44 @@ from collections.abc import Sequence
 
 from cilint import __version__
 from cilint.engine import ProjectResult
-from cilint.report.common import placed
+from cilint.report.common import Placed, placed
+from cilint.source import SourceFile
 
 
 def render(projects: Sequence[ProjectResult]) -> str:
     findings = []
-    for item in placed(projects):
-        finding = item.finding
-        fix = finding.fix
-        findings.append(
-            {
-                "rule": finding.rule_id,
-                "path": finding.path,
-                "start": {"line": item.start.line, "column": item.start.column},
-                "end": {"line": item.end.line, "column": item.end.column},
-                "severity": finding.severity.label,
-                "message": finding.message,
-                "fingerprint": item.fingerprint,
-                "fix": None
-                if fix is None
-                else {
-                    "title": fix.title,
-                    "applicability": fix.applicability.value,
-                    "edits": [
-                        {"path": e.path, "start": e.span.start, "end": e.span.end, "content": e.content}
-                        for e in fix.edits
-                    ],
-                },
-            }
-        )
+    for project in projects:
+        files = project.files
+        for item in placed([project]):
+            findings.append(_finding(item, files))
     document = {"version": 1, "tool": {"name": "cilint", "version": __version__}, "findings": findings}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _place(files: dict[str, SourceFile], path: str, offset: int) -> dict[str, int]:
+    source = files.get(path)
+    where = source.position(offset) if source is not None else None
+    return {"line": where.line, "column": where.column} if where else {"line": 1, "column": 1}
+
+
+def _finding(item: Placed, files: dict[str, SourceFile]) -> dict:  # type: ignore[type-arg]
+    finding = item.finding
+    fix = finding.fix
+    return {
+        "rule": finding.rule_id,
+        "path": finding.path,
+        "start": {"line": item.start.line, "column": item.start.column},
+        "end": {"line": item.end.line, "column": item.end.column},
+        "severity": finding.severity.label,
+        "message": finding.message,
+        "fingerprint": item.fingerprint,
+        "related": [
+            {"path": r.location.path, **_place(files, r.location.path, r.location.span.start), "message": r.message}
+            for r in finding.related
+        ],
+        "fix": None if fix is None else {
+            "title": fix.title,
+            "applicability": fix.applicability.value,
+            "edits": [{"path": e.path, "start": e.span.start, "end": e.span.end, "content": e.content} for e in fix.edits],
+        },
+    }
