@@ -1,0 +1,113 @@
+"""Integrations: the CI/CD component run for real, the project's own pipeline, the pre-commit hook."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+from ruamel.yaml import YAML
+
+from tests.conftest import REPO
+from tests.support.gcl import gcl_binary, make_git_project
+
+CQ_SCHEMA = json.loads(resources.files("cilint.schemas").joinpath("codequality.json").read_text())
+BAD_PIPELINE = "bad:\n  image: alpine:3.20\n  script:\n    - curl -k https://kubernetes.docker.internal:6443\n"
+
+
+def gitlab_ci_schema() -> dict:
+    data = resources.files("check_jsonschema").joinpath("builtin_schemas/vendor/gitlab-ci.json").read_text()
+    return json.loads(data)
+
+
+@pytest.mark.parametrize("rel", [".gitlab-ci.yml", "templates/cilint.yml"])
+def test_own_pipeline_and_component_match_gitlab_ci_schema(rel):
+    documents = list(YAML(typ="safe", pure=True).load_all((REPO / rel).read_text()))
+    validator = jsonschema.Draft7Validator(gitlab_ci_schema())
+    for document in documents:
+        errors = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
+        assert not errors, [f"{list(e.path)}: {e.message}" for e in errors]
+
+
+def test_own_pipeline_and_component_lint_clean():
+    proc = subprocess.run([sys.executable, "-m", "cilint", "check", "--fail-on", "info", ".gitlab-ci.yml",
+                           "templates/cilint.yml"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "No findings." in proc.stdout
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(REPO)],
+                   check=True, capture_output=True, timeout=600)
+    return next(out.glob("cilint-*.whl"))
+
+
+@pytest.fixture(scope="module")
+def job_python(tmp_path_factory) -> Path:
+    """A fresh virtual environment standing in for the component's `image` (python:3.12-slim)."""
+    home = tmp_path_factory.mktemp("job-venv")
+    venv.create(home, with_pip=True)
+    return home / "bin"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("fail_on", "passes"), [("blocker", True), ("major", False)])
+def test_component_job_runs_in_gitlab_ci_local(tmp_path, wheel, job_python, fail_on, passes):
+    source = tmp_path / "source"
+    (source / "ci").mkdir(parents=True)
+    shutil.copy(REPO / "templates" / "cilint.yml", source / "ci" / "cilint.yml")
+    (source / ".gitlab-ci.yml").write_text(
+        f"include:\n  - local: ci/cilint.yml\n    inputs:\n      install: \"{wheel}\"\n"
+        f"      fail-on: {fail_on}\n      report: cq.json\n" + BAD_PIPELINE
+    )
+    project = tmp_path / "project"
+    make_git_project(source, project)
+    env = {**os.environ, "PATH": f"{job_python}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path)}
+    proc = subprocess.run([str(gcl_binary()), "--force-shell-executor", "cilint"], cwd=project,
+                          capture_output=True, text=True, timeout=900, env=env)
+    assert (proc.returncode == 0) is passes, proc.stdout[-3000:] + proc.stderr[-2000:]
+    report = json.loads((project / "cq.json").read_text())  # uploaded whether the job passed or not
+    jsonschema.Draft7Validator(CQ_SCHEMA).validate(report)
+    assert [(e["check_name"], e["location"]["path"], e["location"]["lines"]["begin"]) for e in report] == [
+        ("DNS001", ".gitlab-ci.yml", 10)]
+
+
+def _git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.mark.slow
+def test_pre_commit_hook_from_this_repository(tmp_path):
+    head = _git(REPO, "rev-parse", "HEAD")
+    if _git(REPO, "status", "--porcelain", "--", ".pre-commit-hooks.yaml", "pyproject.toml", "cilint", "rules"):
+        pytest.fail("commit the hook and package files first: pre-commit installs the committed revision")
+    work = tmp_path / "user-repo"
+    (work / ".gitlab" / "ci").mkdir(parents=True)
+    (work / ".gitlab-ci.yml").write_text("include:\n  - local: .gitlab/ci/deploy.yml\n")
+    (work / ".gitlab" / "ci" / "deploy.yml").write_text("deploy:\n  script:\n    - make deploy\n")
+    (work / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {REPO}\n    rev: {head}\n    hooks:\n      - id: cilint\n")
+    _git(work, "init", "-q", "-b", "main")
+    _git(work, "add", "-A")
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    pre_commit = [sys.executable, "-m", "pre_commit", "run", "--all-files"]
+    clean = subprocess.run(pre_commit, cwd=work, capture_output=True, text=True, timeout=900, env=env)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    # Only the included file changes: the hook still lints the whole pipeline from the root.
+    (work / ".gitlab" / "ci" / "deploy.yml").write_text(BAD_PIPELINE.replace("bad:", "deploy:"))
+    _git(work, "add", "-A")
+    changed = subprocess.run([sys.executable, "-m", "pre_commit", "run", "--files", ".gitlab/ci/deploy.yml"],
+                             cwd=work, capture_output=True, text=True, timeout=900, env=env)
+    assert changed.returncode == 1, changed.stdout + changed.stderr
+    assert ".gitlab/ci/deploy.yml:4:15: DNS001" in changed.stdout
