@@ -102,16 +102,40 @@ def check(
     statistics: Annotated[
         bool, typer.Option("--statistics", help="Print the number of findings per rule instead of each finding.")
     ] = False,
+    gitlab_url: Annotated[
+        Optional[str], typer.Option("--gitlab-url", help="Fetch project/template/component includes from this GitLab (token: GITLAB_TOKEN).")
+    ] = None,
+    project: Annotated[
+        Optional[str], typer.Option("--project", help="The project path on that GitLab (group/project).")
+    ] = None,
+    ref: Annotated[Optional[str], typer.Option("--ref", help="The ref includes without `ref:` are read at.")] = None,
+    allow_remote_includes: Annotated[
+        bool, typer.Option("--allow-remote-includes", help="With --gitlab-url, also fetch `include: remote:` URLs.")
+    ] = False,
+    gitlab_timeout: Annotated[float, typer.Option("--gitlab-timeout", help="Seconds per API request.")] = 20.0,
 ) -> None:
     """Lint GitLab CI pipelines and GitLab Runner configuration."""
     from cilint.engine import Options, UsageError, fails, run
     from cilint.findings import Severity
 
+    gitlab = None
+    if gitlab_url or project:
+        if not (gitlab_url and project):
+            typer.echo("cilint: error: --gitlab-url and --project go together", err=True)
+            raise typer.Exit(2)
+        from cilint.gitlab_api import ApiError, GitLabSource
+
+        try:
+            gitlab = GitLabSource(gitlab_url, project, ref, allow_remote_includes, gitlab_timeout)
+        except ApiError as exc:
+            typer.echo(f"cilint: error: {exc}", err=True)
+            raise typer.Exit(2) from None
     options = Options(
         paths=tuple(paths or [Path(".")]),
         runner_configs=tuple(runner_config or []),
         select=_split(select),
         ignore=_split(ignore),
+        gitlab=gitlab,
     )
     try:
         if fix or diff:
@@ -136,6 +160,11 @@ def check(
     except UsageError as exc:
         typer.echo(f"cilint: error: {exc}", err=True)
         raise typer.Exit(2) from None
+    except Exception as exc:
+        if type(exc).__name__ == "ApiError":
+            typer.echo(f"cilint: error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        raise
     if statistics:
         from cilint.report import text as text_report
 

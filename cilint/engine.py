@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 from cilint.checks import ALL_CHECKS
@@ -33,6 +34,7 @@ class Options:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     overlay: Mapping[str, str] = field(default_factory=dict)  # absolute path -> text (fixes not written yet)
+    gitlab: Any = None  # cilint.gitlab_api.GitLabSource when --gitlab-url is given
 
 
 @dataclass
@@ -69,7 +71,7 @@ def run(options: Options) -> Result:
     for root, targets in groups.items():
         ws = Workspace(root, options.overlay)
         config = load_config(ws)
-        project = load_project(root, targets, config, extra_runner_configs, ws)
+        project = load_project(root, targets, config, extra_runner_configs, ws, options.gitlab)
         findings = list(project.findings)
         for check in ALL_CHECKS:
             findings.extend(check.run(project))
@@ -142,6 +144,7 @@ def load_project(
     config: ProjectConfig,
     extra_runner_configs: list[Path],
     ws: Workspace | None = None,
+    gitlab: Any = None,
 ) -> Project:
     ws = ws or Workspace(root)
     findings: list[Finding] = list(config.problems)
@@ -184,7 +187,7 @@ def load_project(
     for extra in extra_runner_configs:
         runner_paths.append(ws.relative(extra) if _under(extra, root) else str(extra))
 
-    resolved = _resolve_all(ws, pipeline_paths, list_files)
+    resolved = _resolve_all(ws, pipeline_paths, list_files, gitlab)
     included = {f for path, r in resolved.items() for f in r.files if f != path}
     pipelines: list[Pipeline] = []
     for path, result in resolved.items():
@@ -212,10 +215,10 @@ def load_project(
     )
 
 
-def _resolve_all(ws: Workspace, paths: list[str], list_files) -> dict[str, IncludeResult]:  # type: ignore[no-untyped-def]
+def _resolve_all(ws: Workspace, paths: list[str], list_files, gitlab: Any = None) -> dict[str, IncludeResult]:  # type: ignore[no-untyped-def]
     results: dict[str, IncludeResult] = {}
     for path in dict.fromkeys(paths):
-        results[path] = IncludeResolver(ws, list_files).resolve(path)
+        results[path] = IncludeResolver(ws, list_files, gitlab).resolve(path)
     return results
 
 

@@ -34,6 +34,7 @@ class Workspace:
         self._yaml: dict[str, YamlParse] = {}
         # Lossy decodings of files that are not UTF-8, only to place findings in them.
         self._display: dict[str, SourceFile] = {}
+        self._virtual: set[str] = set()
 
     def relative(self, path: Path) -> str:
         """The report path of a file under the root: forward slashes, no './'."""
@@ -63,7 +64,12 @@ class Workspace:
         return normal
 
     def exists(self, rel: str) -> bool:
-        return (self.root / rel).is_file()
+        return rel in self._virtual or (self.root / rel).is_file()
+
+    def add_virtual(self, path: str, text: str) -> None:
+        """A file that is not on disk (fetched through the GitLab API), under a `gitlab:` path."""
+        self._virtual.add(path)
+        self._sources.setdefault(path, SourceFile(path, text))
 
     def source(self, rel: str) -> SourceFile | Unreadable:
         cached = self._sources.get(rel)

@@ -28,13 +28,14 @@ def test_ci_run_runs_the_readme_test_command():
     assert quick_start()[1] in script
 
 
-def test_bundled_example_prints_findings_or_clean_summary():
+def test_bundled_example_prints_the_seed_findings():
     proc = subprocess.run(
         [sys.executable, "-m", "cilint", "check", "examples/seed"], cwd=REPO,
         capture_output=True, text=True, timeout=60,
     )
-    assert proc.returncode in (0, 1), proc.stderr
-    assert proc.stdout.strip().splitlines()[-1].startswith(("Found ", "No findings."))
+    assert proc.returncode == 1, proc.stderr
+    assert "DNS001" in proc.stdout and "DNS004" in proc.stdout
+    assert any(line.startswith("Found 3 findings") for line in proc.stdout.splitlines())
 
 
 def test_project_lints_itself_clean():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from cilint.findings import Finding, Location, Severity, Span
 from cilint.models.inputs import interpolate, split_header
@@ -45,9 +46,13 @@ class IncludeResult:
 
 
 class IncludeResolver:
-    def __init__(self, workspace: Workspace, list_files: Callable[[], Iterable[str]]) -> None:
+    def __init__(
+        self, workspace: Workspace, list_files: Callable[[], Iterable[str]], remote: Any = None
+    ) -> None:
         self.ws = workspace
         self.list_files = list_files
+        self.remote = remote  # a cilint.gitlab_api.GitLabSource when --gitlab-url is given
+        self.origins: dict[str, tuple[str, str | None]] = {}  # fetched file -> (project, ref)
         self.count = 0
         self.limit_reported = False
         self.seen: set[tuple[str, str]] = set()
@@ -149,10 +154,20 @@ class IncludeResolver:
         if entry.target is None:
             self._problem(entry.node, f"`include:{entry.kind}` has no usable value", Severity.BLOCKER)
             return
+        if self.remote is not None and entry.kind != "local" and not (
+            entry.kind == "component" and _self_component(entry.target)
+        ):
+            yield from self._fetch(entry, stack)
+            return
+        origin = self.origins.get(including)
+        if entry.kind == "local" and origin is not None and self.remote is not None:
+            fetched = self.remote.project_file(origin[0], entry.target, origin[1])
+            yield from self._fetched(entry, fetched, stack, f"`{entry.target}` in project `{origin[0]}`")
+            return
         if entry.kind == "component":
             name = _self_component(entry.target)
             if name is None:
-                self._unresolved(entry, "component includes are not fetched")
+                self._unresolved(entry, "component includes are not fetched without --gitlab-url")
                 return
             path = self._component_path(name)
             if path is None:
@@ -167,9 +182,10 @@ class IncludeResolver:
             return
         if entry.kind != "local":
             reason = {
-                "remote": "remote includes are not fetched (no network access by default)",
-                "template": "GitLab's built-in templates are not bundled",
-                "project": "files of other projects are not fetched (no network access by default)",
+                "remote": "remote includes are not fetched (no network access unless --gitlab-url and "
+                "--allow-remote-includes are given)",
+                "template": "GitLab's built-in templates are fetched only with --gitlab-url",
+                "project": "files of other projects are fetched only with --gitlab-url",
             }[entry.kind]
             self._unresolved(entry, reason)
             return
@@ -202,6 +218,31 @@ class IncludeResolver:
             )
             return
         yield from self._local(path, entry, stack)
+
+    def _fetch(self, entry: IncludeEntry, stack: tuple[str, ...]) -> Iterable[YMap]:
+        if entry.kind == "project":
+            assert isinstance(entry.node, YMap)
+            project = scalar_text(entry.node.get("project")) or ""
+            ref = scalar_text(entry.node.get("ref"))
+            for file_node in _as_list(entry.node.get("file")):
+                name = scalar_text(file_node) or ""
+                fetched = self.remote.project_file(project, name, ref)
+                yield from self._fetched(entry, fetched, stack, f"`{name}` in project `{project}`")
+            return
+        if entry.kind == "remote" and not self.remote.allow_remote:
+            self._unresolved(entry, "remote includes are fetched only with --allow-remote-includes")
+            return
+        fetch = {"template": self.remote.template, "component": self.remote.component, "remote": self.remote.remote}
+        yield from self._fetched(entry, fetch[entry.kind](entry.target), stack, f"`{entry.target}`")
+
+    def _fetched(self, entry: IncludeEntry, fetched: Any, stack: tuple[str, ...], what: str) -> Iterable[YMap]:
+        if fetched is None:
+            self._problem(entry.node, f"include {what} not found through the GitLab API", Severity.BLOCKER)
+            return
+        self.ws.add_virtual(fetched.path, fetched.text)
+        if fetched.project:
+            self.origins[fetched.path] = (fetched.project, fetched.ref)
+        yield from self._local(fetched.path, entry, stack)
 
     def _local(self, path: str, entry: IncludeEntry, stack: tuple[str, ...]) -> Iterable[YMap]:
         if path in stack:

@@ -1,0 +1,81 @@
+"""A small GitLab REST API on 127.0.0.1 for the tests: the endpoints cilint uses, shaped as GitLab
+documents them (docs: api/repository_files "Get raw file from repository", api/templates/gitlab_ci_ymls)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+TOKEN = "glpat-test-token-0123456789"
+
+
+class FakeGitLab:
+    def __init__(self) -> None:
+        self.files: dict[tuple[str, str, str], str] = {}  # (project, path, ref) -> text
+        self.templates: dict[str, str] = {}
+        self.slow_projects: set[str] = set()
+        self.requests: list[str] = []
+        handler = self._handler()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> FakeGitLab:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _handler(self):  # type: ignore[no-untyped-def]
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _send(self, status: int, body: bytes, kind: str = "application/json") -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:  # noqa: N802
+                fake.requests.append(self.path)
+                if self.headers.get("PRIVATE-TOKEN") != TOKEN:
+                    self._send(401, json.dumps({"message": "401 Unauthorized"}).encode())
+                    return
+                parsed = urllib.parse.urlsplit(self.path)
+                parts = parsed.path.split("/")
+                query = urllib.parse.parse_qs(parsed.query)
+                if parts[1:4] == ["api", "v4", "projects"] and parts[5:7] == ["repository", "files"] and parts[-1] == "raw":
+                    project = urllib.parse.unquote(parts[4])
+                    path = urllib.parse.unquote("/".join(parts[7:-1]))
+                    ref = query.get("ref", ["HEAD"])[0]
+                    if project in fake.slow_projects:
+                        time.sleep(3)
+                    text = fake.files.get((project, path, ref))
+                    if text is None:
+                        self._send(404, json.dumps({"message": "404 File Not Found"}).encode())
+                    else:
+                        self._send(200, text.encode(), "text/plain")
+                    return
+                if parts[1:5] == ["api", "v4", "templates", "gitlab_ci_ymls"] and len(parts) == 6:
+                    key = urllib.parse.unquote(parts[5])
+                    content = fake.templates.get(key)
+                    if content is None:
+                        self._send(404, json.dumps({"message": "404 Template Not Found"}).encode())
+                    else:
+                        self._send(200, json.dumps({"name": key, "content": content}).encode())
+                    return
+                self._send(404, json.dumps({"message": "404 Not Found"}).encode())
+
+        return Handler
