@@ -200,6 +200,36 @@ def _render(output_format: OutputFormat, result, stream_is_tty: bool) -> str:  #
     return sarif.render(result.projects)
 
 
+@app.command("mr-comment")
+def mr_comment(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Project directory (default: .).")] = None,
+    gitlab_url: Annotated[str, typer.Option("--gitlab-url", help="The GitLab instance (token: GITLAB_TOKEN).")] = "",
+    project: Annotated[str, typer.Option("--project", help="The project path (group/project).")] = "",
+    mr: Annotated[int, typer.Option("--mr", help="The merge request IID.")] = 0,
+    runner_config: Annotated[
+        Optional[list[Path]], typer.Option("--runner-config", help="A runner config file (repeatable).")
+    ] = None,
+    unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="Offer unsafe fixes as suggestions too.")] = False,
+    gitlab_timeout: Annotated[float, typer.Option("--gitlab-timeout", help="Seconds per API request.")] = 20.0,
+) -> None:
+    """Post findings on lines a merge request changes as discussions, with fixes as suggestions."""
+    from cilint.engine import Options, UsageError, run
+    from cilint.gitlab_api import ApiError, GitLabSource
+    from cilint.mr_comments import post
+
+    if not (gitlab_url and project and mr):
+        typer.echo("cilint: error: mr-comment needs --gitlab-url, --project and --mr", err=True)
+        raise typer.Exit(2)
+    try:
+        source = GitLabSource(gitlab_url, project, None, False, gitlab_timeout)
+        result = run(Options(paths=tuple(paths or [Path(".")]), runner_configs=tuple(runner_config or []), gitlab=source))
+        posted, already = post(source, mr, result.projects, unsafe_fixes)
+    except (ApiError, UsageError) as exc:
+        typer.echo(f"cilint: error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"Posted {posted} discussion{'s' if posted != 1 else ''} on !{mr} ({already} already there).")
+
+
 @app.command()
 def rules() -> None:
     """List the rules of the catalog."""

@@ -99,3 +99,49 @@ def test_remote_includes_need_their_own_flag(tmp_path, gitlab):
     proc = cilint(tmp_path, "--gitlab-url", gitlab.url, "--project", "group/app", "--fail-on", "info")
     (finding,) = json.loads(proc.stdout)["findings"]
     assert finding["severity"] == "info" and "--allow-remote-includes" in finding["message"]
+
+
+MR_PIPELINE = """\
+deploy:
+  before_script:
+    - curl -k https://kubernetes.docker.internal:6443
+  script:
+    - kubectl config use-context group/project:agent
+"""
+MR_DIFF = """\
+@@ -0,0 +1,5 @@
++deploy:
++  before_script:
++    - curl -k https://kubernetes.docker.internal:6443
++  script:
++    - kubectl config use-context group/project:agent
+"""
+
+
+def test_mr_comment_posts_once_with_suggestions(tmp_path, gitlab):
+    (tmp_path / ".gitlab-ci.yml").write_text(MR_PIPELINE)
+    (tmp_path / "untouched.gitlab-ci.yml").write_text("old:\n  script:\n    - curl http://host.docker.internal\n")
+    gitlab.mr_diffs.append({"old_path": ".gitlab-ci.yml", "new_path": ".gitlab-ci.yml", "new_file": True,
+                            "deleted_file": False, "diff": MR_DIFF})
+    environment = {**{k: v for k, v in os.environ.items() if k != "CI_JOB_TOKEN"}, "GITLAB_TOKEN": TOKEN}
+    command = [sys.executable, "-m", "cilint", "mr-comment", "--gitlab-url", gitlab.url, "--project", "group/app",
+               "--mr", "1", "--unsafe-fixes"]
+    first = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120, env=environment)
+    assert first.returncode == 0, first.stderr
+    assert "Posted 2 discussions" in first.stdout
+    bodies = {d["notes"][0]["body"].split("**")[1]: d["notes"][0] for d in gitlab.discussions}
+    assert set(bodies) == {"DNS001", "DNS004"}  # the untouched file is not commented
+    probe = bodies["DNS004"]
+    assert probe["position"]["new_line"] == 3 and probe["position"]["head_sha"] == "h" * 40
+    assert "```suggestion:-0+0\n    - curl -k https://kubernetes.docker.internal:6443 || true\n```" in probe["body"]
+    second = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120, env=environment)
+    assert "Posted 0 discussions" in second.stdout and "2 already there" in second.stdout
+    assert len(gitlab.discussions) == 2
+    assert TOKEN not in first.stdout + first.stderr + second.stdout + second.stderr
+
+
+def test_added_lines_of_a_diff():
+    from cilint.mr_comments import added_lines
+
+    diff = "@@ -1,3 +1,4 @@\n a\n-b\n+B\n+C\n c\n@@ -10,2 +11,2 @@\n x\n+y\n"
+    assert added_lines(diff) == {2, 3, 12}

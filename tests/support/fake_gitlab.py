@@ -17,6 +17,9 @@ class FakeGitLab:
         self.files: dict[tuple[str, str, str], str] = {}  # (project, path, ref) -> text
         self.templates: dict[str, str] = {}
         self.slow_projects: set[str] = set()
+        self.mr_diffs: list[dict] = []  # the latest version's diffs of merge request !1
+        self.discussions: list[dict] = []
+        self.version = {"id": 7, "head_commit_sha": "h" * 40, "base_commit_sha": "b" * 40, "start_commit_sha": "s" * 40}
         self.requests: list[str] = []
         handler = self._handler()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -68,6 +71,17 @@ class FakeGitLab:
                     else:
                         self._send(200, text.encode(), "text/plain")
                     return
+                if parts[1:4] == ["api", "v4", "projects"] and parts[5:7] == ["merge_requests", "1"]:
+                    tail = parts[7:]
+                    if tail == ["versions"]:
+                        self._send(200, json.dumps([fake.version]).encode())
+                    elif tail == ["versions", str(fake.version["id"])]:
+                        self._send(200, json.dumps({**fake.version, "diffs": fake.mr_diffs}).encode())
+                    elif tail == ["discussions"]:
+                        self._send(200, json.dumps(fake.discussions).encode())
+                    else:
+                        self._send(404, b'{"message": "404 Not Found"}')
+                    return
                 if parts[1:5] == ["api", "v4", "templates", "gitlab_ci_ymls"] and len(parts) == 6:
                     key = urllib.parse.unquote(parts[5])
                     content = fake.templates.get(key)
@@ -77,5 +91,25 @@ class FakeGitLab:
                         self._send(200, json.dumps({"name": key, "content": content}).encode())
                     return
                 self._send(404, json.dumps({"message": "404 Not Found"}).encode())
+
+            def do_POST(self) -> None:  # noqa: N802
+                fake.requests.append("POST " + self.path)
+                if self.headers.get("PRIVATE-TOKEN") != TOKEN:
+                    self._send(401, b'{"message": "401 Unauthorized"}')
+                    return
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode()
+                data = json.loads(raw) if raw.startswith("{") else dict(urllib.parse.parse_qsl(raw))
+                if self.path.split("?")[0].endswith("/merge_requests/1/discussions"):
+                    if "body" not in data or "position" not in data:
+                        self._send(400, b'{"message": "400 Bad request - body or position missing"}')
+                        return
+                    discussion = {"id": f"d{len(fake.discussions) + 1}",
+                                  "notes": [{"id": len(fake.discussions) + 1, "body": data["body"],
+                                             "position": data["position"]}]}
+                    fake.discussions.append(discussion)
+                    self._send(201, json.dumps(discussion).encode())
+                    return
+                self._send(404, b'{"message": "404 Not Found"}')
 
         return Handler

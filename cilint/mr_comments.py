@@ -1,0 +1,136 @@
+"""`cilint mr-comment`: findings on lines a merge request changes, posted as diff discussions.
+
+Each discussion carries the finding's fingerprint in an HTML comment, so a second run recognises
+what it posted before and posts nothing twice. A fix confined to the finding's lines becomes a GitLab
+suggestion block (docs: user/project/merge_requests/reviews/suggestions); other fixes are shown as a
+diff. Positions follow the discussions API (docs: api/discussions, "Create a new thread in the merge
+request diff"): the latest diff version's SHAs, `old_path`/`new_path`, and `new_line` of an added line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from cilint.engine import ProjectResult
+from cilint.fixes.apply import splice
+from cilint.report.common import Placed, placed
+from cilint.source import SourceFile
+
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+MARKER = "<!-- cilint:fingerprint:{} -->"
+_MARKER_RE = re.compile(r"<!-- cilint:fingerprint:([0-9a-f]{64}) -->")
+
+
+def added_lines(diff: str) -> set[int]:
+    """New-file line numbers of the lines a unified diff adds."""
+    lines: set[int] = set()
+    number = 0
+    for line in diff.splitlines():
+        match = _HUNK.match(line)
+        if match:
+            number = int(match.group(1))
+            continue
+        if line.startswith("+") and not line.startswith("+++"):
+            lines.add(number)
+            number += 1
+        elif line.startswith("-") and not line.startswith("---"):
+            continue
+        elif line.startswith("\\"):
+            continue
+        else:
+            number += 1
+    return lines
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    path: str
+    line: int
+    body: str
+    fingerprint: str
+
+
+def comments(projects: Sequence[ProjectResult], changed: dict[str, set[int]], unsafe: bool) -> list[Comment]:
+    out: list[Comment] = []
+    for project in projects:
+        files = project.files
+        for item in placed([project]):
+            lines = changed.get(item.finding.path)
+            if not lines or item.start.line not in lines:
+                continue
+            out.append(Comment(item.finding.path, item.start.line, _body(item, files, unsafe), item.fingerprint))
+    return out
+
+
+def _body(item: Placed, files: dict[str, SourceFile], unsafe: bool) -> str:
+    finding = item.finding
+    parts = [f"**{finding.rule_id}** [{finding.severity.label}] {finding.message}"]
+    fix = finding.fix
+    suggestion = _suggestion(item, files) if fix and (fix.applicability.value == "safe" or unsafe) else None
+    if suggestion is not None:
+        fence = "````" if "```" in suggestion else "```"
+        parts += ["", f"Suggested fix ({fix.applicability.value}): {fix.title}",  # type: ignore[union-attr]
+                  f"{fence}suggestion:-0+0", suggestion, fence]
+    elif fix is not None:
+        parts += ["", f"Suggested change ({fix.applicability.value}): {fix.title}"]
+    parts += ["", f"`cilint explain {finding.rule_id}` tells more.", MARKER.format(item.fingerprint)]
+    return "\n".join(parts)
+
+
+def _suggestion(item: Placed, files: dict[str, SourceFile]) -> str | None:
+    """The finding's line as the fix rewrites it, when the fix touches that line only."""
+    fix = item.finding.fix
+    if fix is None or any(e.path != item.finding.path for e in fix.edits):
+        return None
+    source = files.get(item.finding.path)
+    if source is None:
+        return None
+    line = item.start.line
+    if any(source.position(e.span.start).line != line or source.position(e.span.end).line != line for e in fix.edits):
+        return None
+    after = splice({source.path: source.text}, [fix])[source.path]
+    new_line = SourceFile(source.path, after).line_text(line)
+    return new_line if "\n" not in new_line else None
+
+
+def posted_fingerprints(bodies: Iterable[str]) -> set[str]:
+    found: set[str] = set()
+    for body in bodies:
+        found.update(_MARKER_RE.findall(body or ""))
+    return found
+
+
+def post(gitlab_source, iid: int, projects: Sequence[ProjectResult], unsafe: bool) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """Post the comments; returns (posted, already there)."""
+    client = gitlab_source._client
+    mr = client.projects.get(gitlab_source.project, lazy=True).mergerequests.get(iid, lazy=True)
+    versions = gitlab_source._call(f"merge request !{iid} versions", lambda: mr.diffs.list(get_all=False))
+    if not versions:
+        return 0, 0
+    version = gitlab_source._call(f"merge request !{iid} diff", lambda: mr.diffs.get(versions[0].id))
+    changed: dict[str, set[int]] = {}
+    paths: dict[str, str] = {}
+    for diff in version.diffs:
+        if diff.get("deleted_file"):
+            continue
+        changed[diff["new_path"]] = added_lines(diff.get("diff", ""))
+        paths[diff["new_path"]] = diff.get("old_path") or diff["new_path"]
+    existing = gitlab_source._call(f"merge request !{iid} discussions", lambda: mr.discussions.list(get_all=True))
+    seen = posted_fingerprints(note.get("body", "") for d in existing or [] for note in d.attributes.get("notes", []))
+    posted = skipped = 0
+    for comment in comments(projects, changed, unsafe):
+        if comment.fingerprint in seen:
+            skipped += 1
+            continue
+        position = {
+            "position_type": "text", "base_sha": version.base_commit_sha, "start_sha": version.start_commit_sha,
+            "head_sha": version.head_commit_sha, "old_path": paths[comment.path], "new_path": comment.path,
+            "new_line": comment.line,
+        }
+        gitlab_source._call(f"a discussion on {comment.path}:{comment.line}",
+                            lambda c=comment, p=position: mr.discussions.create({"body": c.body, "position": p}))
+        seen.add(comment.fingerprint)
+        posted += 1
+    return posted, skipped
