@@ -1,0 +1,234 @@
+"""Benchmark cilint against the parse floor and against peer tools, in one run on this machine.
+
+    python benchmarks/run.py              # full run; writes BENCHMARKS.md
+    python benchmarks/run.py --quick      # tiny inputs, no peers: shows the script still works (CI)
+
+Every figure is the median (and min-max) of repeated runs, and every ratio is taken pair by pair in
+the same run, because these machines are shared and noisy. Peers are installed into the benchmark's
+own environment (benchmarks/.peers, gitlab-ci-local under .cache/) on first use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+PEERS = REPO / "benchmarks" / ".peers"
+SEED = REPO / "examples" / "seed"
+CILINT = [sys.executable, "-m", "cilint"]
+
+
+@dataclass
+class Timing:
+    label: str
+    runs: list[float]
+    command: str
+    rss_mb: float | None = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.runs)
+
+    def cell(self) -> str:
+        return f"{self.median * 1000:.0f} ms ({min(self.runs) * 1000:.0f}-{max(self.runs) * 1000:.0f})"
+
+
+def timed(label: str, command: list[str], runs: int, cwd: Path | None = None, env: dict | None = None) -> Timing:
+    samples = []
+    rss = None
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", *command] if Path("/usr/bin/time").exists() else command,
+                              cwd=cwd, capture_output=True, text=True, env=env)
+        samples.append(time.perf_counter() - start)
+        last = proc.stderr.strip().splitlines()[-1:] if proc.stderr else []
+        if last and last[0].isdigit():
+            rss = max(rss or 0, int(last[0]) / 1024)
+    return Timing(label, samples, " ".join(command), rss)
+
+
+def parse_floor(files_yaml: list[Path], files_toml: list[Path], runs: int) -> Timing:
+    code = (
+        "import sys, tomllib\nfrom ruamel.yaml import YAML\n"
+        "y, t = [[p for p in open(f).read().split('\\n') if p] for f in sys.argv[1:3]]\n"
+        "import time; s = time.perf_counter()\n"
+        "for p in y:\n"
+        "    try: list(YAML(typ='safe', pure=False).compose_all(open(p, encoding='utf-8', errors='replace').read()))\n"
+        "    except Exception: pass\n"
+        "for p in t:\n"
+        "    try: tomllib.loads(open(p, encoding='utf-8', errors='replace').read())\n"
+        "    except Exception: pass\n"
+        "print(time.perf_counter() - s)\n"
+    )
+    samples = []
+    with tempfile.TemporaryDirectory() as tmp:
+        lists = []
+        for name, files in (("yaml", files_yaml), ("toml", files_toml)):
+            path = Path(tmp) / name
+            path.write_text("\n".join(map(str, files)))
+            lists.append(str(path))
+        for _ in range(runs):
+            out = subprocess.run([sys.executable, "-c", code, *lists], capture_output=True, text=True, check=True).stdout
+            samples.append(float(out.strip()))
+    return Timing("parse floor (compose all YAML, parse all TOML, in-process)", samples,
+                  "ruamel.yaml C compose_all + tomllib.loads over the corpus")
+
+
+def in_process_cilint(projects: list[Path], runs: int) -> Timing:
+    code = (
+        "import sys, time\nfrom pathlib import Path\nfrom cilint.engine import Options, run\n"
+        "paths = tuple(Path(p) for p in sys.argv[1:])\ns = time.perf_counter()\nrun(Options(paths=paths))\n"
+        "print(time.perf_counter() - s)\n"
+    )
+    samples = []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", code, *map(str, projects)], capture_output=True, text=True, check=True).stdout
+        samples.append(float(out.strip()))
+    return Timing("cilint analysis of the whole corpus (in-process, after imports)", samples,
+                  "cilint.engine.run(Options(paths=all projects))")
+
+
+def ensure_peers() -> dict[str, Path]:
+    if not (PEERS / "bin" / "yamllint").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
+        subprocess.run([str(PEERS / "bin" / "pip"), "install", "-q", "yamllint", "check-jsonschema"], check=True)
+    sys.path.insert(0, str(REPO))
+    from tests.support.gcl import gcl_binary
+
+    return {"yamllint": PEERS / "bin" / "yamllint", "check-jsonschema": PEERS / "bin" / "check-jsonschema",
+            "gitlab-ci-local": gcl_binary()}
+
+
+def git_copy(source: Path, dest: Path) -> Path:
+    sys.path.insert(0, str(REPO))
+    from tests.support.gcl import make_git_project
+
+    make_git_project(source, dest)
+    return dest
+
+
+def generated_pipeline(root: Path, jobs: int) -> Path:
+    """A pipeline of `jobs` jobs with extends chains, anchors, !reference, includes and variables."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "ci").mkdir(exist_ok=True)
+    parts = ["include:\n"] + [f"  - local: ci/part{i}.yml\n" for i in range(jobs // 500 + 1)]
+    parts += ["variables:\n  REGISTRY: registry.example.com\n  KUBE_URL: https://k8s.example.com:6443\n",
+              ".defaults: &defaults\n  image: alpine:3.20\n  tags: [docker]\n",
+              ".base:\n  <<: *defaults\n  variables: {LEVEL: base}\n  before_script: [echo base]\n",
+              ".mid:\n  extends: .base\n  variables: {LEVEL: mid}\n",
+              ".top:\n  extends: .mid\n  script: [echo top]\n"]
+    (root / ".gitlab-ci.yml").write_text("".join(parts))
+    for part in range(jobs // 500 + 1):
+        lines = []
+        for index in range(part * 500, min(jobs, (part + 1) * 500)):
+            lines.append(
+                f"job{index}:\n  extends: .top\n  variables:\n    JOB_URL: \"$KUBE_URL/api/{index}\"\n"
+                f"  services:\n    - name: postgres:15\n      alias: db{index}\n"
+                f"  script:\n    - !reference [.top, script]\n    - curl -sf \"$JOB_URL\" || true\n"
+                f"    - docker build -t $REGISTRY/app{index} .\n"
+            )
+        (root / "ci" / f"part{part}.yml").write_text("".join(lines))
+    return root
+
+
+def machine() -> str:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores ({cpu or platform.machine()}), Python {platform.python_version()}, {platform.system()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny inputs, no peers (for CI)")
+    parser.add_argument("--output", type=Path, default=REPO / "BENCHMARKS.md")
+    args = parser.parse_args()
+    runs = 2 if args.quick else 10
+    rows: list[str] = []
+    notes: list[str] = []
+
+    projects = sorted(p for p in CORPUS.iterdir() if p.is_dir())
+    if args.quick:
+        projects = projects[:3]
+    yaml_files = [p for d in projects for p in d.rglob("*") if p.suffix in (".yml", ".yaml") and ".git" not in p.parts]
+    toml_files = [p for d in projects for p in d.rglob("*.toml")]
+
+    floor = parse_floor(yaml_files, toml_files, runs)
+    analysis = in_process_cilint(projects, runs)
+    one_call = timed("cilint check on the whole corpus, one invocation", [*CILINT, "check", "--exit-zero", "-o", os.devnull, *map(str, projects)], max(2, runs // 3))
+    start = time.perf_counter()
+    for project in projects:
+        subprocess.run([*CILINT, "check", "--exit-zero", "-o", os.devnull, "."], cwd=project, capture_output=True)
+    per_project = time.perf_counter() - start
+    rows += [
+        "| measure | median (min-max) | ratio |", "|---|---|---|",
+        f"| {floor.label} | {floor.cell()} | 1.0 |",
+        f"| {analysis.label} | {analysis.cell()} | {analysis.median / floor.median:.2f}x floor |",
+        f"| {one_call.label} (with interpreter start and imports) | {one_call.cell()} | {one_call.median / floor.median:.2f}x floor |",
+        f"| cilint check, one process per project ({len(projects)} processes, total) | {per_project * 1000:.0f} ms | {per_project / floor.median:.2f}x floor |",
+    ]
+
+    python_pass = timed("python -c pass", [sys.executable, "-c", "pass"], runs)
+    cold = timed("cilint check examples/seed", [*CILINT, "check", "--exit-zero", str(SEED)], runs)
+    rows += ["", "| cold start | median (min-max) | cilint vs this |", "|---|---|---|",
+             f"| {cold.label} | {cold.cell()} | 1.0 |",
+             f"| {python_pass.label} | {python_pass.cell()} | {cold.median / python_pass.median:.2f}x slower than bare Python |"]
+    if not args.quick:
+        peers = ensure_peers()
+        ci_file = str(SEED / ".gitlab-ci.yml")
+        with tempfile.TemporaryDirectory() as tmp:
+            seed_git = git_copy(SEED, Path(tmp) / "seed")
+            for label, command, cwd in (
+                ("yamllint", [str(peers["yamllint"]), ci_file], None),
+                ("check-jsonschema --builtin-schema vendor.gitlab-ci", [str(peers["check-jsonschema"]), "--builtin-schema", "vendor.gitlab-ci", ci_file], None),
+                ("gitlab-ci-local --preview", [str(peers["gitlab-ci-local"]), "--preview"], seed_git),
+            ):
+                peer = timed(label, command, runs, cwd=cwd, env={**os.environ, "HOME": tmp})
+                rows.append(f"| {label} | {peer.cell()} | cilint {peer.median / cold.median:.1f}x faster |")
+            gitlab_git = git_copy(CORPUS / "gitlabhq__gitlabhq", Path(tmp) / "gitlab")
+            ours = timed("cilint check (gitlabhq__gitlabhq)", [*CILINT, "check", "--exit-zero", "-o", os.devnull, "."], max(3, runs // 2), cwd=gitlab_git)
+            theirs = timed("gitlab-ci-local --preview (gitlabhq__gitlabhq)", [str(peers["gitlab-ci-local"]), "--preview"], max(3, runs // 2), cwd=gitlab_git, env={**os.environ, "HOME": tmp})
+            rows += ["", "| GitLab's own pipeline | wall median (min-max) | peak RSS |", "|---|---|---|",
+                     f"| {ours.label} | {ours.cell()} | {ours.rss_mb or 0:.0f} MB |",
+                     f"| {theirs.label} | {theirs.cell()} | {theirs.rss_mb or 0:.0f} MB |"]
+    sizes = [50, 100, 200] if args.quick else [1000, 2000, 4000, 8000]
+    rows += ["", "| generated jobs | cilint check median (min-max) | vs half the jobs |", "|---|---|---|"]
+    previous = None
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            root = generated_pipeline(Path(tmp) / f"p{size}", size)
+            timing = timed(f"{size} jobs", [*CILINT, "check", "--exit-zero", "-o", os.devnull, str(root)], max(2, runs // 3))
+            ratio = f"{timing.median / previous:.2f}x" if previous else "-"
+            rows.append(f"| {size} | {timing.cell()} | {ratio} |")
+            previous = timing.median
+    header = [
+        "# cilint benchmarks", "",
+        f"Run on {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; machine: {machine()}.",
+        f"Command: `python benchmarks/run.py{' --quick' if args.quick else ''}`; corpus: {len(projects)} projects, "
+        f"{len(yaml_files)} YAML and {len(toml_files)} TOML files.", "",
+    ]
+    text = "\n".join(header + rows + [""] + notes) + "\n"
+    print(text)
+    args.output.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
