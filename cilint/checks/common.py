@@ -13,6 +13,7 @@ from importlib import resources
 
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Job, Service
+from cilint.models.project import Project
 from cilint.models.runner import Runner
 from cilint.syntax.yaml import YNode, YSeq
 
@@ -89,11 +90,11 @@ def network_per_build(job: Job, runner: Runner | None) -> bool:
     return bool(runner is not None and runner.feature_flag("FF_NETWORK_PER_BUILD"))
 
 
-def uses_docker_images(job: Job) -> bool:
+def uses_docker_images(job: Job, project: Project | None = None) -> bool:
     """The job pulls, builds, pushes or runs images through a docker client."""
     from cilint.checks.context import job_commands
 
-    for item in job_commands(job):
+    for item in job_commands(job, project):
         command = item.command
         if command.name in ("docker", "podman") and command.args and command.args[0].text in IMAGE_COMMANDS:
             return True

@@ -22,9 +22,20 @@ class ScriptCommand:
     order: int  # position in the job's run order (before_script then script, then after_script)
 
 
-def job_commands(job: Job) -> Iterator[ScriptCommand]:
+def job_commands(job: Job, project: Project | None = None) -> tuple[ScriptCommand, ...]:
     """Commands in the order the job runs them: `hooks:` before the clone, then `before_script` and
-    `script` in one shell (so a `set +e` carries over), then `after_script` in a new shell."""
+    `script` in one shell (so a `set +e` carries over), then `after_script` in a new shell.
+    With `project`, the result is kept for the other checks of the run."""
+    if project is None:
+        return tuple(_job_commands(job))
+    key = ("job_commands", id(job))
+    found = project.memo.get(key)
+    if found is None:
+        found = project.memo[key] = tuple(_job_commands(job))
+    return found
+
+
+def _job_commands(job: Job) -> Iterator[ScriptCommand]:
     order = 0
     for sections in ((job.hooks,), (job.before_script, job.script), (job.after_script,)):
         errexit = True

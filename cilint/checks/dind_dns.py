@@ -76,7 +76,7 @@ class DindDnsFlag:
                 dns = runner.kubernetes_dns()
                 if dns.nameservers:
                     continue  # the pod already gets the intended resolvers: the flag is for RUN steps only
-                if dns.cluster_dns and uses_docker_images(job):
+                if dns.cluster_dns and uses_docker_images(job, project):
                     return _Verdict(Severity.MAJOR, (
                         f"Runner `{runner.name}` gives the pod cluster DNS with no `dns_config` nameservers, so image "
                         "pulls in dind resolve through the cluster, not through these servers: set the servers in "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,14 +41,13 @@ def local_only_hosts() -> tuple[LocalOnlyHost, ...]:
 
 
 @cache
-def _needles() -> tuple[str, ...]:
-    return tuple(entry.pattern.lstrip("*").lower() for entry in local_only_hosts())
+def _needles() -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(e.pattern.lstrip("*")) for e in local_only_hosts()), re.IGNORECASE)
 
 
 def might_name_local_host(text: str) -> bool:
     """Cheap pre-filter: only text containing one of the names (or suffixes) is analysed."""
-    lowered = text.lower()
-    return any(needle in lowered for needle in _needles())
+    return _needles().search(text) is not None
 
 
 def classify(host: str) -> LocalOnlyHost | None:
@@ -100,7 +100,7 @@ class DesktopOnlyHostname:
         added: set[str] = set()  # names a script line writes into /etc/hosts before a later use
         probed: dict[int, set[str]] = {}  # per script line: names a tolerated command checks first
         expand = expander(job)
-        commands = list(job_commands(job))
+        commands = job_commands(job, project)
         for item in commands:
             if not item.command.fatal and might_name_local_host(item.line.text):
                 probed.setdefault(id(item.line), set()).update(t.host for t in command_targets(item.command, expand))

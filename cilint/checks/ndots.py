@@ -80,7 +80,7 @@ class NdotsExternalLookups:
                 if job.image is not None and is_musl_image(job.image.name):
                     musl = True
                 expand = expander(job)
-                for item in job_commands(job):
+                for item in job_commands(job, project):
                     hosts.update(t.host for t in command_targets(item.command, expand))
                 for variable in job.variables.values():
                     if variable.value and variable.origin != "runner":

@@ -53,11 +53,11 @@ class ProbeBlocksAgentContext:
         positions = Positions(project)
         for pipeline in project.pipelines:
             for job in pipeline.jobs.values():
-                yield from self._job(job, positions)
+                yield from self._job(project, job, positions)
 
-    def _job(self, job: Job, positions: Positions) -> Iterator[Finding]:
+    def _job(self, project: Project, job: Job, positions: Positions) -> Iterator[Finding]:
         expand = expander(job)
-        commands = [c for c in job_commands(job) if c.line.section != "after_script"]
+        commands = [c for c in job_commands(job, project) if c.line.section != "after_script"]
         switch = next((c for c in commands if _is_agent_switch(c, expand)), None)
         if switch is None:
             return

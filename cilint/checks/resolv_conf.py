@@ -43,7 +43,7 @@ class Write:
 def resolv_conf_writes(project: Project, positions: Positions) -> Iterator[Write]:
     for pipeline in project.pipelines:
         for job in pipeline.jobs.values():
-            for item in job_commands(job):
+            for item in job_commands(job, project):
                 if writes_resolv_conf(item.command):
                     yield Write(item.command, positions.inside(item.line.node, item.command.start, item.command.end),
                                 f"job `{job.name}` ({item.line.section})", job_executors=project.executors_for(job))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 from cilint.config import ProjectConfig
@@ -29,12 +30,21 @@ class Project:
     runner_configs: tuple[RunnerConfig, ...]
     findings: tuple[Finding, ...]  # problems met while reading (CIL001-CIL004)
     config: ProjectConfig = field(default_factory=ProjectConfig)
+    # Results several checks derive from the same job (its analysed commands...), kept for one run.
+    memo: dict[tuple[str, int], Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def runners(self) -> tuple[tuple[RunnerConfig, Runner], ...]:
         return tuple((config, runner) for config in self.runner_configs for runner in config.runners)
 
     def runners_for(self, job: Job) -> tuple[RunnerChoice, ...]:
+        key = ("runners_for", id(job))
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = self._runners_for(job)
+        return found
+
+    def _runners_for(self, job: Job) -> tuple[RunnerChoice, ...]:
         """The runners that may pick up `job`.
 
         `config.toml` holds no tags, so without a `[[tool.cilint.runners]]` mapping every runner found

@@ -27,6 +27,9 @@ from cilint.source import SourceFile
 MAX_DEPTH = 100
 REFERENCE_TAG = "!reference"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
 _STD_TAG_PREFIX = "tag:yaml.org,2002:"
 
 
@@ -218,6 +221,43 @@ class _Unusable(Exception):
         self.offset = offset
 
 
+def _resolver(pure: bool) -> Any:
+    """A resolver that leaves scalar typing to `resolve_plain` (Psych's YAML 1.1 rules).
+
+    ruamel's default resolver types every scalar with regexes while composing, which cilint does not
+    use and which costs most of the composition time; only the merge key `<<` needs its tag.
+    """
+    from ruamel.yaml.nodes import ScalarNode, SequenceNode
+    from ruamel.yaml.resolver import BaseResolver
+    from ruamel.yaml.tag import Tag
+
+    # The C composer takes tag strings, the pure-Python one Tag objects.
+    wrap: Any = (lambda suffix: Tag(suffix=suffix)) if pure else (lambda suffix: suffix)
+
+    class _PlainResolver(BaseResolver):
+        def __init__(self, version: Any = None, loader: Any = None, loadumper: Any = None) -> None:
+            super().__init__(loadumper=loadumper or loader)
+
+        @property
+        def processing_version(self) -> tuple[int, int]:
+            return (1, 1)  # GitLab reads CI YAML as YAML 1.1 (Psych)
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+            if kind is ScalarNode:
+                return wrap(_MERGE_TAG if value == "<<" and implicit and implicit[0] else _STR_TAG)
+            return wrap(_SEQ_TAG if kind is SequenceNode else _MAP_TAG)
+
+    return _PlainResolver
+
+
+def _loader(pure: bool) -> Any:
+    from ruamel.yaml import YAML
+
+    loader = YAML(typ="safe", pure=pure)
+    loader.Resolver = _resolver(pure)
+    return loader
+
+
 def _compose_all(text: str) -> list[Any]:
     """Compose with the C parser; on an error, retry with ruamel's pure-Python parser.
 
@@ -226,14 +266,13 @@ def _compose_all(text: str) -> list[Any]:
     accepts. The pure parser accepts it and gives the same character offsets. When both fail, the C
     parser's error is kept: it is libyaml's, the one GitLab shows.
     """
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
     try:
-        return list(YAML(typ="safe", pure=False).compose_all(text))
+        return list(_loader(pure=False).compose_all(text))
     except YAMLError as c_error:
         try:
-            return list(YAML(typ="safe", pure=True).compose_all(text))
+            return list(_loader(pure=True).compose_all(text))
         except (YAMLError, RecursionError):
             raise c_error from None  # libyaml's message and position, as GitLab reports them
 
