@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,13 +40,17 @@ def local_only_hosts() -> tuple[LocalOnlyHost, ...]:
 
 
 @cache
-def _needles() -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(e.pattern.lstrip("*")) for e in local_only_hosts()), re.IGNORECASE)
+def _needles() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    names = tuple(e.pattern.lstrip("*").lower() for e in local_only_hosts())
+    last_labels = tuple(sorted({name.rsplit(".", 1)[-1] for name in names}))
+    return last_labels, names
 
 
 def might_name_local_host(text: str) -> bool:
     """Cheap pre-filter: only text containing one of the names (or suffixes) is analysed."""
-    return _needles().search(text) is not None
+    labels, names = _needles()
+    lowered = text.lower()
+    return any(label in lowered for label in labels) and any(name in lowered for name in names)
 
 
 def classify(host: str) -> LocalOnlyHost | None:
@@ -100,6 +103,8 @@ class DesktopOnlyHostname:
         added: set[str] = set()  # names a script line writes into /etc/hosts before a later use
         probed: dict[int, set[str]] = {}  # per script line: names a tolerated command checks first
         expand = expander(job)
+        if not any(might_name_local_host(line.text) for line in (*job.hooks, *job.script_lines())):
+            return
         commands = job_commands(job, project)
         for item in commands:
             if not item.command.fatal and might_name_local_host(item.line.text):

@@ -56,6 +56,8 @@ class ProbeBlocksAgentContext:
                 yield from self._job(project, job, positions)
 
     def _job(self, project: Project, job: Job, positions: Positions) -> Iterator[Finding]:
+        if not any("kubectl" in line.text for line in job.script_lines()):
+            return  # no agent context switch without kubectl
         expand = expander(job)
         commands = [c for c in job_commands(job, project) if c.line.section != "after_script"]
         switch = next((c for c in commands if _is_agent_switch(c, expand)), None)

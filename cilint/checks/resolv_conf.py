@@ -43,6 +43,8 @@ class Write:
 def resolv_conf_writes(project: Project, positions: Positions) -> Iterator[Write]:
     for pipeline in project.pipelines:
         for job in pipeline.jobs.values():
+            if not any(RESOLV_CONF in line.text for line in (*job.hooks, *job.script_lines())):
+                continue
             for item in job_commands(job, project):
                 if writes_resolv_conf(item.command):
                     yield Write(item.command, positions.inside(item.line.node, item.command.start, item.command.end),
@@ -50,6 +52,8 @@ def resolv_conf_writes(project: Project, positions: Positions) -> Iterator[Write
     for _, runner in project.runners:
         for setting in runner.scripts():
             if not isinstance(setting.node, YScalar) or not isinstance(setting.value, str):
+                continue
+            if RESOLV_CONF not in setting.value:
                 continue
             for command in analyse(setting.value).commands:
                 if writes_resolv_conf(command):

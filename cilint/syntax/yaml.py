@@ -138,8 +138,14 @@ _SEXAGESIMAL_INT = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}$")
 _FLOAT = re.compile(r"^(?:[-+]?(?:[0-9][0-9_,]*)?\.[0-9]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 
 
+_WORDS = frozenset({"yes", "no", "true", "false", "on", "off", "null"})
+
+
 def resolve_plain(text: str) -> Any:
     """The Ruby value Psych gives a plain (unquoted, untagged) scalar, as a Python value."""
+    first = text[:1]
+    if first.isalpha() and text.lower() not in _WORDS:
+        return text  # most scalars: a word that can be neither null, a boolean nor a number
     if _NULL.match(text):
         return None
     if _TRUE.match(text):
@@ -231,8 +237,10 @@ def _resolver(pure: bool) -> Any:
     from ruamel.yaml.resolver import BaseResolver
     from ruamel.yaml.tag import Tag
 
-    # The C composer takes tag strings, the pure-Python one Tag objects.
-    wrap: Any = (lambda suffix: Tag(suffix=suffix)) if pure else (lambda suffix: suffix)
+    # One shared Tag object per tag: ruamel decodes a Tag's text once per object, and a node made
+    # from a plain string gets a fresh Tag (and a fresh decoding) every time.
+    shared = {t: Tag(suffix=t) for t in (_MERGE_TAG, _STR_TAG, _SEQ_TAG, _MAP_TAG)}
+    wrap: Any = shared.__getitem__
 
     class _PlainResolver(BaseResolver):
         def __init__(self, version: Any = None, loader: Any = None, loadumper: Any = None) -> None:
