@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -62,6 +63,18 @@ class UsageError(Exception):
 
 
 def run(options: Options) -> Result:
+    # The analysis builds many small acyclic objects; the cyclic collector's full passes over them
+    # made run time grow faster than the input (measured: x2.7 per doubling of jobs, x1.8 without).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(options)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(options: Options) -> Result:
     groups = _group_by_root(options.paths)
     extra_runner_configs = [p.resolve() for p in options.runner_configs]
     for path in extra_runner_configs:

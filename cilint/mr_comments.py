@@ -107,6 +107,10 @@ def post(gitlab_source, iid: int, projects: Sequence[ProjectResult], unsafe: boo
     client = gitlab_source._client
     mr = client.projects.get(gitlab_source.project, lazy=True).mergerequests.get(iid, lazy=True)
     versions = gitlab_source._call(f"merge request !{iid} versions", lambda: mr.diffs.list(get_all=False))
+    if versions is None:
+        from cilint.gitlab_api import ApiError
+
+        raise ApiError(f"merge request !{iid} of project `{gitlab_source.project}` not found (404)")
     if not versions:
         return 0, 0
     version = gitlab_source._call(f"merge request !{iid} diff", lambda: mr.diffs.get(versions[0].id))

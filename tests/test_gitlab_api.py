@@ -145,3 +145,12 @@ def test_added_lines_of_a_diff():
 
     diff = "@@ -1,3 +1,4 @@\n a\n-b\n+B\n+C\n c\n@@ -10,2 +11,2 @@\n x\n+y\n"
     assert added_lines(diff) == {2, 3, 12}
+
+
+def test_mr_comment_on_a_missing_merge_request_is_a_clear_error(tmp_path, gitlab):
+    (tmp_path / ".gitlab-ci.yml").write_text(MR_PIPELINE)
+    environment = {**{k: v for k, v in os.environ.items() if k != "CI_JOB_TOKEN"}, "GITLAB_TOKEN": TOKEN}
+    proc = subprocess.run([sys.executable, "-m", "cilint", "mr-comment", "--gitlab-url", gitlab.url, "--project",
+                           "group/app", "--mr", "99"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env=environment)
+    assert proc.returncode == 2 and "merge request !99" in proc.stderr and "not found" in proc.stderr

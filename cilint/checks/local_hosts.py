@@ -82,7 +82,7 @@ class DesktopOnlyHostname:
         services = {a.lower() for job in pipeline.jobs.values() for s in job.services for a in s.aliases}
         reported: set[tuple[str, int]] = set()
         for job in pipeline.jobs.values():
-            mapped = services | self._runner_mapped(project, job)
+            mapped = _Mapped(services, self._runner_mapped(project, job))
             for variable in self._variables(job):
                 key = (variable.node.path, variable.node.span.start)
                 if key in reported or variable.value is None or not might_name_local_host(variable.value):
@@ -98,7 +98,7 @@ class DesktopOnlyHostname:
                 )
             yield from self._scripts(project, job, mapped, reported, positions)
 
-    def _scripts(self, project: Project, job: Job, mapped: set[str], reported: set[tuple[str, int]],
+    def _scripts(self, project: Project, job: Job, mapped: _Mapped, reported: set[tuple[str, int]],
                  positions: Positions) -> Iterator[Finding]:
         added: set[str] = set()  # names a script line writes into /etc/hosts before a later use
         probed: dict[int, set[str]] = {}  # per script line: names a tolerated command checks first
@@ -119,7 +119,7 @@ class DesktopOnlyHostname:
             checked = probed.get(id(item.line), set())
             for target in command_targets(command, expand):
                 entry = classify(target.host)
-                if entry is None or not target.word.literal or target.host in mapped | added | checked:
+                if entry is None or not target.word.literal or target.host in mapped or target.host in added | checked:
                     continue  # a $VAR target is reported where the variable is defined
                 where = positions.inside(item.line.node, target.word.start, target.word.end)
                 key = (where.path, where.span.start)
@@ -170,6 +170,17 @@ class DesktopOnlyHostname:
             return None
         return Fix("Map host.docker.internal to the host gateway in the runner's extra_hosts",
                    tuple(edits), Applicability.DISPLAY_ONLY)
+
+
+@dataclass(frozen=True, slots=True)
+class _Mapped:
+    """Names that resolve for a job: service aliases of the pipeline, names its runners map."""
+
+    services: set[str]
+    runners: set[str]
+
+    def __contains__(self, host: object) -> bool:
+        return host in self.services or host in self.runners
 
 
 def _writes_etc_hosts(command) -> bool:  # type: ignore[no-untyped-def]
