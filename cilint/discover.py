@@ -10,6 +10,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 _RUNNERS_TABLE = re.compile(r"^[ \t]*\[\[[ \t]*runners[ \t]*\]\]", re.MULTILINE)
 _HELM_RUNNERS = re.compile(r"^(?:[ \t]{1,4})?runners[ \t]*:", re.MULTILINE)
@@ -76,12 +77,16 @@ def _probe(path: Path) -> str:
         return ""
 
 
-def _walk(root: Path, exclude: tuple[str, ...]) -> list[str]:
-    import pathspec
+def _spec(lines: list[str]) -> Any:
+    import pathspec  # imported only when there is something to ignore (it costs ~50 ms to import)
 
-    specs: list[tuple[str, pathspec.PathSpec]] = []
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
+def _walk(root: Path, exclude: tuple[str, ...]) -> list[str]:
+    specs: list[tuple[str, Any]] = []
     if exclude:
-        specs.append(("", pathspec.GitIgnoreSpec.from_lines(exclude)))
+        specs.append(("", _spec(list(exclude))))
     out: list[str] = []
 
     def ignored(rel: str, is_dir: bool) -> bool:
@@ -99,7 +104,7 @@ def _walk(root: Path, exclude: tuple[str, ...]) -> list[str]:
         if gitignore.is_file():
             try:
                 lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-                specs.append((rel_dir, pathspec.GitIgnoreSpec.from_lines(lines)))
+                specs.append((rel_dir, _spec(lines)))
                 pushed = True
             except OSError:
                 pass
