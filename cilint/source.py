@@ -77,3 +77,21 @@ class SourceFile:
         """Offset of a 1-based line and column (clamped to the text)."""
         line = max(1, min(line, len(self._line_starts)))
         return min(self._line_starts[line - 1] + column - 1, len(self.text))
+
+
+class ByteOffsets:
+    """UTF-8 byte offsets (what tree-sitter reports) to character offsets in `text`."""
+
+    def __init__(self, text: str) -> None:
+        self.table: list[int] | None = None
+        if not text.isascii():
+            table: list[int] = []
+            for index, char in enumerate(text):
+                table.extend([index] * len(char.encode("utf-8")))
+            table.append(len(text))
+            self.table = table
+
+    def char(self, byte: int) -> int:
+        if self.table is None:
+            return byte
+        return self.table[min(byte, len(self.table) - 1)]

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from cilint.source import ByteOffsets
+
 _WRAPPERS = {"sudo", "env", "time", "exec", "nohup", "timeout", "command", "xargs", "nice", "stdbuf", "watch"}
 SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
 _MASKING_DECLARATIONS = {"export", "local", "declare", "typeset", "readonly"}
@@ -74,18 +76,7 @@ class _Walker:
         self.data = data
         self.errexit = errexit
         self.commands: list[Command] = []
-        self.byte_to_char: list[int] | None = None
-        if not text.isascii():
-            table: list[int] = []
-            for index, char in enumerate(text):
-                table.extend([index] * len(char.encode("utf-8")))
-            table.append(len(text))
-            self.byte_to_char = table
-
-    # -- positions and words -------------------------------------------------------------------
-
-    def char(self, byte: int) -> int:
-        return byte if self.byte_to_char is None else self.byte_to_char[min(byte, len(self.byte_to_char) - 1)]
+        self.char = ByteOffsets(text).char
 
     def source(self, node: Any) -> str:
         return self.data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")

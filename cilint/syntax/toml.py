@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cilint.findings import Span
+from cilint.source import ByteOffsets
 from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
 
 TOML_TAG = "toml"
@@ -90,19 +91,7 @@ class _OffsetMapper:
 
     def __init__(self, text: str, offsets: Sequence[int] | None) -> None:
         self.offsets = offsets
-        self.text_length = len(text)
-        self.byte_to_char: list[int] | None = None
-        if not text.isascii():
-            table: list[int] = []
-            for index, char in enumerate(text):
-                table.extend([index] * len(char.encode("utf-8")))
-            table.append(len(text))
-            self.byte_to_char = table
-
-    def char(self, byte_offset: int) -> int:
-        if self.byte_to_char is None:
-            return byte_offset
-        return self.byte_to_char[min(byte_offset, len(self.byte_to_char) - 1)]
+        self.char = ByteOffsets(text).char
 
     def file(self, char_offset: int) -> int:
         if self.offsets is None:
@@ -134,15 +123,9 @@ class _Builder:
         for child in root.named_children:
             if child.type == "pair":
                 self.pair(current, child)
-            elif child.type == "table":
+            elif child.type in ("table", "table_array_element"):
                 keys = self.header_keys(child)
-                current = self.descend(document, keys, child, array_element=False)
-                for pair in child.named_children:
-                    if pair.type == "pair":
-                        self.pair(current, pair)
-            elif child.type == "table_array_element":
-                keys = self.header_keys(child)
-                current = self.descend(document, keys, child, array_element=True)
+                current = self.descend(document, keys, child, array_element=child.type == "table_array_element")
                 for pair in child.named_children:
                     if pair.type == "pair":
                         self.pair(current, pair)
