@@ -197,8 +197,12 @@ def load_project(
             rel = ws.relative(target)
             kind = _classify(ws, rel)
             (runner_paths if kind == "runner" else pipeline_paths).append(rel)
+    given: list[str] = []
     for extra in extra_runner_configs:
-        runner_paths.append(ws.relative(extra) if _under(extra, root) else str(extra))
+        if not _under(extra, root):
+            ws.outside.add(str(extra))
+        given.append(ws.relative(extra) if _under(extra, root) else str(extra))
+    runner_paths.extend(given)
 
     resolved = _resolve_all(ws, pipeline_paths, list_files, gitlab)
     included = {f for path, r in resolved.items() for f in r.files if f != path}
@@ -225,6 +229,7 @@ def load_project(
         runner_configs=tuple(runner_configs),
         findings=tuple(findings),
         config=config,
+        given_runner_configs=frozenset(given),
     )
 
 

@@ -35,6 +35,7 @@ class Workspace:
         # Lossy decodings of files that are not UTF-8, only to place findings in them.
         self._display: dict[str, SourceFile] = {}
         self._virtual: set[str] = set()
+        self.outside: set[str] = set()  # files outside the root the user named (--runner-config)
 
     def relative(self, path: Path) -> str:
         """The report path of a file under the root: forward slashes, no './'."""
@@ -81,7 +82,7 @@ class Workspace:
     def _read(self, rel: str) -> SourceFile | Unreadable:
         path = self.root / rel
         real = path.resolve()
-        if real != self.root and self.root not in real.parents:
+        if rel not in self.outside and real != self.root and self.root not in real.parents:
             return Unreadable(f"`{rel}` resolves outside the project root (symlink); refused")
         try:
             size = path.stat().st_size

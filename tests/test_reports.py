@@ -61,7 +61,7 @@ deploy:
 def test_fingerprints_survive_moved_lines_and_reordered_jobs(tmp_path):
     (tmp_path / ".gitlab-ci.yml").write_text(PIPELINE)
     before = fingerprints(tmp_path)
-    assert len(before) == 3
+    assert len(before) == 4
     build, deploy = PIPELINE.split("deploy:\n")
     (tmp_path / ".gitlab-ci.yml").write_text("# a comment\nstages: [test]\n\n" + "deploy:\n" + deploy + build)
     assert fingerprints(tmp_path) == before
@@ -101,7 +101,7 @@ def test_fingerprints_survive_a_different_include_structure(tmp_path):
     before = fingerprints(tmp_path)
     (tmp_path / "ci" / "all.yml").write_text("include:\n  - local: ci/deploy.yml\n")
     (tmp_path / ".gitlab-ci.yml").write_text("stages: [build, test]\ninclude:\n  - local: ci/all.yml\n")
-    assert fingerprints(tmp_path) == before and len(before) == 3
+    assert fingerprints(tmp_path) == before and len(before) == 4
 
 
 GOLDEN = REPO / "tests" / "golden"

@@ -22,6 +22,7 @@ def _registry() -> tuple[Check, ...]:
     from cilint.checks.probes import ProbeBlocksAgentContext
     from cilint.checks.resolv_conf import EmbeddedDnsMisuse, ResolvConfRewrite
     from cilint.checks.runner_dns import InvalidDnsConfig
+    from cilint.checks.services import DindUnpinnedOrUnprivileged, DuplicateServiceWithoutAlias
 
     return (
         DesktopOnlyHostname(),
@@ -31,6 +32,8 @@ def _registry() -> tuple[Check, ...]:
         ResolvConfRewrite(),
         InvalidDnsConfig(),
         EmbeddedDnsMisuse(),
+        DuplicateServiceWithoutAlias(),
+        DindUnpinnedOrUnprivileged(),
     )
 
 

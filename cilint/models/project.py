@@ -30,6 +30,7 @@ class Project:
     runner_configs: tuple[RunnerConfig, ...]
     findings: tuple[Finding, ...]  # problems met while reading (CIL001-CIL004)
     config: ProjectConfig = field(default_factory=ProjectConfig)
+    given_runner_configs: frozenset[str] = frozenset()  # paths given with --runner-config
     # Results several checks derive from the same job (its analysed commands...), kept for one run.
     memo: dict[tuple[str, int], Any] = field(default_factory=dict, compare=False, repr=False)
 
