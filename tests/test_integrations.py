@@ -16,7 +16,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import REPO
-from tests.support.gcl import gcl_binary, make_git_project
+from tests.support.gcl import ensure_rsync, gcl_binary, make_git_project
 
 CQ_SCHEMA = json.loads(resources.files("cilint.schemas").joinpath("codequality.json").read_text())
 BAD_PIPELINE = "bad:\n  image: alpine:3.20\n  script:\n    - curl -k https://kubernetes.docker.internal:6443\n"
@@ -62,6 +62,7 @@ def job_python(tmp_path_factory) -> Path:
 @pytest.mark.slow
 @pytest.mark.parametrize(("fail_on", "passes"), [("blocker", True), ("major", False)])
 def test_component_job_runs_in_gitlab_ci_local(tmp_path, wheel, job_python, fail_on, passes):
+    ensure_rsync()
     source = tmp_path / "source"
     (source / "ci").mkdir(parents=True)
     shutil.copy(REPO / "templates" / "cilint.yml", source / "ci" / "cilint.yml")

@@ -124,3 +124,14 @@ def normalise(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "tags": [str(t) for t in job.get("tags") or []],
         }
     return jobs
+
+
+def ensure_rsync() -> None:
+    """gitlab-ci-local's shell executor copies the project with rsync (Debian package)."""
+    if shutil.which("rsync"):
+        return
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        raise RuntimeError("rsync is needed by gitlab-ci-local --force-shell-executor; install it (apt-get install rsync)")
+    subprocess.run([apt, "update", "-qq"], check=True, capture_output=True, timeout=600)
+    subprocess.run([apt, "install", "-y", "-qq", "rsync"], check=True, capture_output=True, timeout=600)
