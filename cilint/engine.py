@@ -85,14 +85,16 @@ def _run(options: Options) -> Result:
         ws = Workspace(root, options.overlay)
         config = load_config(ws)
         project = load_project(root, targets, config, extra_runner_configs, ws, options.gitlab)
-        findings = list(project.findings)
-        for check in ALL_CHECKS:
-            findings.extend(check.run(project))
         select = options.select or config.select
         ignore = options.ignore + config.ignore
 
         def enabled(rule_id: str, select: tuple[str, ...] = select, ignore: tuple[str, ...] = ignore) -> bool:
             return (not select or _matches(rule_id, select)) and not (ignore and _matches(rule_id, ignore))
+
+        findings = list(project.findings)
+        for check in ALL_CHECKS:
+            if enabled(check.rule_id):  # a rule that is not selected costs nothing
+                findings.extend(check.run(project))
 
         findings = apply_suppressions(findings, ws.files(), enabled)
         findings = [f for f in findings if enabled(f.rule_id)]

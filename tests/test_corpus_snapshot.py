@@ -43,5 +43,5 @@ def test_snapshot_matches_and_every_finding_is_reviewed(summary):
     for rule, _, _, verdict in snapshot:
         counts.setdefault(rule, [0, 0])[0] += 1
         counts[rule][1] += verdict.startswith("FP")
-    summary.append("corpus DNS findings (total/judged false): " + ", ".join(
+    summary.append("corpus DNS/NET findings (total/judged false): " + ", ".join(
         f"{rule} {n}/{fp}" for rule, (n, fp) in sorted(counts.items())))
