@@ -22,7 +22,7 @@ def _registry() -> tuple[Check, ...]:
     from cilint.checks.probes import ProbeBlocksAgentContext
     from cilint.checks.resolv_conf import EmbeddedDnsMisuse, ResolvConfRewrite
     from cilint.checks.runner_dns import InvalidDnsConfig
-    from cilint.checks.services import DindUnpinnedOrUnprivileged, DuplicateServiceWithoutAlias
+    from cilint.checks.services import DindUnpinnedOrUnprivileged, DuplicateServiceWithoutAlias, ServiceAliasNotDnsSafe
 
     return (
         DesktopOnlyHostname(),
@@ -32,6 +32,7 @@ def _registry() -> tuple[Check, ...]:
         ResolvConfRewrite(),
         InvalidDnsConfig(),
         EmbeddedDnsMisuse(),
+        ServiceAliasNotDnsSafe(),
         DuplicateServiceWithoutAlias(),
         DindUnpinnedOrUnprivileged(),
     )

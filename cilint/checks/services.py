@@ -12,6 +12,7 @@ from cilint.models.images import parse_image
 from cilint.models.nodes import location
 from cilint.models.pipeline import Job, Service
 from cilint.models.project import Project, RunnerChoice
+from cilint.shell.network import value_hosts
 from cilint.source import SourceFile
 from cilint.syntax.yaml import YMap, YScalar
 
@@ -156,3 +157,65 @@ class DindUnpinnedOrUnprivileged:
 def _names(jobs: list[str]) -> str:
     shown = ", ".join(f"`{j}`" for j in jobs[:3])
     return shown + (f" and {len(jobs) - 3} more" if len(jobs) > 3 else "")
+
+
+_DNS1123_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS1123_SUBDOMAIN = re.compile(rf"^{_DNS1123_LABEL}(\.{_DNS1123_LABEL})*$")
+
+
+def is_dns1123_subdomain(name: str) -> bool:
+    return len(name) <= 253 and bool(_DNS1123_SUBDOMAIN.match(name)) and all(len(p) <= 63 for p in name.split("."))
+
+
+class ServiceAliasNotDnsSafe:
+    """NET004: explicit aliases that are not DNS-1123 subdomains, and uses of `__` derived hostnames."""
+
+    rule_id = "NET004"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        reported: set[int] = set()
+        for pipeline in project.pipelines:
+            for job in pipeline.jobs.values():
+                executors = project.executors_for(job)
+                for service in job.services:
+                    for alias in service.aliases:
+                        node = service.alias_node
+                        if is_dns1123_subdomain(alias) or node is None or id(node) in reported:
+                            continue
+                        reported.add(id(node))
+                        yield self._alias(job, service, alias, executors)
+                for variable in job.variables.values():
+                    node = variable.node
+                    if variable.value is None or "__" not in variable.value or id(node) in reported:
+                        continue
+                    derived = {a for s in job.services for a in (s.derived_aliases(job.variables) or ()) if "__" in a}
+                    used = sorted(h for h in value_hosts(variable.value) if h in derived)
+                    if used and "kubernetes" in executors:
+                        reported.add(id(node))
+                        yield Finding(
+                            self.rule_id,
+                            f"`{variable.name}` of job `{job.name}` uses the service hostname `{used[0]}`, which the "
+                            "Kubernetes executor drops (a derived name with `__` is not a valid DNS name): the lookup "
+                            "fails with 'no such host'; give the service an `alias:` and use that",
+                            location(node), Severity.BLOCKER, route=("derived-alias", job.name, variable.name),
+                        )
+
+    def _alias(self, job: Job, service: Service, alias: str, executors: frozenset[str]) -> Finding:
+        node = service.alias_node
+        assert node is not None
+        safe = re.sub(r"[^a-z0-9.-]+", "-", alias.lower()).strip("-.") or "service"
+        if "kubernetes" in executors:
+            severity, effect = Severity.BLOCKER, ("the Kubernetes executor refuses to create the pod ('provided host "
+                                                  f"alias {alias} ... is invalid DNS')")
+        else:
+            severity, effect = Severity.MINOR, ("on the Docker executor it works, but names that are not RFC 1123 "
+                                                "can fail in clients, and on Kubernetes the job would not start")
+        fix = None
+        if isinstance(node, YScalar) and node.value == alias and node.style in ("", "'", '"'):
+            fix = Fix(f"Use the alias `{safe}`", (Edit(node.path, node.span, safe),), Applicability.UNSAFE)
+        return Finding(
+            self.rule_id,
+            f"the alias `{alias}` of service `{service.name}` (job `{job.name}`) is not a valid DNS-1123 name "
+            f"(lowercase letters, digits, '-' and '.'): {effect}; use `{safe}`",
+            location(node), severity, fix=fix, route=("alias", service.name, alias),
+        )
