@@ -16,6 +16,9 @@ class Check(Protocol):
 
 
 def _registry() -> tuple[Check, ...]:
+    from cilint.checks.dind import (
+        DindMtuNotSet, DindNotReadyOnKubernetes, DindTlsClientCerts, DindTlsPortMismatch, DockerEndpointUnsetOrLocalhost,
+    )
     from cilint.checks.dind_dns import DindDnsFlag
     from cilint.checks.local_hosts import DesktopOnlyHostname
     from cilint.checks.ndots import NdotsExternalLookups
@@ -35,6 +38,11 @@ def _registry() -> tuple[Check, ...]:
         ServiceAliasNotDnsSafe(),
         DuplicateServiceWithoutAlias(),
         DindUnpinnedOrUnprivileged(),
+        DindTlsPortMismatch(),
+        DindTlsClientCerts(),
+        DindMtuNotSet(),
+        DindNotReadyOnKubernetes(),
+        DockerEndpointUnsetOrLocalhost(),
     )
 
 

@@ -13,9 +13,12 @@ from importlib import resources
 
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Job, Service
-from cilint.models.project import Project
+from cilint.models.project import Project, RunnerChoice
 from cilint.models.runner import Runner
-from cilint.syntax.yaml import YNode, YSeq
+from cilint.findings import Edit
+from cilint.models.variables import Variable
+from cilint.source import SourceFile
+from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
 
 _DIND = re.compile(r"(^|/)docker:([0-9][0-9.]*-)?dind(-rootless)?(-alpine[0-9.]*)?$")
 _DNS_FLAG = re.compile(r"^--dns(?:=(?P<value>.*))?$")
@@ -104,3 +107,79 @@ def uses_docker_images(job: Job, project: Project | None = None) -> bool:
 
 
 DOCKER_EXECUTORS = frozenset({"docker", "docker+machine", "docker-autoscaler", "docker-windows"})
+
+
+def known_runners(project: Project, job: Job) -> tuple[RunnerChoice, ...]:
+    """Runners known to run `job`: mapped by tags in `[tool.cilint]`, or given with --runner-config.
+
+    Runner files merely found in a repository (chart defaults, examples, test data) are often not
+    the pipeline's runners; claims that depend on a runner's settings use only these."""
+    return tuple(
+        c for c in project.runners_for(job)
+        if c.reason == "tags" or c.config.path in project.given_runner_configs
+    )
+
+
+def effective_variable(job: Job, name: str, runners: tuple[RunnerChoice, ...] = ()) -> Variable | None:
+    """A job's variable as the job gets it: its own or global definition, else a runner's
+    `environment` when every given runner agrees."""
+    variable = job.variables.get(name)
+    if variable is not None:
+        return variable
+    found = [c.runner.environment.get(name) for c in runners]
+    if found and all(v is not None for v in found) and len({v.value for v in found if v}) == 1:
+        return found[0]
+    return None
+
+
+def job_flag(job: Job, runners: tuple[RunnerChoice, ...], name: str) -> bool:
+    """A feature flag as the job gets it (runner `[runners.feature_flags]` locks it)."""
+    for choice in runners:
+        locked = choice.runner.feature_flags.get(name)
+        if locked is not None and isinstance(locked.value, bool):
+            return locked.value
+    variable = job.variables.get(name)
+    if variable is not None:
+        return truthy(variable.value)
+    return any(c.runner.feature_flag(name) for c in runners)
+
+
+def is_docker_cli_image(job: Job) -> bool:
+    """The job runs in the `docker` image, whose entrypoint points the client at the dind service."""
+    if job.image is None:
+        return False
+    expansion = job.expand(job.image.name)
+    image = parse_image(expansion.text)
+    return image.short_name.lower() == "docker" and "dind" not in (image.tag or "")
+
+
+def add_service_entry(project: Project, service: Service, key: str, value: str | dict[str, str]) -> Edit | None:
+    """Add `key: value` to a service: a string service becomes a flow mapping `{name: ..., key: ...}`."""
+    from cilint.fixes.edits import add_yaml_entry
+
+    node = service.node
+    source = project.workspace.source(node.path)
+    if not isinstance(source, SourceFile):
+        return None
+    if isinstance(node, YScalar):
+        rendered = value if isinstance(value, str) else "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+        name = source.text[node.span.start : node.span.end]
+        return Edit(node.path, node.span, f"{{name: {name}, {key}: {rendered}}}")
+    if isinstance(node, YMap):
+        return add_yaml_entry(source, node, key, value)
+    return None
+
+
+def add_job_variable(project: Project, job: Job, name: str, rendered: str) -> Edit | None:
+    """Add a variable to the job as written: into its own `variables:`, or a new `variables:` key."""
+    from cilint.fixes.edits import add_yaml_entry, own_entry
+
+    source = project.workspace.source(job.node.path)
+    if not isinstance(source, SourceFile):
+        return None
+    variables = own_entry(job.node, "variables")
+    if isinstance(variables, YMap):
+        return add_yaml_entry(source, variables, name, rendered)
+    if variables is not None:
+        return None
+    return add_yaml_entry(source, job.node, "variables", {name: rendered})

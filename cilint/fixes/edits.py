@@ -149,3 +149,96 @@ def _is_header_table(node: YNode) -> bool:
     if isinstance(node, YMap):
         return not node.flow
     return isinstance(node, YSeq) and bool(node.items) and all(isinstance(i, YMap) and not i.flow for i in node.items)
+
+
+def yaml_scalar(value: str) -> str:
+    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
+    return json.dumps(value)
+
+
+def _own_entries(mapping: YMap) -> list[tuple[YNode, YNode]]:
+    """Entries written inside `mapping` itself (not merged in from `extends`, anchors or defaults)."""
+    return [
+        (k, v) for k, v in mapping.entries.values()
+        if k.path == mapping.path and mapping.span.start <= k.span.start < mapping.span.end
+    ]
+
+
+def own_entry(mapping: YMap, key: str) -> YNode | None:
+    """The value of `key` when written in `mapping` itself."""
+    return next((v for k, v in _own_entries(mapping) if isinstance(k, YScalar) and k.value == key), None)
+
+
+def _block_end(text: str, node: YNode) -> int:
+    """The end of the last line holding `node` (block scalars end at the next line's start)."""
+    end = node.span.end
+    if end > node.span.start and text[end - 1 : end] == "\n":
+        end -= 1
+    at = _line_end(text, max(end - 1, node.span.start))
+    if at > 0 and text[at - 1] == "\r":
+        at -= 1
+    return at
+
+
+def add_yaml_entry(source: SourceFile, mapping: YMap, key: str, value: str | dict[str, str]) -> Edit | None:
+    """Add `key: value` after the mapping's own last entry, indented like its keys.
+
+    `value` is rendered YAML text, or a dict of rendered values for a nested block mapping.
+    None when the mapping has no entry of its own to align with (the finding keeps its message).
+    """
+    own = _own_entries(mapping)
+    if not own:
+        return None
+    last_key, last_value = own[-1]
+    text = source.text
+    if mapping.flow:
+        if isinstance(value, dict):
+            value = "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+        return Edit(source.path, Span(last_value.span.end, last_value.span.end), f", {key}: {value}")
+    # The column of the first key, not the line's indent: `- name: x` keys start after the dash.
+    indent = " " * (source.position(own[0][0].span.start).column - 1)
+    newline = _newline(text)
+    at = _block_end(text, last_value)
+    if isinstance(value, dict):
+        body = "".join(f"{newline}{indent}  {k}: {v}" for k, v in value.items())
+        return Edit(source.path, Span(at, at), f"{newline}{indent}{key}:{body}")
+    return Edit(source.path, Span(at, at), f"{newline}{indent}{key}: {value}")
+
+
+def append_seq_item(source: SourceFile, seq: YNode, rendered: str) -> Edit | None:
+    """Add an item (rendered YAML) at the end of a flow or block sequence."""
+    if not isinstance(seq, YSeq) or not seq.items:
+        return None
+    last = seq.items[-1]
+    if seq.flow:
+        return Edit(source.path, Span(last.span.end, last.span.end), f", {rendered}")
+    lines = [source.position(i.span.start).line for i in seq.items]
+    if len(set(lines)) != len(lines):
+        return None
+    dash = source.text.rfind("-", 0, last.span.start)
+    if dash < 0 or source.text[dash:last.span.start].strip() != "-":
+        return None
+    column = source.position(dash).column - 1
+    at = _block_end(source.text, last)
+    return Edit(source.path, Span(at, at), f"{_newline(source.text)}{' ' * column}- {rendered}")
+
+
+def replace_in_scalar(source: SourceFile, node: YNode, old: str, new: str) -> Edit | None:
+    """Replace the one occurrence of `old` inside a scalar as written (None if not exactly once)."""
+    raw = source.text[node.span.start : node.span.end]
+    if not isinstance(node, YScalar) or raw.count(old) != 1:
+        return None
+    at = node.span.start + raw.index(old)
+    return Edit(source.path, Span(at, at + len(old)), new)
+
+
+def remove_key_line(source: SourceFile, key: YNode, value: YNode) -> Edit | None:
+    """Remove a `key = value` (TOML) or `key: value` (YAML) written alone on its lines."""
+    text = source.text
+    start = _line_start(text, key.span.start)
+    if text[start : key.span.start].strip():
+        return None
+    end = _line_end(text, value.span.end if value.span.end > key.span.end else key.span.end)
+    if text[value.span.end : end].strip() and not text[value.span.end : end].strip().startswith("#"):
+        return None
+    return Edit(source.path, Span(start, min(end + 1, len(text))), "")
