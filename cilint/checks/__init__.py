@@ -25,6 +25,9 @@ def _registry() -> tuple[Check, ...]:
     from cilint.checks.probes import ProbeBlocksAgentContext
     from cilint.checks.resolv_conf import EmbeddedDnsMisuse, ResolvConfRewrite
     from cilint.checks.runner_dns import InvalidDnsConfig
+    from cilint.checks.service_network import (
+        HostNetworkWithServices, ServiceHostnameFromRegistryPath, ServicePortCollision, ServiceToServiceWithoutNetworkPerBuild,
+    )
     from cilint.checks.services import DindUnpinnedOrUnprivileged, DuplicateServiceWithoutAlias, ServiceAliasNotDnsSafe
 
     return (
@@ -43,6 +46,10 @@ def _registry() -> tuple[Check, ...]:
         DindMtuNotSet(),
         DindNotReadyOnKubernetes(),
         DockerEndpointUnsetOrLocalhost(),
+        ServiceHostnameFromRegistryPath(),
+        ServiceToServiceWithoutNetworkPerBuild(),
+        ServicePortCollision(),
+        HostNetworkWithServices(),
     )
 
 

@@ -26,7 +26,7 @@ IMAGE_COMMANDS = {"build", "pull", "push", "login", "buildx", "compose", "run", 
 
 
 @cache
-def _image_facts() -> dict[str, list[str]]:
+def image_facts() -> dict[str, list[str]]:
     text = resources.files("cilint.data").joinpath("images.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
 
@@ -38,7 +38,7 @@ def is_dind(service: Service) -> bool:
 
 
 def is_musl_image(reference: str) -> bool:
-    facts = _image_facts()
+    facts = image_facts()
     image = parse_image(reference.lower())
     tag = image.tag or ""
     if any(fragment in tag for fragment in facts["musl_tag_fragments"]):
