@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 import ipaddress
 import re
 import tomllib
@@ -164,6 +165,8 @@ def add_service_entry(project: Project, service: Service, key: str, value: str |
     if isinstance(node, YScalar):
         rendered = value if isinstance(value, str) else "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
         name = source.text[node.span.start : node.span.end]
+        if node.style == "" and any(c in name for c in "{}[],"):
+            name = json.dumps(node.text)  # a plain scalar cannot hold flow indicators inside `{...}`
         return Edit(node.path, node.span, f"{{name: {name}, {key}: {rendered}}}")
     if isinstance(node, YMap):
         return add_yaml_entry(source, node, key, value)

@@ -6,7 +6,7 @@ import fnmatch
 import re
 from collections.abc import Iterator
 
-from cilint.checks.common import DOCKER_EXECUTORS, is_dind
+from cilint.checks.common import DOCKER_EXECUTORS, add_service_entry, is_dind
 from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from cilint.models.images import parse_image
 from cilint.models.nodes import location
@@ -64,7 +64,10 @@ class DuplicateServiceWithoutAlias:
             alias = f"{derived.replace('__', '-')}-{number}"
             node = service.node
             if isinstance(node, YScalar):
-                edits.append(Edit(node.path, node.span, f"{{name: {node.text}, alias: {alias}}}"))
+                edit = add_service_entry(project, service, "alias", alias)
+                if edit is None:
+                    return None
+                edits.append(edit)
                 continue
             source = project.workspace.source(node.path)
             name_key = node.key_node("name") if isinstance(node, YMap) else None
