@@ -28,6 +28,7 @@ def _registry() -> tuple[Check, ...]:
     from cilint.checks.service_network import (
         HostNetworkWithServices, ServiceHostnameFromRegistryPath, ServicePortCollision, ServiceToServiceWithoutNetworkPerBuild,
     )
+    from cilint.checks.runner_network import NetworkPerBuildIneffective, RunnerNetworkKeysMisplaced, RunnerUrlUnreachableFromJob
     from cilint.checks.services import DindUnpinnedOrUnprivileged, DuplicateServiceWithoutAlias, ServiceAliasNotDnsSafe
 
     return (
@@ -50,6 +51,9 @@ def _registry() -> tuple[Check, ...]:
         ServiceToServiceWithoutNetworkPerBuild(),
         ServicePortCollision(),
         HostNetworkWithServices(),
+        NetworkPerBuildIneffective(),
+        RunnerNetworkKeysMisplaced(),
+        RunnerUrlUnreachableFromJob(),
     )
 
 
