@@ -28,6 +28,7 @@ def _registry() -> tuple[Check, ...]:
     from cilint.checks.service_network import (
         HostNetworkWithServices, ServiceHostnameFromRegistryPath, ServicePortCollision, ServiceToServiceWithoutNetworkPerBuild,
     )
+    from cilint.checks.proxy import NoProxyGaps
     from cilint.checks.runner_network import NetworkPerBuildIneffective, RunnerNetworkKeysMisplaced, RunnerUrlUnreachableFromJob
     from cilint.checks.services import DindUnpinnedOrUnprivileged, DuplicateServiceWithoutAlias, ServiceAliasNotDnsSafe
 
@@ -54,6 +55,7 @@ def _registry() -> tuple[Check, ...]:
         NetworkPerBuildIneffective(),
         RunnerNetworkKeysMisplaced(),
         RunnerUrlUnreachableFromJob(),
+        NoProxyGaps(),
     )
 
 

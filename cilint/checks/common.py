@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
-import json
 import ipaddress
+import json
 import re
 import tomllib
 from collections.abc import Iterator
@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from cilint.findings import Edit
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Job, Service
 from cilint.models.project import Project, RunnerChoice
 from cilint.models.runner import Runner
-from cilint.findings import Edit
 from cilint.models.variables import Variable
 from cilint.source import SourceFile
 from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
@@ -186,3 +186,31 @@ def add_job_variable(project: Project, job: Job, name: str, rendered: str) -> Ed
     if variables is not None:
         return None
     return add_yaml_entry(source, job.node, "variables", {name: rendered})
+
+
+def add_sibling_entries(project: Project, variable: Variable, entries: dict[str, str]) -> Edit | None:
+    """Add variables next to `variable` in the mapping it is written in (a YAML job or global block)."""
+    from cilint.fixes.edits import add_yaml_entry
+
+    source = project.workspace.source(variable.key.path)
+    if not isinstance(source, SourceFile) or not variable.key.path.endswith((".yml", ".yaml")):
+        return None
+    text = source.text
+    line_start = text.rfind("\n", 0, variable.key.span.start) + 1
+    before = text[line_start : variable.key.span.start]
+    holder = YMap(variable.key.path, variable.key.span, "", None, False)
+    if before.strip():
+        previous = text[: variable.key.span.start].rstrip()
+        if not previous.endswith(("{", ",")):
+            return None
+        holder.flow = True
+    value = variable.node if variable.origin != "runner" else variable.key
+    holder.entries = {variable.name: (variable.key, value)}
+    holder.span = type(variable.key.span)(variable.key.span.start, value.span.end)
+    edit = None
+    for name, rendered in entries.items():
+        step = add_yaml_entry(source, holder, name, rendered)
+        if step is None:
+            return None
+        edit = step if edit is None else Edit(edit.path, edit.span, edit.content + step.content)
+    return edit

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cilint.checks.common import (
-    DOCKER_EXECUTORS, add_job_variable, add_service_entry, effective_variable, is_dind, is_docker_cli_image,
+    DOCKER_EXECUTORS, add_job_variable, add_sibling_entries, add_service_entry, effective_variable, is_dind, is_docker_cli_image,
     job_flag, known_runners,
 )
 from cilint.checks.context import job_commands
@@ -22,7 +22,7 @@ from cilint.models.pipeline import Job, Service
 from cilint.models.project import Project, RunnerChoice
 from cilint.models.variables import Variable
 from cilint.source import SourceFile
-from cilint.syntax.yaml import YMap, YNode, YSeq
+from cilint.syntax.yaml import YMap, YSeq
 
 _TCP = re.compile(r"^tcp://(\[[0-9a-fA-F:.]+\]|[^:/\s]+):([0-9]+)/?$")
 _VERSION = re.compile(r"^(\d+)\.(\d+)")
@@ -141,32 +141,6 @@ def _group(setups: Iterator[DindSetup], key) -> dict:
     return groups
 
 
-def _sibling_entries(project: Project, variable: Variable, entries: dict[str, str]) -> Edit | None:
-    """Add variables next to `variable` in the mapping it is written in (a YAML job or global block)."""
-    source = project.workspace.source(variable.key.path)
-    if not isinstance(source, SourceFile) or not variable.key.path.endswith((".yml", ".yaml")):
-        return None
-    text = source.text
-    line_start = text.rfind("\n", 0, variable.key.span.start) + 1
-    before = text[line_start : variable.key.span.start]
-    holder = YMap(variable.key.path, variable.key.span, "", None, False)
-    if before.strip():
-        previous = text[: variable.key.span.start].rstrip()
-        if not previous.endswith(("{", ",")):
-            return None
-        holder.flow = True
-    value = variable.node if variable.origin != "runner" else variable.key
-    holder.entries = {variable.name: (variable.key, value)}
-    holder.span = type(variable.key.span)(variable.key.span.start, value.span.end)
-    edit = None
-    for name, rendered in entries.items():
-        step = add_yaml_entry(source, holder, name, rendered)
-        if step is None:
-            return None
-        edit = step if edit is None else Edit(edit.path, edit.span, edit.content + step.content)
-    return edit
-
-
 class DindTlsPortMismatch:
     rule_id = "NET001"
 
@@ -213,7 +187,7 @@ class DindTlsPortMismatch:
             message = (f"{where} uses TLS port 2376, but `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH` are not set and "
                        f"{reason}: the client speaks plain HTTP to a TLS port ('Client sent an HTTP request to an "
                        "HTTPS server'); set `DOCKER_TLS_VERIFY: \"1\"` and `DOCKER_CERT_PATH: \"$DOCKER_TLS_CERTDIR/client\"`")
-            edit = _sibling_entries(project, s.docker_host, {
+            edit = add_sibling_entries(project, s.docker_host, {
                 "DOCKER_TLS_VERIFY": yaml_scalar("1"), "DOCKER_CERT_PATH": yaml_scalar("$DOCKER_TLS_CERTDIR/client")})
             fix = Fix("Set the TLS client variables", (edit,), Applicability.UNSAFE) if edit else None
             return Finding(self.rule_id, message, location(s.docker_host.node), Severity.MAJOR, fix=fix,
@@ -230,7 +204,7 @@ class DindTlsPortMismatch:
     @staticmethod
     def _fix_plain(project: Project, s: DindSetup) -> Fix | None:
         assert s.docker_host is not None
-        edit = _sibling_entries(project, s.docker_host, {"DOCKER_TLS_CERTDIR": yaml_scalar("")})
+        edit = add_sibling_entries(project, s.docker_host, {"DOCKER_TLS_CERTDIR": yaml_scalar("")})
         return Fix("Turn dind TLS off to match port 2375", (edit,), Applicability.UNSAFE) if edit else None
 
 

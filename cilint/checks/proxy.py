@@ -1,0 +1,184 @@
+"""NET012 no-proxy-gaps: a proxy is set, but NO_PROXY misses the internal hosts the job or runner
+reaches over HTTP (dns-catalog.md R12; GitLab's runner proxy docs, "we need to talk: NO_PROXY")."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from cilint.checks.common import add_sibling_entries, effective_variable, is_dind, known_runners
+from cilint.checks.context import expander, job_commands
+from cilint.checks.service_network import service_names
+from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity
+from cilint.models.nodes import location
+from cilint.models.pipeline import Job
+from cilint.models.project import Project
+from cilint.models.runner import Runner
+from cilint.models.variables import Variable
+from cilint.shell.network import command_targets
+from cilint.source import SourceFile
+from cilint.syntax.yaml import YScalar
+
+PROXY_NAMES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy")
+_HTTP_URL = re.compile(r"\b(?:https?|wss?|tcp)://(?:[^/@\s]*@)?(\[[0-9a-fA-F:.]+\]|[^/:\s?#\"']+)")
+_HTTP_TOOLS = frozenset({"curl", "wget", "http", "https", "helm", "kubectl"})
+_INTERNAL_SUFFIXES = (".local", ".internal", ".lan", ".corp", ".home", ".intranet", ".svc", ".cluster.local")
+
+
+@dataclass(frozen=True, slots=True)
+class NoProxy:
+    entries: tuple[str, ...]
+    variables: tuple[Variable, ...]  # NO_PROXY / no_proxy as defined
+
+    def covers(self, host: str) -> bool:
+        host = host.lower().strip("[]")
+        for entry in self.entries:
+            entry = entry.lower()
+            if entry == "*":
+                return True
+            name = entry.rsplit(":", 1)[0] if entry.count(":") == 1 else entry
+            name = name.lstrip("*")
+            if "/" in name:
+                try:
+                    if ipaddress.ip_address(host) in ipaddress.ip_network(name, strict=False):
+                        return True
+                except ValueError:
+                    pass
+                continue
+            if host == name.lstrip(".") or (name and host.endswith(name if name.startswith(".") else "." + name)):
+                return True
+        return False
+
+
+def _no_proxy(values: list[Variable]) -> NoProxy:
+    entries: list[str] = []
+    for variable in values:
+        entries += [e.strip() for e in re.split(r"[,\s]+", variable.value or "") if e.strip()]
+    return NoProxy(tuple(entries), tuple(values))
+
+
+def is_internal(host: str) -> bool:
+    name = host.lower().strip("[]")
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return "." not in name or name.endswith(_INTERNAL_SUFFIXES)
+    return address.is_private or address.is_loopback
+
+
+@dataclass(frozen=True, slots=True)
+class _Need:
+    host: str
+    why: str
+
+
+class NoProxyGaps:
+    rule_id = "NET012"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        reported: set[tuple[object, tuple[str, ...]]] = set()
+        for pipeline in project.pipelines:
+            for job in pipeline.jobs.values():
+                finding = self._job(project, job)
+                if finding is not None and (finding.location, finding.route) not in reported:
+                    reported.add((finding.location, finding.route))  # a global NO_PROXY: once, not per job
+                    yield finding
+        for config in project.runner_configs:
+            for runner in config.runners:
+                yield from self._runner(runner)
+
+    def _job(self, project: Project, job: Job) -> Finding | None:
+        runners = known_runners(project, job)
+        proxies = [v for n in PROXY_NAMES if (v := effective_variable(job, n, runners)) is not None and (v.value or "").strip()]
+        if not proxies:
+            return None
+        no_proxy = _no_proxy([v for n in ("NO_PROXY", "no_proxy") if (v := effective_variable(job, n, runners)) is not None])
+        needs = [n for n in self._needs(project, job) if not no_proxy.covers(n.host)]
+        if not needs:
+            return None
+        missing = list(dict.fromkeys(n.host for n in needs))
+        anchor = no_proxy.variables[0] if no_proxy.variables else proxies[0]
+        shown = ", ".join(f"`{m}`" for m in missing)
+        what = f"`{anchor.name}` does not list {shown}" if no_proxy.variables else f"no `NO_PROXY` excludes {shown}"
+        reasons = "; ".join(dict.fromkeys(f"`{n.host}`: {n.why}" for n in needs))
+        return Finding(
+            self.rule_id,
+            f"job `{job.name}` sets `{proxies[0].name}` and {what}: requests to them go to the proxy, which "
+            f"cannot reach them ('proxyconnect tcp', 'Received HTTP code 403 from proxy after CONNECT') ({reasons}); "
+            "add them to `NO_PROXY` and `no_proxy`",
+            location(anchor.node), Severity.MAJOR, fix=self._fix(project, anchor, no_proxy, missing),
+            related=(Related(location(proxies[0].node), "the proxy"),),
+            route=("no-proxy", *missing),
+        )
+
+    @staticmethod
+    def _needs(project: Project, job: Job) -> Iterator[_Need]:
+        names: dict[str, str] = {}
+        for service in job.services:
+            for name in service_names(job, service)[0]:
+                names[name] = service.name
+        docker_host = job.variables.get("DOCKER_HOST")
+        for variable in job.variables.values():
+            if variable.value is None or variable.name.upper() in ("NO_PROXY",) + tuple(p.upper() for p in PROXY_NAMES):
+                continue
+            expansion = job.expand(variable.value)
+            if expansion.unresolved:
+                continue
+            for match in _HTTP_URL.finditer(expansion.text):
+                host = match.group(1).strip("[]").lower()
+                if host in names:
+                    yield _Need(host, f"the service `{names[host]}` (in `{variable.name}`)")
+                elif host in ("localhost", "127.0.0.1"):
+                    yield _Need(host, f"loopback (in `{variable.name}`)")
+        if docker_host is None and any(is_dind(s) for s in job.services) and "docker" in names:
+            if any(item.command.name == "docker" for item in job_commands(job, project)):
+                yield _Need("docker", "the dind service the docker client connects to")
+        expand = expander(job)
+        for item in job_commands(job, project):
+            if item.command.name not in _HTTP_TOOLS:
+                continue
+            for target in command_targets(item.command, expand):
+                if target.host in names:
+                    yield _Need(target.host, f"the service `{names[target.host]}` (`{target.tool}` in the script)")
+
+    @staticmethod
+    def _fix(project: Project, anchor: Variable, no_proxy: NoProxy, missing: list[str]) -> Fix | None:
+        if not no_proxy.variables:
+            value = ",".join(["localhost", "127.0.0.1", *[m for m in missing if m not in ("localhost", "127.0.0.1")]])
+            edit = add_sibling_entries(project, anchor, {"NO_PROXY": f'"{value}"', "no_proxy": '"$NO_PROXY"'})
+            return Fix("Set NO_PROXY for the internal hosts", (edit,), Applicability.UNSAFE) if edit else None
+        edits = []
+        for variable in no_proxy.variables:
+            node = variable.node
+            source = project.workspace.source(node.path)
+            if not isinstance(node, YScalar) or not isinstance(source, SourceFile) or node.style not in ("", "'", '"'):
+                return None
+            raw = source.text[node.span.start : node.span.end]
+            if "\n" in raw or "$" in raw:
+                return None
+            at = node.span.end - (1 if node.style else 0)
+            separator = "," if (variable.value or "").strip() else ""
+            edits.append(Edit(node.path, type(node.span)(at, at), separator + ",".join(missing)))
+        return Fix("Add the internal hosts to NO_PROXY", tuple(edits), Applicability.UNSAFE) if edits else None
+
+    def _runner(self, runner: Runner) -> Iterator[Finding]:
+        proxies = [v for n in PROXY_NAMES if (v := runner.environment.get(n)) is not None and (v.value or "").strip()]
+        if not proxies or not runner.url:
+            return
+        host = (urlsplit(runner.url).hostname or "").lower()
+        if not host or not is_internal(host):
+            return
+        no_proxy = _no_proxy([v for n in ("NO_PROXY", "no_proxy") if (v := runner.environment.get(n)) is not None])
+        if no_proxy.covers(host):
+            return
+        anchor = no_proxy.variables[0] if no_proxy.variables else proxies[0]
+        yield Finding(
+            self.rule_id,
+            f"runner `{runner.name}` gives jobs `{proxies[0].name}` in `environment`, but `NO_PROXY` does not list its "
+            f"internal GitLab host `{host}`: clones, artifact and cache transfers from job containers go to the proxy "
+            f"and fail; add `{host}` to `NO_PROXY` (and `no_proxy`) in `environment`",
+            location(anchor.node), Severity.MAJOR, route=("runner-no-proxy", runner.name),
+        )
