@@ -35,7 +35,7 @@ def test_bundled_example_prints_the_seed_findings():
     )
     assert proc.returncode == 1, proc.stderr
     assert "DNS001" in proc.stdout and "DNS004" in proc.stdout
-    assert any(line.startswith("Found 3 findings") for line in proc.stdout.splitlines())
+    assert any(line.startswith("Found 5 findings") for line in proc.stdout.splitlines())
 
 
 def test_project_lints_itself_clean():

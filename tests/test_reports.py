@@ -25,7 +25,7 @@ def validate(report: str) -> list[dict]:
 
 def test_seed_example_codequality_is_valid_and_explains_the_fix():
     data = validate(codequality.render(run(Options(paths=(REPO / "examples" / "seed",))).projects))
-    assert {e["check_name"] for e in data} == {"DNS001", "DNS004"}
+    assert {e["check_name"] for e in data} == {"DNS001", "DNS004", "NET002", "NET007"}
     probe = next(e for e in data if e["check_name"] == "DNS004")
     assert "```diff" in probe["content"]["body"] and "|| true" in probe["content"]["body"]
     assert probe["other_locations"][0]["lines"]["begin"] == 38
@@ -61,7 +61,7 @@ deploy:
 def test_fingerprints_survive_moved_lines_and_reordered_jobs(tmp_path):
     (tmp_path / ".gitlab-ci.yml").write_text(PIPELINE)
     before = fingerprints(tmp_path)
-    assert len(before) == 4
+    assert len(before) == 5
     build, deploy = PIPELINE.split("deploy:\n")
     (tmp_path / ".gitlab-ci.yml").write_text("# a comment\nstages: [test]\n\n" + "deploy:\n" + deploy + build)
     assert fingerprints(tmp_path) == before
@@ -101,7 +101,7 @@ def test_fingerprints_survive_a_different_include_structure(tmp_path):
     before = fingerprints(tmp_path)
     (tmp_path / "ci" / "all.yml").write_text("include:\n  - local: ci/deploy.yml\n")
     (tmp_path / ".gitlab-ci.yml").write_text("stages: [build, test]\ninclude:\n  - local: ci/all.yml\n")
-    assert fingerprints(tmp_path) == before and len(before) == 4
+    assert fingerprints(tmp_path) == before and len(before) == 5
 
 
 GOLDEN = REPO / "tests" / "golden"

@@ -14,7 +14,7 @@ from importlib import resources
 
 from cilint.findings import Edit
 from cilint.models.images import parse_image
-from cilint.models.pipeline import Job, Service
+from cilint.models.pipeline import Image, Job, Service
 from cilint.models.project import Project, RunnerChoice
 from cilint.models.runner import Runner
 from cilint.models.variables import Variable
@@ -145,13 +145,36 @@ def job_flag(job: Job, runners: tuple[RunnerChoice, ...], name: str) -> bool:
     return any(c.runner.feature_flag(name) for c in runners)
 
 
-def is_docker_cli_image(job: Job) -> bool:
-    """The job runs in the `docker` image, whose entrypoint points the client at the dind service."""
-    if job.image is None:
+def job_image(job: Job, runners: tuple[RunnerChoice, ...] = ()) -> Image | None:
+    """The job's image: its own, else the default image of the runners known to run it (when they agree)."""
+    if job.image is not None:
+        return job.image
+    defaults = {c.runner.docker.text("image") or c.runner.kubernetes.text("image") for c in runners}
+    if len(defaults) == 1 and None not in defaults:
+        name = defaults.pop()
+        assert name is not None
+        return Image(name, job.key)
+    return None
+
+
+def is_docker_cli_image(job: Job, runners: tuple[RunnerChoice, ...] = ()) -> bool:
+    """The job runs in the `docker` image with its own entrypoint, which points the client at the
+    dind service (an `entrypoint:` override replaces it)."""
+    image = job_image(job, runners)
+    if image is None or image.entrypoint is not None:
         return False
-    expansion = job.expand(job.image.name)
-    image = parse_image(expansion.text)
-    return image.short_name.lower() == "docker" and "dind" not in (image.tag or "")
+    expansion = job.expand(image.name)
+    text = re.sub(r"\$\{?[A-Za-z0-9_]+\}?", "", expansion.text) if expansion.unresolved else expansion.text
+    # The dind image also holds the client; jobs that use it as their image are given the benefit of the doubt.
+    return parse_image(text).short_name.lower() == "docker"
+
+
+def known_executors(project: Project, job: Job) -> frozenset[str]:
+    """Executors of the runners known to run `job`, else the project's `executor` setting."""
+    found = {c.runner.executor for c in known_runners(project, job) if c.runner.executor}
+    if found:
+        return frozenset(found)
+    return frozenset({project.config.executor}) if project.config.executor else frozenset()
 
 
 def add_service_entry(project: Project, service: Service, key: str, value: str | dict[str, str]) -> Edit | None:

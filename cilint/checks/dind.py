@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from cilint.checks.common import (
     DOCKER_EXECUTORS, add_job_variable, add_sibling_entries, add_service_entry, effective_variable, is_dind, is_docker_cli_image,
-    job_flag, known_runners,
+    job_flag, job_image, known_executors, known_runners,
 )
 from cilint.checks.context import job_commands
 from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity
@@ -58,9 +58,15 @@ class DindSetup:
     @property
     def entrypoint_runs(self) -> bool:
         """The `docker` image entrypoint runs and configures the client (not on Kubernetes by default)."""
-        if not is_docker_cli_image(self.job):
+        if not is_docker_cli_image(self.job, self.runners):
             return False
         return not self.kubernetes or job_flag(self.job, self.runners, _FF_HONOR_ENTRYPOINT)
+
+    @property
+    def image(self) -> str | None:
+        """The job image's name, None when neither the job nor a known runner says."""
+        image = job_image(self.job, self.runners)
+        return image.name if image else None
 
     def names(self) -> set[str]:
         return set(self.service.aliases) | set(self.service.derived_aliases(self.job.variables) or ())
@@ -84,7 +90,7 @@ def _setups(project: Project) -> Iterator[DindSetup]:
             if not dinds:
                 continue
             runners = known_runners(project, job)
-            executors = project.executors_for(job)
+            executors = known_executors(project, job)
             docker_host = effective_variable(job, "DOCKER_HOST", runners)
             host = port = None
             if docker_host is not None and docker_host.value is not None:
@@ -179,10 +185,10 @@ class DindTlsPortMismatch:
                            fix=self._fix_port(project, s, ":2376", ":2375"), related=related,
                            route=("plain-port", s.docker_host.name, s.service.name))
         if s.tls and s.port == 2376 and effective_variable(s.job, "DOCKER_TLS_VERIFY", s.runners) is None \
-                and not s.entrypoint_runs:
+                and s.image is not None and not s.entrypoint_runs:
             reason = ("the Kubernetes executor does not run the image entrypoint that would set them"
-                      if s.kubernetes and is_docker_cli_image(s.job) else
-                      f"the job image `{s.job.image.name if s.job.image else '(runner default)'}` is not the "
+                      if s.kubernetes and is_docker_cli_image(s.job, s.runners) else
+                      f"the job image `{s.image}` is not the "
                       "`docker` image whose entrypoint sets them")
             message = (f"{where} uses TLS port 2376, but `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH` are not set and "
                        f"{reason}: the client speaks plain HTTP to a TLS port ('Client sent an HTTP request to an "
@@ -444,7 +450,8 @@ class DindNotReadyOnKubernetes:
                     "NET008",
                     f"runner `{choice.runner.name}` sets `wait_for_services_timeout = -1`, which turns off the wait for "
                     f"services, and runs the dind service `{s.service.name}` of job `{s.job.name}`: the first docker "
-                    "command can run before dockerd listens; remove the setting (default 30 s)",
+                    "command can run before dockerd listens (and Runner 18.7 fails the job with 'service failed to start'); "
+                    "remove the setting (default 30 s)",
                     location(setting.node), Severity.MAJOR,
                     related=(Related(location(s.service.name_node), "the dind service"),),
                     route=("no-service-wait", choice.runner.name),
@@ -472,7 +479,7 @@ class DockerEndpointUnsetOrLocalhost:
         old: dict[int, DindSetup] = {}
         for s in dind_setups(project):
             if s.docker_host is None:
-                if s.entrypoint_runs or _sets_in_script(s.job, "DOCKER_HOST") or _socket_mounted(s) \
+                if s.image is None or s.entrypoint_runs or _sets_in_script(s.job, "DOCKER_HOST") or _socket_mounted(s) \
                         or not _uses_docker_cli(project, s.job):
                     continue
                 unset.setdefault(id(s.service.name_node), (s, []))[1].append(s.job.name)
@@ -499,11 +506,12 @@ class DockerEndpointUnsetOrLocalhost:
     def _unset(self, project: Project, s: DindSetup, jobs: list[str]) -> Finding:
         alias = next(iter(s.service.aliases), None) or (s.service.derived_aliases(s.job.variables) or ("docker",))[0]
         port = s.listening_port()
-        if s.kubernetes and is_docker_cli_image(s.job):
+        if s.kubernetes and is_docker_cli_image(s.job, s.runners):
             why = "the Kubernetes executor does not run the `docker` image entrypoint that would set it"
+        elif (image := job_image(s.job, s.runners)) is not None and image.entrypoint is not None:
+            why = "the job image's `entrypoint` is overridden, so the `docker` image's entrypoint that would set it does not run"
         else:
-            image = s.job.image.name if s.job.image else "the runner's default image"
-            why = f"only the `docker` image's entrypoint points the client at the service, and the job image is `{image}`"
+            why = f"only the `docker` image's entrypoint points the client at the service, and the job image is `{s.image}`"
         message = (f"jobs {_jobs(jobs)} use the dind service `{s.service.name}` but do not set `DOCKER_HOST`, and {why}: "
                    "the client uses unix:///var/run/docker.sock ('Cannot connect to the Docker daemon at "
                    f"unix:///var/run/docker.sock'); set `DOCKER_HOST: tcp://{alias}:{port}`"

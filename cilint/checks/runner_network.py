@@ -21,6 +21,11 @@ from cilint.syntax.yaml import YMap, YSeq
 FLAG = "FF_NETWORK_PER_BUILD"
 _DOCKER_ONLY = ("dns", "dns_search", "extra_hosts", "network_mode", "network_mtu", "links", "enable_ipv6")
 _KUBERNETES_ONLY = ("dns_policy", "dns_config", "host_aliases")
+# Keys whose loss changes how jobs reach the network (a misspelling of these is major).
+_NETWORK_KEYS = frozenset({
+    *_DOCKER_ONLY, *_KUBERNETES_ONLY, "url", "clone_url", "environment", "docker", "kubernetes", "feature_flags",
+    "privileged", "services_privileged", "volumes", "services", "wait_for_services_timeout", "host", "tls_verify",
+})
 _JOB_ENV = re.compile(r"^(HTTPS?_PROXY|NO_PROXY|ALL_PROXY|FF_[A-Z0-9_]+|DOCKER_HOST|DOCKER_TLS_CERTDIR)$", re.IGNORECASE)
 
 
@@ -209,7 +214,7 @@ class RunnerNetworkKeysMisplaced:
                 whole = isinstance(runner.table.node, YMap) and _is_table(runner, unknown.table, unknown.key)
                 message = (f"`{unknown.key}` is not a setting of `[{unknown.table}]` (runner `{runner.name}`): the runner "
                            f"ignores {'the whole table' if whole else 'it'}{suggestion}")
-                severity = Severity.MAJOR if whole or unknown.suggestion else Severity.MINOR
+                severity = Severity.MAJOR if whole or unknown.suggestion in _NETWORK_KEYS else Severity.MINOR
             yield Finding(self.rule_id, message, location(unknown.node), severity,
                           route=("unknown-key", runner.name, unknown.table, unknown.key))
 

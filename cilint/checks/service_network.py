@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from cilint.checks.common import (
-    DOCKER_EXECUTORS, image_facts, add_job_variable, add_service_entry, is_dind, is_docker_cli_image, known_runners,
-    network_per_build,
+    DOCKER_EXECUTORS, add_job_variable, add_service_entry, image_facts, is_dind, is_docker_cli_image, known_executors,
+    known_runners, network_per_build,
 )
 from cilint.checks.context import expander, job_commands
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
@@ -149,7 +149,7 @@ class ServiceToServiceWithoutNetworkPerBuild:
             for job in pipeline.jobs.values():
                 if len(job.services) < 1:
                     continue
-                executors = project.executors_for(job)
+                executors = known_executors(project, job)
                 if executors and not executors & DOCKER_EXECUTORS:
                     continue  # Kubernetes: one pod, every service on localhost
                 runners = [c.runner for c in known_runners(project, job)]
@@ -252,7 +252,7 @@ class ServicePortCollision:
 
     @staticmethod
     def _shared_namespace(project: Project, job: Job) -> str | None:
-        if "kubernetes" in project.executors_for(job):
+        if "kubernetes" in known_executors(project, job):
             return "on Kubernetes every service shares the job pod's network namespace"
         for choice in known_runners(project, job):
             if (choice.runner.executor or "") in DOCKER_EXECUTORS and choice.runner.docker.text("network_mode") == "host":

@@ -381,4 +381,6 @@ def _unknown(
             yield UnknownKey(name, key, key_node, None, removed[key])
             continue
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.8)
+        if not close and patterns:  # `cpu_requests` for the pattern-named `cpu_request`
+            close = [k for k in (key[:-1], key.replace("-", "_"), key.lower()) if any(p.match(k) for p in patterns)][:1]
         yield UnknownKey(name, key, key_node, close[0] if close else None)
