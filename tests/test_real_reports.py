@@ -449,3 +449,23 @@ def test_readme_table_maps_every_case():
     for case, (url, rules, _) in REPORTS.items():
         row = next(line for line in table.splitlines() if line.startswith(f"| {case} |"))
         assert url in row and all(rule in row for rule in rules), case
+
+
+TEMPLATES = "lib/gitlab/ci/templates/"
+
+
+def test_gitlab_templates_tls_dind_on_2375_are_positives_and_tls_off_or_kubernetes_port_negatives():
+    """GitLab's own templates (issue 8): a TLS-default dind with port 2375 is a real positive;
+    `DOCKER_TLS_CERTDIR: ""` or a `KUBERNETES_PORT` switch in the script are real negatives."""
+    from tests.conftest import CORPUS
+
+    root = CORPUS / "gitlabhq__gitlabhq"
+    result = run(Options(paths=(root,), select=("NET001",)))
+    flagged = {p.finding.path for p in placed(result.projects) if p.finding.path.startswith(TEMPLATES)}
+    assert flagged == {TEMPLATES + "Chef.gitlab-ci.yml"}
+    negatives = []
+    for path in sorted((root / TEMPLATES).rglob("*.yml")):
+        text = path.read_text(encoding="utf-8")
+        if "2375" in text and ('DOCKER_TLS_CERTDIR: ""' in text or "DOCKER_TLS_CERTDIR: ''" in text or "KUBERNETES_PORT" in text):
+            negatives.append(path.relative_to(root).as_posix())
+    assert len(negatives) >= 8 and not set(negatives) & flagged

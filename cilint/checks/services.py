@@ -7,12 +7,13 @@ import re
 from collections.abc import Iterator
 
 from cilint.checks.common import DOCKER_EXECUTORS, add_service_entry, is_dind
+from cilint.checks.context import expander, job_commands
 from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from cilint.models.images import parse_image
 from cilint.models.nodes import location
 from cilint.models.pipeline import Job, Service
 from cilint.models.project import Project, RunnerChoice
-from cilint.shell.network import value_hosts
+from cilint.shell.network import command_targets, value_hosts
 from cilint.source import SourceFile
 from cilint.syntax.yaml import YMap, YScalar
 
@@ -187,6 +188,7 @@ class ServiceAliasNotDnsSafe:
                             continue
                         reported.add(id(node))
                         yield self._alias(job, service, alias, executors)
+                yield from self._script_uses(project, job, executors, reported)
                 for variable in job.variables.values():
                     node = variable.node
                     if variable.value is None or "__" not in variable.value or id(node) in reported:
@@ -202,6 +204,26 @@ class ServiceAliasNotDnsSafe:
                             "fails with 'no such host'; give the service an `alias:` and use that",
                             location(node), Severity.BLOCKER, route=("derived-alias", job.name, variable.name),
                         )
+
+    def _script_uses(self, project: Project, job: Job, executors: frozenset[str], reported: set[int]) -> Iterator[Finding]:
+        """`__` derived hostnames named in the job's commands (`psql -h group__postgres`, a curl URL)."""
+        if "kubernetes" not in executors or not job.services:
+            return
+        derived = {a for s in job.services for a in (s.derived_aliases(job.variables) or ()) if "__" in a}
+        if not derived:
+            return
+        expand = expander(job)
+        for item in job_commands(job, project):
+            for target in command_targets(item.command, expand):
+                if target.host in derived and id(item.line.node) not in reported:
+                    reported.add(id(item.line.node))
+                    yield Finding(
+                        self.rule_id,
+                        f"`{target.tool}` in job `{job.name}` connects to the service hostname `{target.host}`, which the "
+                        "Kubernetes executor drops (a derived name with `__` is not a valid DNS name): the lookup fails "
+                        "with 'no such host'; give the service an `alias:` and use that",
+                        location(item.line.node), Severity.BLOCKER, route=("derived-alias-script", job.name, target.host),
+                    )
 
     def _alias(self, job: Job, service: Service, alias: str, executors: frozenset[str]) -> Finding:
         node = service.alias_node
