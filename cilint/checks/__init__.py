@@ -23,6 +23,9 @@ def _registry() -> tuple[Check, ...]:
     from cilint.checks.local_hosts import DesktopOnlyHostname
     from cilint.checks.ndots import NdotsExternalLookups
     from cilint.checks.probes import ProbeBlocksAgentContext
+    from cilint.checks.resolver import (
+        ClusterNamesLost, MdnsLocalName, MuslIgnoredResolvOptions, MuslMixedNameservers, MuslNoTcpFallback, NdotsBreaksPartialNames,
+    )
     from cilint.checks.resolv_conf import EmbeddedDnsMisuse, ResolvConfRewrite
     from cilint.checks.runner_dns import InvalidDnsConfig
     from cilint.checks.service_network import (
@@ -40,6 +43,12 @@ def _registry() -> tuple[Check, ...]:
         ResolvConfRewrite(),
         InvalidDnsConfig(),
         EmbeddedDnsMisuse(),
+        MuslMixedNameservers(),
+        NdotsBreaksPartialNames(),
+        MuslIgnoredResolvOptions(),
+        ClusterNamesLost(),
+        MuslNoTcpFallback(),
+        MdnsLocalName(),
         ServiceAliasNotDnsSafe(),
         DuplicateServiceWithoutAlias(),
         DindUnpinnedOrUnprivileged(),

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cilint.checks.common import DOCKER_EXECUTORS, DnsFlag, dns_flags, is_dind, is_ip, network_per_build, uses_docker_images
+from cilint.checks.resolver import lost_cluster_names, mixed_views, runner_jobs_of
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.fixes.edits import insert_after_table_keys, remove_seq_items, replace_scalar, toml_value
 from cilint.models.nodes import location
@@ -107,12 +108,23 @@ class DindDnsFlag:
         if ci_edits is None:
             return None
         servers = [f.value for f in flags if is_ip(f.value)][:3]
-        runner_edits = self._runner_edits(project, choice, servers) if choice and servers else None
+        runner_edits = None
+        if choice and servers and self._keeps_resolution(project, choice, servers):
+            runner_edits = self._runner_edits(project, choice, servers)
         if runner_edits:
             return Fix("Move the --dns servers from the dind service to the runner's pod DNS configuration",
                        tuple(ci_edits + runner_edits), Applicability.UNSAFE)
         return Fix("Remove --dns from the dind service and set the resolvers in the runner configuration",
                    tuple(ci_edits), Applicability.DISPLAY_ONLY)
+
+    @staticmethod
+    def _keeps_resolution(project: Project, choice: RunnerChoice, servers: list[str]) -> bool:
+        """Moving the servers into a `none` policy must not mix resolver views (DNS008) or lose the
+        cluster names the runner's jobs use (DNS011); otherwise only the advice is shown."""
+        if mixed_views(servers):
+            return False
+        rj = runner_jobs_of(project, choice.runner)
+        return rj is None or not lost_cluster_names(rj, "None", tuple(servers), ())
 
     @staticmethod
     def _runner_edits(project: Project, choice: RunnerChoice, servers: list[str]) -> list | None:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from cilint.checks.common import is_ip, is_musl_image
 from cilint.checks.context import expander, job_commands
+from cilint.checks.resolver import is_partial_name
 from cilint.findings import Applicability, Finding, Fix, Severity
 from cilint.fixes.edits import replace_scalar
 from cilint.findings import Edit, Span
@@ -46,10 +47,12 @@ class NdotsExternalLookups:
                 continue
             hosts, musl = self._hosts(project, runner)
             unmapped = not project.config.runners and bool(project.pipelines)
-            slow = sorted({h for h in hosts if is_external(h) and dots(h) < ndots}, key=lambda h: (dots(h), h))
+            slow = sorted({h for h in hosts if is_external(h) and not is_partial_name(h) and dots(h) < ndots},
+                          key=lambda h: (dots(h), h))
             if not slow:
                 continue
-            partial = [h for h in hosts if is_partial_cluster_name(h)]
+            # Names that need the search list; on musl a lower ndots must stay above their dot count (DNS009).
+            partial = [h for h in hosts if is_partial_cluster_name(h) or is_partial_name(h)]
             wanted = max([1] + [dots(h) + 1 for h in partial])
             shown = ", ".join(f"`{h}`" for h in slow[:4]) + (" ..." if len(slow) > 4 else "")
             node, fix = self._where_and_fix(project, config, runner, wanted)

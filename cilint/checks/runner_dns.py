@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cilint.checks.common import is_ip
+from cilint.checks.resolver import lost_cluster_names, runner_jobs_of
 from cilint.findings import Applicability, Edit, Finding, Fix, Location, Severity
 from cilint.models.nodes import location
 from cilint.models.project import Project
@@ -26,21 +27,21 @@ class InvalidDnsConfig:
 
     def run(self, project: Project) -> Iterator[Finding]:
         for config, runner in project.runners:
-            yield from self._kubernetes(runner)
+            yield from self._kubernetes(project, runner)
             yield from self._docker(runner)
 
     def _finding(self, runner: Runner, node_location: Location, message: str, key: str, fix: Fix | None = None) -> Finding:
         return Finding(self.rule_id, f"runner `{runner.name}`: {message}", node_location, Severity.BLOCKER,
                        fix=fix, route=("runner", runner.name, key))
 
-    def _kubernetes(self, runner: Runner) -> Iterator[Finding]:
+    def _kubernetes(self, project: Project, runner: Runner) -> Iterator[Finding]:
         k8s = runner.kubernetes
         if not k8s:
             return
         policy = k8s.setting("dns_policy")
         dns = runner.kubernetes_dns()
         if policy is not None and dns.policy_rejected and not policy.is_template:
-            yield self._policy(runner, policy)
+            yield self._policy(project, runner, policy)
         dns_config = k8s.table("dns_config")
         nameservers = dns_config.setting("nameservers")
         if dns.written_policy == "none" and not dns.nameservers and not (nameservers and nameservers.is_template):
@@ -69,21 +70,33 @@ class InvalidDnsConfig:
                 yield self._finding(runner, location(option.node), "a `dns_config.options` entry has no `name`; "
                                     "Kubernetes requires it", "option-without-name")
 
-    def _policy(self, runner: Runner, policy: Setting) -> Finding:
+    def _policy(self, project: Project, runner: Runner, policy: Setting) -> Finding:
         written = str(policy.value)
         accepted = _RESPELL.get(written.replace("-", "").replace("_", "").lower())
         fix = None
+        hint = f'; write "{accepted}"' if accepted else " (accepted: none, default, cluster-first, cluster-first-with-host-net)"
         if accepted is not None:
             raw = policy.node.span
-            fix = Fix(f'Write dns_policy = "{accepted}"', (Edit(policy.node.path, raw, f'"{accepted}"'),),
-                      Applicability.SAFE)
-        hint = f'; write "{accepted}"' if accepted else " (accepted: none, default, cluster-first, cluster-first-with-host-net)"
+            applicability = Applicability.SAFE
+            lost = self._lost_names(project, runner, accepted)
+            if lost:  # today's fallback keeps cluster DNS; the written policy would drop it (DNS011)
+                applicability = Applicability.DISPLAY_ONLY
+                hint += (f", but then the cluster names the jobs use ({', '.join(f'`{h}`' for h in lost[:3])}) stop "
+                         "resolving: list the cluster DNS first and add the cluster search domains in the same change")
+            fix = Fix(f'Write dns_policy = "{accepted}"', (Edit(policy.node.path, raw, f'"{accepted}"'),), applicability)
         return self._finding(
             runner, location(policy.node),
             f'dns_policy = "{written}" is rejected by GitLab Runner, which falls back to ClusterFirst with only a '
             f"warning in the job log, so the intended DNS never applies{hint}",
             "dns_policy", fix,
         )
+
+    @staticmethod
+    def _lost_names(project: Project, runner: Runner, accepted: str) -> list[str]:
+        rj = runner_jobs_of(project, runner)
+        dns = runner.kubernetes_dns()
+        policy = K8S_DNS_POLICIES[accepted]
+        return lost_cluster_names(rj, policy, dns.nameservers, dns.searches) if rj else []
 
     def _docker(self, runner: Runner) -> Iterator[Finding]:
         dns = runner.docker.setting("dns")
