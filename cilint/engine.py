@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,6 +128,8 @@ def _root_of(file: Path) -> Path:
     for parent in file.parents:
         if (parent / ".git").exists():
             return parent
+    import subprocess  # only when a single file is checked inside a git work tree
+
     try:
         top = subprocess.run(
             ["git", "-C", str(file.parent), "rev-parse", "--show-toplevel"],

@@ -6,12 +6,11 @@ import fnmatch
 import ipaddress
 import json
 import re
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
+from typing import Any
 
+from cilint.data import load
 from cilint.findings import Edit
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Image, Job, Service
@@ -26,10 +25,8 @@ _DNS_FLAG = re.compile(r"^--dns(?:=(?P<value>.*))?$")
 IMAGE_COMMANDS = {"build", "pull", "push", "login", "buildx", "compose", "run", "tag", "image"}
 
 
-@cache
-def image_facts() -> dict[str, list[str]]:
-    text = resources.files("cilint.data").joinpath("images.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+def image_facts() -> dict[str, Any]:
+    return load("images.toml")
 
 
 def is_dind(service: Service) -> bool:

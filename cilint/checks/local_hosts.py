@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
+from cilint.data import load
 from cilint.checks.context import Positions, expander, job_commands
 from cilint.findings import Applicability, Finding, Fix, Location, Related, Severity
 from cilint.fixes.edits import add_toml_key, append_to_array
@@ -33,9 +32,7 @@ class LocalOnlyHost:
 
 @cache
 def local_only_hosts() -> tuple[LocalOnlyHost, ...]:
-    data = tomllib.loads(
-        resources.files("cilint.data").joinpath("local_only_hosts.toml").read_text(encoding="utf-8")
-    )
+    data = load("local_only_hosts.toml")
     return tuple(LocalOnlyHost(h["pattern"], h["provider"], h["note"]) for h in data["host"])
 
 

@@ -8,16 +8,15 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 import re
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
+from typing import Any
 from urllib.parse import urlsplit
 
+from cilint.data import load
 from cilint.checks.common import dns_flags, image_facts, is_dind, is_musl_image, known_runners
-from cilint.checks.context import expander, job_commands
 from cilint.checks.local_hosts import classify
+from cilint.checks.service_network import job_references
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.fixes.edits import replace_scalar
 from cilint.models.images import parse_image
@@ -25,16 +24,14 @@ from cilint.models.nodes import location, scalar_text
 from cilint.models.pipeline import Job
 from cilint.models.project import Project
 from cilint.models.runner import Runner, RunnerConfig, Setting
-from cilint.shell.network import command_targets, hosts_in_text, value_hosts
+from cilint.shell.network import hosts_in_text
 from cilint.syntax.yaml import YNode, YScalar
 
 MUSL_OPTIONS = frozenset({"ndots", "timeout", "attempts"})  # musl src/network/resolvconf.c
 
 
-@cache
-def resolver_facts() -> dict:
-    text = resources.files("cilint.data").joinpath("resolvers.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+def resolver_facts() -> dict[str, Any]:
+    return load("resolvers.toml")
 
 
 def is_internal_address(text: str) -> bool | None:
@@ -141,18 +138,9 @@ def _runner_jobs(project: Project) -> Iterator[RunnerJobs]:
 
 
 def job_hosts(project: Project, job: Job) -> Iterator[tuple[str, YNode]]:
-    """Hosts a job names: URLs and host values of its variables, and its commands' targets."""
-    for variable in job.variables.values():
-        if variable.value is None or variable.origin == "runner":
-            continue
-        expansion = job.expand(variable.value)
-        if not expansion.unresolved:
-            for host in value_hosts(expansion.text):
-                yield host, variable.node
-    expand = expander(job)
-    for item in job_commands(job, project):
-        for target in command_targets(item.command, expand):
-            yield target.host, item.line.node
+    """Hosts a job names (its variables and its commands' targets), with where each is written."""
+    for reference in job_references(project, job):
+        yield reference.host, reference.node
 
 
 def _musl_note(rj: RunnerJobs) -> str:
@@ -378,12 +366,12 @@ class MuslNoTcpFallback:
             for job in pipeline.jobs.values():
                 images = ([(job.image.name, job.image.node)] if job.image else []) + [
                     (s.name, s.name_node) for s in job.services]
-                hosts = {h for h, _ in job_hosts(project, job)}
                 for name, node in images:
                     release = old_alpine(job.expand(name).text)
                     if release is None or id(node) in seen:
                         continue
                     seen.add(id(node))
+                    hosts = {h for h, _ in job_hosts(project, job)}
                     yield self._finding(f"the image `{name}` of job `{job.name}`", release, _large_answers(hosts), node)
         for rj in runner_jobs(project):
             table = rj.runner.kubernetes if rj.runner.executor == "kubernetes" else rj.runner.docker
@@ -405,6 +393,12 @@ class MuslNoTcpFallback:
             f"host'{detail}; use Alpine {since} or later, or a glibc-based image",
             location(node), Severity.MINOR if large else Severity.INFO, route=("old-musl", release),
         )
+
+
+def _mentions(job: Job, text: str) -> bool:
+    """The text appears in the job's scripts or variable values (a cheap filter before parsing)."""
+    return any(text in line.text for line in (*job.hooks, *job.script_lines())) or any(
+        text in (v.value or "") for v in job.variables.values())
 
 
 class MdnsLocalName:
@@ -440,7 +434,8 @@ class MdnsLocalName:
                 searches = [s for c in runners for s in (*c.runner.docker.strings("dns_search"),
                                                          *c.runner.kubernetes_dns().searches)]
                 mapped |= {a for s in job.services for a in s.aliases}
-                yield f"job `{job.name}`", list(job_hosts(project, job)), mapped, searches
+                if _mentions(job, ".local"):  # analyse the scripts only of jobs that can matter
+                    yield f"job `{job.name}`", list(job_hosts(project, job)), mapped, searches
         for config, runner in project.runners:
             hosts = []
             for key in ("url", "clone_url"):

@@ -19,7 +19,7 @@ from cilint.models.images import parse_image
 from cilint.models.nodes import location
 from cilint.models.pipeline import Job, Service
 from cilint.models.project import Project
-from cilint.shell.network import command_targets, hosts_in_text
+from cilint.shell.network import command_targets, hosts_in_text, value_hosts
 from cilint.syntax.yaml import YNode
 
 _HOST_NAMES = re.compile(r"(_HOST|_HOSTNAME|_URL|_URI|_ADDR|_ADDRESS|_ENDPOINT|_SERVER|_DSN)$", re.IGNORECASE)
@@ -35,9 +35,9 @@ class Reference:
 
 
 def variable_hosts(name: str, value: str) -> Iterator[str]:
-    """Hosts a variable value names: URLs and host:port always; a bare name when the variable's
-    name says it holds a host (`DB_HOST: postgres`)."""
-    found = list(hosts_in_text(value.strip()))
+    """Hosts a variable value names: URLs, host:port and dotted host names always; a single-label
+    name when the variable's name says it holds a host (`DB_HOST: postgres`)."""
+    found = list(value_hosts(value))
     yield from found
     if not found and _HOST_NAMES.search(name) and _BARE.match(value.strip()):
         yield value.strip().lower()
@@ -95,8 +95,8 @@ class ServiceHostnameFromRegistryPath:
         reported: set[int] = set()
         for pipeline in project.pipelines:
             for job in pipeline.jobs.values():
-                if not job.services:
-                    continue
+                if not any("/" in s.name for s in job.services):
+                    continue  # only a service pulled from a path loses its short name
                 provided: set[str] = set()
                 for service in job.services:
                     provided |= service_names(job, service)[0]
@@ -267,7 +267,8 @@ class HostNetworkWithServices:
         reported: set[tuple[int, str]] = set()
         for pipeline in project.pipelines:
             for job in pipeline.jobs.values():
-                if not job.services:
+                if not job.services or not any(
+                        c.runner.docker.text("network_mode") == "host" for c in known_runners(project, job)):
                     continue
                 references = {r.host: r for r in job_references(project, job)}
                 for choice in known_runners(project, job):

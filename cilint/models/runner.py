@@ -6,15 +6,12 @@ the line to change. Facts: gitlab-facts.md sections 4 and 5; keys: `cilint/data/
 
 from __future__ import annotations
 
-import difflib
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from typing import Any
 
+from cilint.data import load
 from cilint.models.nodes import scalar_text
 from cilint.models.variables import Variable
 from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
@@ -31,10 +28,8 @@ K8S_DNS_POLICIES = {
 K8S_DEFAULT_NDOTS = 5  # kubelet writes `options ndots:5` for ClusterFirst pods
 
 
-@cache
 def _known_keys() -> dict[str, Any]:
-    text = resources.files("cilint.data").joinpath("runner_keys.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return load("runner_keys.toml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,6 +375,8 @@ def _unknown(
         if name == "runners" and key in removed:
             yield UnknownKey(name, key, key_node, None, removed[key])
             continue
+        import difflib  # only for unknown keys
+
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.8)
         if not close and patterns:  # `cpu_requests` for the pattern-named `cpu_request`
             close = [k for k in (key[:-1], key.replace("-", "_"), key.lower()) if any(p.match(k) for p in patterns)][:1]
