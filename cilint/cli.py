@@ -235,8 +235,10 @@ def rules() -> None:
     """List the rules of the catalog."""
     from cilint.catalog import load_catalog
 
-    for meta in load_catalog().values():
-        typer.echo(f"{meta.id}  {meta.name:<28} {meta.severity.label:<8} fix:{meta.fix:<12} {meta.title}")
+    catalog = load_catalog()
+    width = max(len(meta.name) for meta in catalog.values())
+    for meta in catalog.values():
+        typer.echo(f"{meta.id}  {meta.name:<{width}} {meta.severity.label:<8} fix:{meta.fix:<12} {meta.title}")
 
 
 @app.command()
