@@ -47,8 +47,11 @@ class YNode:
         return self.tag == REFERENCE_TAG
 
 
+_UNRESOLVED: Any = object()
+
+
 class YScalar(YNode):
-    __slots__ = ("text", "style", "value")
+    __slots__ = ("text", "style", "_value")
 
     def __init__(
         self, path: str, span: Span, tag: str, anchor: str | None, text: str, style: str
@@ -56,7 +59,19 @@ class YScalar(YNode):
         super().__init__(path, span, tag, anchor)
         self.text = text  # the scalar's content after unquoting
         self.style = style  # "" plain, "'", '"', "|", ">"
-        self.value: Any = resolve_scalar(text, style, tag)
+        self._value: Any = _UNRESOLVED
+
+    @property
+    def value(self) -> Any:
+        """The value GitLab reads (YAML 1.1 typing as Psych does it), resolved on first use."""
+        value = self._value
+        if value is _UNRESOLVED:
+            value = self._value = resolve_scalar(self.text, self.style, self.tag)
+        return value
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self._value = value
 
     def __repr__(self) -> str:
         return f"YScalar({self.value!r})"
@@ -345,23 +360,23 @@ class _Converter:
         anchor = _anchor_name(node)
         kind = node.id
         if kind == "scalar":
-            result: YNode = YScalar(self.path, span, node.tag, anchor, node.value, node.style or "")
+            result: YNode = YScalar(self.path, span, self.tag(node), anchor, node.value, node.style or "")
             self.seen[id(node)] = result
             return result
         flow = bool(node.flow_style)
         if kind == "sequence":
-            seq = YSeq(self.path, span, node.tag, anchor, flow)
+            seq = YSeq(self.path, span, self.tag(node), anchor, flow)
             self.seen[id(node)] = seq
             self.open.add(id(node))
             seq.items = [self.convert(item, depth + 1) for item in node.value]
             self.open.discard(id(node))
             return seq
-        mapping = YMap(self.path, span, node.tag, anchor, flow)
+        mapping = YMap(self.path, span, self.tag(node), anchor, flow)
         self.seen[id(node)] = mapping
         self.open.add(id(node))
         entries = mapping.entries
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE_TAG:
+            if self.tag(key_node) == _MERGE_TAG:
                 self._merge_into(entries, self.convert(value_node, depth + 1))
                 continue
             key = self.convert(key_node, depth + 1)
@@ -369,6 +384,16 @@ class _Converter:
             entries[text_of_key(key)] = (key, value)  # Psych: a repeated key keeps the last value
         self.open.discard(id(node))
         return mapping
+
+    @staticmethod
+    def tag(node: Any) -> str:
+        """`node.tag` without ruamel's per-object decoding: a resolved tag is its suffix, as written."""
+        ctag = node.ctag
+        if ctag is not None and ctag.handle is None:
+            suffix = ctag.suffix
+            if suffix is not None and "%" not in suffix:
+                return suffix
+        return node.tag
 
     @staticmethod
     def _merge_into(entries: dict[str, tuple[YNode, YNode]], merged: YNode) -> None:
