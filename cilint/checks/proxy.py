@@ -82,10 +82,10 @@ class NoProxyGaps:
         reported: set[tuple[object, tuple[str, ...]]] = set()
         for pipeline in project.pipelines:
             for job in pipeline.jobs.values():
-                finding = self._job(project, job)
-                if finding is not None and (finding.location, finding.route) not in reported:
-                    reported.add((finding.location, finding.route))  # a global NO_PROXY: once, not per job
-                    yield finding
+                for finding in (self._job(project, job), *self._portability(project, job)):
+                    if finding is not None and (finding.location, finding.route) not in reported:
+                        reported.add((finding.location, finding.route))  # a global NO_PROXY: once, not per job
+                        yield finding
         for config in project.runner_configs:
             for runner in config.runners:
                 yield from self._runner(runner)
@@ -113,6 +113,53 @@ class NoProxyGaps:
             related=(Related(location(proxies[0].node), "the proxy"),),
             route=("no-proxy", *missing),
         )
+
+    def _portability(self, project: Project, job: Job) -> Iterator[Finding]:
+        """Proxy settings that only some clients read as meant (GitLab's "we need to talk: NO_PROXY")."""
+        if not any((v.value or "").strip() for n in PROXY_NAMES if (v := job.variables.get(n)) is not None):
+            return
+        tools = {item.command.name for item in job_commands(job, project)}
+        for upper in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"):
+            big, small = job.variables.get(upper), job.variables.get(upper.lower())
+            if big is not None and small is not None and \
+                    job.expand(big.value or "").text.strip() != job.expand(small.value or "").text.strip():
+                yield Finding(
+                    self.rule_id,
+                    f"job `{job.name}` sets `{upper}` and `{upper.lower()}` to different values: each client reads one "
+                    "of them (curl and wget the lowercase one, Go programs such as docker and kubectl the uppercase "
+                    f"one first), so they behave differently; give both the same value",
+                    location(small.node), Severity.MINOR, route=("proxy-case", upper),
+                )
+        http = job.variables.get("HTTP_PROXY")
+        if http is not None and "http_proxy" not in job.variables and tools & {"curl", "wget"}:
+            yield Finding(
+                self.rule_id,
+                f"job `{job.name}` sets only the uppercase `HTTP_PROXY`, which curl ignores for http:// URLs and wget "
+                f"never reads: the job's {' and '.join(sorted(tools & {'curl', 'wget'}))} calls go direct; set `http_proxy` too",
+                location(http.node), Severity.MINOR, route=("proxy-lowercase",),
+            )
+        for name in ("NO_PROXY", "no_proxy"):
+            variable = job.variables.get(name)
+            if variable is None or variable.value is None:
+                continue
+            entries = [e.strip() for e in re.split(r"[,\s]+", variable.value) if e.strip()]
+            wildcard = [e for e in entries if "*" in e and e != "*" and not re.fullmatch(r"\*\.[^*]+", e)]
+            if wildcard:
+                yield Finding(
+                    self.rule_id,
+                    f"`{name}` of job `{job.name}` has {', '.join(f'`{e}`' for e in wildcard)}: a `*` anywhere but a "
+                    "leading `*.` is not understood by most clients; use a domain suffix such as `.example.com`",
+                    location(variable.node), Severity.MINOR, route=("no-proxy-wildcard", name),
+                )
+            cidr = [e for e in entries if "/" in e]
+            if cidr and "wget" in tools and name == "no_proxy":  # wget reads only the lowercase name
+                yield Finding(
+                    self.rule_id,
+                    f"`{name}` of job `{job.name}` excludes address ranges ({', '.join(f'`{e}`' for e in cidr)}), which "
+                    "wget does not understand (Go clients and curl 7.86+ do): the job's wget calls to those "
+                    "addresses still go to the proxy; list the hosts by name",
+                    location(variable.node), Severity.MINOR, route=("no-proxy-cidr", name),
+                )
 
     @staticmethod
     def _needs(project: Project, job: Job) -> Iterator[_Need]:
