@@ -362,6 +362,32 @@ class DindMtuNotSet:
             fix = Fix(f"Start dind with --mtu={shown}", (edit,), applicability) if edit else None
             yield Finding(self.rule_id, message, location(s.service.name_node), severity, fix=fix,
                           route=("mtu", s.service.name))
+        yield from self._nested_networks(project)
+
+    def _nested_networks(self, project: Project) -> Iterator[Finding]:
+        """`docker network create` inside dind: a user-defined network gets MTU 1500 even when dockerd
+        runs with `--mtu`, unless the driver option is given."""
+        seen: set[int] = set()
+        for s in dind_setups(project):
+            verdict = self._verdict(s, None, False)
+            if verdict is None or verdict[0] < Severity.MAJOR:
+                continue
+            if any("default-network-opt" in w and "mtu" in w for w in s.service.command):
+                continue  # dockerd 24+: `--default-network-opt=bridge=com.docker.network.driver.mtu=N`
+            for item in job_commands(s.job, project):
+                args = [w.text for w in item.command.args]
+                if item.command.name != "docker" or args[:2] != ["network", "create"] or id(item.line.node) in seen:
+                    continue
+                if any("com.docker.network.driver.mtu" in a for a in args):
+                    continue
+                seen.add(id(item.line.node))
+                yield Finding(
+                    self.rule_id,
+                    f"job `{s.job.name}` creates a Docker network inside dind without an MTU, {verdict[1]}: containers on "
+                    "that network use MTU 1500 even when dockerd has `--mtu`; add "
+                    f"`-o com.docker.network.driver.mtu={verdict[2] or _SAAS_MTU}`",
+                    location(item.line.node), verdict[0], route=("nested-network-mtu", s.job.name),
+                )
 
     @staticmethod
     def _verdict(s: DindSetup, value: int | None, present: bool) -> tuple[Severity, str, int | None] | None:
