@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import fnmatch
 import ipaddress
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from cilint.data import load
-from cilint.findings import Edit
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Image, Job, Service
 from cilint.models.project import Project, RunnerChoice
 from cilint.models.runner import Runner
 from cilint.models.variables import Variable
-from cilint.source import SourceFile
-from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
+from cilint.syntax.yaml import YNode, YSeq
 
 _DIND = re.compile(r"(^|/)docker:([0-9][0-9.]*-)?dind(-rootless)?(-alpine[0-9.]*)?$")
 _DNS_FLAG = re.compile(r"^--dns(?:=(?P<value>.*))?$")
@@ -172,65 +169,3 @@ def known_executors(project: Project, job: Job) -> frozenset[str]:
     if found:
         return frozenset(found)
     return frozenset({project.config.executor}) if project.config.executor else frozenset()
-
-
-def add_service_entry(project: Project, service: Service, key: str, value: str | dict[str, str]) -> Edit | None:
-    """Add `key: value` to a service: a string service becomes a flow mapping `{name: ..., key: ...}`."""
-    from cilint.fixes.edits import add_yaml_entry
-
-    node = service.node
-    source = project.workspace.source(node.path)
-    if not isinstance(source, SourceFile):
-        return None
-    if isinstance(node, YScalar):
-        rendered = value if isinstance(value, str) else "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
-        name = source.text[node.span.start : node.span.end]
-        if node.style == "" and any(c in name for c in "{}[],"):
-            name = json.dumps(node.text)  # a plain scalar cannot hold flow indicators inside `{...}`
-        return Edit(node.path, node.span, f"{{name: {name}, {key}: {rendered}}}")
-    if isinstance(node, YMap):
-        return add_yaml_entry(source, node, key, value)
-    return None
-
-
-def add_job_variable(project: Project, job: Job, name: str, rendered: str) -> Edit | None:
-    """Add a variable to the job as written: into its own `variables:`, or a new `variables:` key."""
-    from cilint.fixes.edits import add_yaml_entry, own_entry
-
-    source = project.workspace.source(job.node.path)
-    if not isinstance(source, SourceFile):
-        return None
-    variables = own_entry(job.node, "variables")
-    if isinstance(variables, YMap):
-        return add_yaml_entry(source, variables, name, rendered)
-    if variables is not None:
-        return None
-    return add_yaml_entry(source, job.node, "variables", {name: rendered})
-
-
-def add_sibling_entries(project: Project, variable: Variable, entries: dict[str, str]) -> Edit | None:
-    """Add variables next to `variable` in the mapping it is written in (a YAML job or global block)."""
-    from cilint.fixes.edits import add_yaml_entry
-
-    source = project.workspace.source(variable.key.path)
-    if not isinstance(source, SourceFile) or not variable.key.path.endswith((".yml", ".yaml")):
-        return None
-    text = source.text
-    line_start = text.rfind("\n", 0, variable.key.span.start) + 1
-    before = text[line_start : variable.key.span.start]
-    holder = YMap(variable.key.path, variable.key.span, "", None, False)
-    if before.strip():
-        previous = text[: variable.key.span.start].rstrip()
-        if not previous.endswith(("{", ",")):
-            return None
-        holder.flow = True
-    value = variable.node if variable.origin != "runner" else variable.key
-    holder.entries = {variable.name: (variable.key, value)}
-    holder.span = type(variable.key.span)(variable.key.span.start, value.span.end)
-    edit = None
-    for name, rendered in entries.items():
-        step = add_yaml_entry(source, holder, name, rendered)
-        if step is None:
-            return None
-        edit = step if edit is None else Edit(edit.path, edit.span, edit.content + step.content)
-    return edit

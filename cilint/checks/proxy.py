@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from cilint.checks.common import add_sibling_entries, effective_variable, is_dind, known_runners
+from cilint.checks.common import effective_variable, is_dind, known_runners
 from cilint.checks.context import expander, job_commands
 from cilint.checks.service_network import service_names
 from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity
+from cilint.fixes.pipeline_edits import add_sibling_entries
 from cilint.models.nodes import location
 from cilint.models.pipeline import Job
 from cilint.models.project import Project

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from functools import cache
 
 from cilint.checks.common import (
-    DOCKER_EXECUTORS, add_job_variable, add_service_entry, image_facts, is_dind, is_docker_cli_image, known_executors,
-    known_runners, network_per_build,
+    DOCKER_EXECUTORS, image_facts, is_dind, is_docker_cli_image, known_executors, known_runners, network_per_build,
 )
 from cilint.checks.context import expander, job_commands
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
+from cilint.fixes.pipeline_edits import add_job_variable, add_service_entry
 from cilint.models.images import parse_image
 from cilint.models.nodes import location
 from cilint.models.pipeline import Job, Service

@@ -6,9 +6,10 @@ import fnmatch
 import re
 from collections.abc import Iterator
 
-from cilint.checks.common import DOCKER_EXECUTORS, add_service_entry, is_dind
+from cilint.checks.common import DOCKER_EXECUTORS, is_dind
 from cilint.checks.context import expander, job_commands
 from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity
+from cilint.fixes.pipeline_edits import add_service_entry
 from cilint.models.images import parse_image
 from cilint.models.nodes import location
 from cilint.models.pipeline import Job, Service
