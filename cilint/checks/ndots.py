@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cilint.checks.common import is_ip, is_musl_image
-from cilint.checks.context import expander, job_commands
-from cilint.checks.resolver import is_partial_name
+from cilint.checks.resolver import is_partial_name, runner_jobs_of
 from cilint.findings import Applicability, Finding, Fix, Severity
 from cilint.fixes.edits import replace_scalar
 from cilint.findings import Edit, Span
 from cilint.models.nodes import location
 from cilint.models.project import Project
 from cilint.models.runner import Runner, RunnerConfig
-from cilint.shell.network import command_targets, value_hosts, hosts_in_text
 from cilint.source import SourceFile
 from cilint.syntax.yaml import YMap, YNode, YSeq
 
@@ -72,22 +70,12 @@ class NdotsExternalLookups:
 
     @staticmethod
     def _hosts(project: Project, runner: Runner) -> tuple[set[str], bool]:
-        hosts: set[str] = set()
-        for key in ("url", "clone_url"):
-            hosts.update(hosts_in_text(runner.table.text(key) or ""))
-        musl = (runner.kubernetes.text("helper_image_flavor") or "") == "alpine"
-        for pipeline in project.pipelines:
-            for job in pipeline.jobs.values():
-                if not any(c.runner is runner for c in project.runners_for(job)):
-                    continue
-                if job.image is not None and is_musl_image(job.image.name):
-                    musl = True
-                expand = expander(job)
-                for item in job_commands(job, project):
-                    hosts.update(t.host for t in command_targets(item.command, expand))
-                for variable in job.variables.values():
-                    if variable.value and variable.origin != "runner":
-                        hosts.update(h for h in value_hosts(variable.value) if "://" in variable.value)
+        """The names the runner and its jobs use (shared with the resolver rules), and whether an
+        Alpine image is written for them (the helper flavour set to `alpine`, or a job image)."""
+        rj = runner_jobs_of(project, runner)
+        hosts = set(rj.hosts) if rj else set()
+        musl = (runner.kubernetes.text("helper_image_flavor") or "") == "alpine" or any(
+            job.image is not None and is_musl_image(job.image.name) for job in (rj.jobs if rj else ()))
         return hosts, musl
 
     @staticmethod
