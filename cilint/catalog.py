@@ -12,8 +12,10 @@ from cilint.findings import Severity
 _FIX_KINDS = ("none", "display-only", "unsafe", "safe")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class RuleMeta:
+    """One rule of the catalog, as read from its rules/<ID>.yml file."""
+
     id: str
     name: str
     title: str

@@ -29,6 +29,8 @@ class RunnerMapping:
 
 @dataclass(frozen=True, slots=True)
 class ProjectConfig:
+    """The project's cilint settings (`.cilint.toml` or `[tool.cilint]` in pyproject.toml)."""
+
     ci_file: str = ".gitlab-ci.yml"
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()

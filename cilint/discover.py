@@ -20,8 +20,10 @@ _SKIP_DIRS = {".git", ".hg", ".svn"}
 SETTINGS_FILES = (".cilint.toml", "pyproject.toml")  # cilint's own settings, never runner configs
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Inventory:
+    """The files of a project cilint reads, by kind."""
+
     files: tuple[str, ...]  # every file not ignored, project-relative, sorted
     pipelines: tuple[str, ...]  # .gitlab-ci.yml and *.gitlab-ci.yml files (any depth)
     components: tuple[str, ...]  # templates/<name>.yml and templates/<name>/template.yml

@@ -27,8 +27,10 @@ from cilint.source import SourceFile
 from cilint.workspace import Workspace
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Options:
+    """What one run lints and how: the command line, after parsing."""
+
     paths: tuple[Path, ...] = (Path("."),)
     runner_configs: tuple[Path, ...] = ()
     select: tuple[str, ...] = ()
@@ -37,8 +39,10 @@ class Options:
     gitlab: Any = None  # cilint.gitlab_api.GitLabSource when --gitlab-url is given
 
 
-@dataclass
+@dataclass(eq=False)
 class ProjectResult:
+    """The findings of one project root."""
+
     root: Path
     project: Project
     findings: list[Finding] = field(default_factory=list)
@@ -48,8 +52,10 @@ class ProjectResult:
         return self.project.workspace.files()
 
 
-@dataclass
+@dataclass(eq=False)
 class Result:
+    """The findings of one run, per project root."""
+
     projects: list[ProjectResult]
 
     @property

@@ -44,6 +44,8 @@ class Applicability(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Edit:
+    """Replace `span` of the file at `path` with `content`."""
+
     path: str
     span: Span
     content: str
@@ -51,6 +53,8 @@ class Edit:
 
 @dataclass(frozen=True, slots=True)
 class Fix:
+    """The edits that fix one finding, and whether applying them is safe."""
+
     title: str
     edits: tuple[Edit, ...]
     applicability: Applicability
@@ -66,12 +70,16 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Related:
+    """A second location a finding points to (the other half of a conflict)."""
+
     location: Location
     message: str
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One problem a rule found, at the location where the fix belongs."""
+
     rule_id: str
     message: str
     location: Location

@@ -22,16 +22,20 @@ class ApiError(Exception):
     """A GitLab API problem the user must fix (exit code 2)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Fetched:
+    """A file read through the GitLab API."""
+
     path: str  # how findings name the file: gitlab:<project>/<path>@<ref>
     text: str
     project: str
     ref: str | None
 
 
-@dataclass
+@dataclass(eq=False)
 class GitLabSource:
+    """Includes read from a GitLab instance (only with --gitlab-url)."""
+
     url: str
     project: str
     ref: str | None = None

@@ -44,8 +44,10 @@ def added_lines(diff: str) -> set[int]:
     return lines
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Comment:
+    """A merge-request discussion to post for a finding."""
+
     path: str
     line: int
     body: str

@@ -21,7 +21,7 @@ class DecodeError(ValueError):
         self.column = column
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SourceFile:
     """One file as read from disk.
 

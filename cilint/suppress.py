@@ -17,8 +17,10 @@ from cilint.source import SourceFile
 _MARKER = re.compile(r"(?:^|\s)#\s*cilint:\s*ignore\[(?P<codes>[^\]]*)\]")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Suppression:
+    """A `# cilint: ignore[...]` comment."""
+
     path: str
     line: int  # the line the comment is on
     standalone: bool  # the comment is alone on its line (it then covers the next line)

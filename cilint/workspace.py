@@ -15,7 +15,7 @@ from cilint.syntax.yaml import YamlParse, parse_yaml
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Unreadable:
     """Why a file could not be used; `reason` is a sentence for a finding."""
 

@@ -49,8 +49,10 @@ def is_ip(text: str) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class DnsFlag:
+    """A `--dns` server given to a command."""
+
     value: str  # the server given
     node: YNode  # the command item holding it
 

@@ -15,8 +15,10 @@ from cilint.syntax.embedded import scalar_offsets
 from cilint.syntax.yaml import YNode, YScalar
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ScriptCommand:
+    """One command of a job's scripts, with the line it is on and its place in the run order."""
+
     line: ScriptLine
     command: Command
     order: int  # position in the job's run order (before_script then script, then after_script)

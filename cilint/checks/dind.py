@@ -37,7 +37,7 @@ _FF_HONOR_ENTRYPOINT = "FF_KUBERNETES_HONOR_ENTRYPOINT"
 _SAAS_MTU = 1360  # GitLab-hosted runners (docs: runner/executors/docker "Docker-in-Docker MTU")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class DindSetup:
     """What the dind daemon listens on and where the job's client connects, for one job and service."""
 

@@ -18,8 +18,10 @@ from cilint.syntax.yaml import YMap, YScalar
 EMBEDDED_DNS = "127.0.0.11"  # handled by DNS007 (or GitLab's documented per-build-network workaround)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Verdict:
+    """How bad a `--dns` flag on a dind service is, and why."""
+
     severity: Severity | None  # None: the flag is legitimate here
     reason: str
     choice: RunnerChoice | None = None

@@ -18,8 +18,10 @@ from cilint.shell.network import command_targets, value_hosts
 from cilint.source import SourceFile
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class LocalOnlyHost:
+    """A hostname (or `*.suffix`) that resolves only on a developer's machine."""
+
     pattern: str
     provider: str
     note: str
@@ -169,7 +171,7 @@ class DesktopOnlyHostname:
                    tuple(edits), Applicability.DISPLAY_ONLY)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Mapped:
     """Names that resolve for a job: service aliases of the pipeline, names its runners map."""
 

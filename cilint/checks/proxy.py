@@ -29,8 +29,10 @@ _HTTP_TOOLS = frozenset({"curl", "wget", "http", "https", "helm", "kubectl"})
 _INTERNAL_SUFFIXES = (".local", ".internal", ".lan", ".corp", ".home", ".intranet", ".svc", ".cluster.local")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class NoProxy:
+    """A job's effective NO_PROXY list and the variables that define it."""
+
     entries: tuple[str, ...]
     variables: tuple[Variable, ...]  # NO_PROXY / no_proxy as defined
 
@@ -70,8 +72,10 @@ def is_internal(host: str) -> bool:
     return address.is_private or address.is_loopback
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Need:
+    """A host that must bypass the proxy, and the reason."""
+
     host: str
     why: str
 

@@ -30,8 +30,10 @@ def writes_resolv_conf(command: Command) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Write:
+    """A command that rewrites /etc/resolv.conf, and where it runs."""
+
     command: Command
     location: Location
     where: str  # "job `x` (before_script)" or "runner `r` pre_get_sources_script"

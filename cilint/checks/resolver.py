@@ -85,7 +85,7 @@ def helper_is_musl(runner: Runner) -> bool:
     return any(fnmatch.fnmatchcase(flavor, p) for p in facts["helper_musl_flavors"])
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class RunnerJobs:
     """A runner, the jobs that may run on it, the hosts they name and whether musl images are in use."""
 

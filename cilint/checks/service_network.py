@@ -27,8 +27,10 @@ _BARE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?
 _OPTION_HOST = re.compile(r"^--?[A-Za-z0-9-]*host[A-Za-z0-9-]*=(.+)$", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Reference:
+    """A hostname a job uses, and where it is written."""
+
     host: str
     node: YNode  # where the name is written
     via: str  # "variable `X`", "script", ...

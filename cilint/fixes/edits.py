@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from cilint.findings import Edit, Span
 from cilint.source import SourceFile
 from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
@@ -30,7 +28,7 @@ def toml_value(value: object) -> str:
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, int):
         return str(value)
-    return json.dumps(str(value))
+    return double_quoted(str(value))
 
 
 def add_toml_key(source: SourceFile, table: YMap, key: str, value: object) -> Edit | None:
@@ -153,6 +151,13 @@ def _is_header_table(node: YNode) -> bool:
 
 def yaml_scalar(value: str) -> str:
     """A YAML double-quoted scalar (JSON strings are valid YAML)."""
+    return double_quoted(value)
+
+
+def double_quoted(value: str) -> str:
+    """`value` as a JSON string, which is also a YAML double-quoted scalar and a TOML basic string."""
+    import json  # on first use: not on the start-up path (~3 ms)
+
     return json.dumps(value)
 
 

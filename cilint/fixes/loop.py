@@ -23,8 +23,10 @@ from cilint.source import BOM, SourceFile
 MAX_ROUNDS = 8
 
 
-@dataclass
+@dataclass(eq=False)
 class FixOutcome:
+    """What a --fix run changed, skipped and dropped, and the analysis of the fixed files."""
+
     result: Result  # the analysis of the fixed files
     changed: dict[Path, tuple[str, str]] = field(default_factory=dict)  # path -> (before, after) texts
     boms: dict[Path, bool] = field(default_factory=dict)

@@ -3,10 +3,8 @@ one already written. They find the mapping the user wrote (not the merged result
 
 from __future__ import annotations
 
-import json
-
 from cilint.findings import Edit
-from cilint.fixes.edits import add_yaml_entry, own_entry
+from cilint.fixes.edits import add_yaml_entry, double_quoted, own_entry
 from cilint.models.pipeline import Job, Service
 from cilint.models.project import Project
 from cilint.models.variables import Variable
@@ -24,7 +22,7 @@ def add_service_entry(project: Project, service: Service, key: str, value: str |
         rendered = value if isinstance(value, str) else "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
         name = source.text[node.span.start : node.span.end]
         if node.style == "" and any(c in name for c in "{}[],"):
-            name = json.dumps(node.text)  # a plain scalar cannot hold flow indicators inside `{...}`
+            name = double_quoted(node.text)  # a plain scalar cannot hold flow indicators inside `{...}`
         return Edit(node.path, node.span, f"{{name: {name}, {key}: {rendered}}}")
     if isinstance(node, YMap):
         return add_yaml_entry(source, node, key, value)

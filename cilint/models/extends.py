@@ -23,7 +23,7 @@ MAX_EXTENDS_ANCESTORS = 10
 MAX_REFERENCE_DEPTH = 10
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Completeness:
     """How sure a missing `extends` parent or `!reference` target is missing in GitLab too."""
 
@@ -43,8 +43,10 @@ class Completeness:
         return Severity.BLOCKER, message
 
 
-@dataclass
+@dataclass(eq=False)
 class _Extender:
+    """Resolves `extends:` for one merged configuration, each job once."""
+
     config: YMap
     findings: list[Finding]
     completeness: Completeness

@@ -16,6 +16,8 @@ _REGISTRY_PORT = re.compile(r"^([^/]+?):[0-9]+(/.*)$")
 
 @dataclass(frozen=True, slots=True)
 class ImageRef:
+    """An image reference split into repository, tag and digest."""
+
     repository: str  # everything before the tag or digest, e.g. "registry:5000/group/docker"
     tag: str | None
     digest: str | None

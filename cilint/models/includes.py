@@ -29,16 +29,20 @@ _SELF_COMPONENT = re.compile(
 _KINDS = ("local", "project", "remote", "template", "component")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class IncludeEntry:
+    """One `include:` entry: its kind, its target and its node."""
+
     kind: str
     target: str | None  # None when the entry is malformed
     node: YNode  # the include entry itself (its position is where a fix belongs)
     inputs: YMap | None
 
 
-@dataclass
+@dataclass(eq=False)
 class IncludeResult:
+    """A pipeline file with its includes merged, and the files read for it."""
+
     config: YMap | None  # the merged configuration (before extends/default/!reference)
     files: list[str] = field(default_factory=list)  # every local file read, in merge order
     findings: list[Finding] = field(default_factory=list)

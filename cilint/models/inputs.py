@@ -7,7 +7,6 @@ a longer string it is rendered as text. Values come from the include's `inputs:`
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 
@@ -89,6 +88,8 @@ def _interpolate_scalar(node: YScalar, values: dict[str, YNode]) -> YNode:
         text = scalar_text(value)
         if text is not None:
             return text
+        import json  # on first use: not on the start-up path (~3 ms)
+
         return json.dumps(_plain(value))
 
     text = _BLOCK.sub(render, node.text)

@@ -36,22 +36,28 @@ DEFAULT_STAGES = (".pre", "build", "test", "deploy", ".post")
 MAX_SCRIPT_NESTING = 10
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ScriptLine:
+    """One line of a job's `script`-like section."""
+
     text: str
     node: YScalar
     section: str  # "before_script", "script", "after_script", or a hook name
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Image:
+    """A job's `image:`."""
+
     name: str
     node: YNode  # the name scalar
     entrypoint: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Service:
+    """A job's service entry, with its aliases, command and variables."""
+
     name: str
     node: YNode  # the service entry (string or mapping)
     name_node: YNode
@@ -70,8 +76,10 @@ class Service:
         return derived_aliases(expansion.text)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Job:
+    """A job GitLab would create, after extends, !reference and defaults."""
+
     name: str
     key: YNode  # the job's name as written (its file is where the job is defined)
     node: YMap  # the job after extends, !reference and defaults
@@ -99,8 +107,10 @@ class Job:
         yield from self.after_script
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Pipeline:
+    """One pipeline file with its includes merged and its jobs built."""
+
     path: str  # the main file
     files: tuple[str, ...]  # every local file read for it, in merge order
     config: YMap  # merged, extended, references resolved

@@ -13,7 +13,7 @@ from cilint.models.runner import Runner, RunnerConfig
 from cilint.workspace import Workspace
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class RunnerChoice:
     """A runner that may run a job, and why cilint thinks so (for the finding's message)."""
 
@@ -22,8 +22,10 @@ class RunnerChoice:
     reason: str  # "tags" (mapped in [tool.cilint]) or "unmapped" (every runner is considered)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Project:
+    """Everything read from one project root: pipelines, runner configs, settings."""
+
     root: Path
     workspace: Workspace
     pipelines: tuple[Pipeline, ...]

@@ -32,8 +32,10 @@ def _known_keys() -> dict[str, Any]:
     return load("runner_keys.toml")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Setting:
+    """A key of a runner config, with the nodes of its key and value."""
+
     key: str
     key_node: YNode
     node: YNode
@@ -47,8 +49,10 @@ class Setting:
         return any(n.tag == HELM_TEMPLATE_TAG for n in _scalars(self.node))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class UnknownKey:
+    """A runner config key GitLab Runner does not read."""
+
     table: str  # dotted path of the table, e.g. "runners.docker"
     key: str
     node: YNode  # the key as written
@@ -135,7 +139,7 @@ class Table:
         return self.node is not None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class KubernetesDNS:
     """The DNS a Kubernetes job pod gets from `[runners.kubernetes]`.
 
@@ -167,15 +171,19 @@ class KubernetesDNS:
         return K8S_DEFAULT_NDOTS if self.cluster_dns else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class DockerDNS:
+    """The DNS settings of a Docker executor (`dns`, `dns_search`, `extra_hosts`)."""
+
     nameservers: tuple[str, ...]
     searches: tuple[str, ...]
     extra_hosts: Mapping[str, str]  # host -> address (the runner passes them to job and services)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Runner:
+    """One `[[runners]]` entry of a runner config."""
+
     path: str  # the file the runner is configured in
     index: int  # position among the file's [[runners]]
     table: Table
@@ -275,8 +283,10 @@ class Runner:
         return {**self.docker_dns().extra_hosts, **self.host_aliases()}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RunnerConfig:
+    """A runner config.toml, or the `runners.config` TOML of a Helm values file."""
+
     path: str
     kind: str  # "toml" (config.toml) or "helm" (values.yaml with runners.config)
     root: YMap | None  # the TOML document

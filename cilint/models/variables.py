@@ -19,8 +19,10 @@ _REFERENCE = re.compile(r"\$\$|\$\{([A-Za-z0-9_]+)\}|\$([A-Za-z0-9_]+)")
 MAX_EXPANSION_DEPTH = 10
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Variable:
+    """A CI/CD variable as defined in a pipeline, a service or a runner."""
+
     name: str
     value: str | None  # None when GitLab would reject the definition
     expand: bool
@@ -69,8 +71,10 @@ def _read_one(name: str, key: YNode, node: YNode, origin: str) -> Variable:
     return Variable(name, value if problem is None else None, expand, key, written, origin, problem)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Expansion:
+    """A string after `$VAR` expansion, and the names left unknown."""
+
     text: str
     unresolved: tuple[str, ...]  # names referenced but not defined anywhere visible
 

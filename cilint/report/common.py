@@ -11,8 +11,10 @@ from cilint.findings import Finding
 from cilint.source import Position, SourceFile
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Placed:
+    """A finding with line/column positions and its fingerprint, ready to report."""
+
     finding: Finding
     start: Position
     end: Position

@@ -14,28 +14,35 @@ from functools import lru_cache
 from typing import Any
 
 from cilint.source import ByteOffsets
+from cilint.syntax.grammars import parser
 
 _WRAPPERS = {"sudo", "env", "time", "exec", "nohup", "timeout", "command", "xargs", "nice", "stdbuf", "watch"}
 SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
 _MASKING_DECLARATIONS = {"export", "local", "declare", "typeset", "readonly"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Word:
+    """A shell word after quote removal, with its offsets in the script."""
+
     text: str  # the shell value: quotes removed, expansions kept as written ($VAR, $(...))
     start: int  # character offsets in the analysed text
     end: int
     literal: bool = True  # no expansion inside
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Redirect:
+    """A shell redirection: operator and target."""
+
     operator: str  # ">", ">>", "<", "<>", ...
     target: Word
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Command:
+    """One simple command of a shell script."""
+
     name: str  # the program run (wrappers such as sudo/timeout/env skipped), basename
     args: tuple[Word, ...]
     redirects: tuple[Redirect, ...]
@@ -46,25 +53,19 @@ class Command:
     assignments: tuple[str, ...] = ()  # `VAR=value` prefixes
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Script:
+    """The commands of one script line and the `set -e` state after it."""
+
     commands: tuple[Command, ...]
     errexit_after: bool  # whether `set -e` is still on at the end (it carries to the next line)
     parsed: bool  # False when the grammar found errors (results are best effort)
 
 
-@lru_cache(maxsize=1)
-def _parser() -> Any:
-    import tree_sitter
-    import tree_sitter_bash
-
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
-
-
 @lru_cache(maxsize=4096)
 def analyse(text: str, errexit: bool = True) -> Script:
     data = text.encode("utf-8")
-    tree = _parser().parse(data)
+    tree = parser("bash").parse(data)
     walker = _Walker(text, data, errexit)
     walker.block(tree.root_node, fatal=True, in_substitution=False)
     return Script(tuple(walker.commands), walker.errexit, not tree.root_node.has_error)

@@ -43,8 +43,10 @@ _HOST_OPTIONS = frozenset({"-h", "--host", "--hostname"})
 _SERVER_OPTIONS = frozenset({"--server", "-s", "--kube-apiserver", "-H", "--host"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Target:
+    """A host a command connects to."""
+
     host: str  # lower-case, brackets of IPv6 literals removed
     word: Word  # where it is written in the script (or the redirect target)
     tool: str  # the command that connects

@@ -160,8 +160,10 @@ def _greedy(text: str, node: YScalar) -> list[int] | None:
     return offsets
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Neutralised:
+    """A Helm values text with its `{{ ... }}` template expressions blanked out (same length), and where they were."""
+
     text: str
     templates: tuple[Span, ...]  # template expressions, as spans of the returned text
 

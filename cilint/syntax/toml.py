@@ -15,40 +15,42 @@ that file.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cilint.findings import Span
 from cilint.source import ByteOffsets
+from cilint.syntax.grammars import parser
 from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
+
+if TYPE_CHECKING:
+    import tomllib
 
 TOML_TAG = "toml"
 _ERROR_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)|\(at end of document\)")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class TomlProblem:
+    """Why a TOML text could not be read, and where."""
+
     message: str
     offset: int  # in the file (after mapping)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class TomlParse:
+    """A parsed TOML document, or the problem that stopped it."""
+
     root: YMap | None
     problem: TomlProblem | None
 
 
-def _parser() -> Any:
-    import tree_sitter
-    import tree_sitter_toml
-
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_toml.language()))
-
-
 def parse_toml(text: str, path: str, offsets: Sequence[int] | None = None) -> TomlParse:
     """Parse `text`; never raises for bad input."""
+    import tomllib  # not on the start-up path of projects without TOML (~8 ms)
+
     mapper = _OffsetMapper(text, offsets)
     try:
         tomllib.loads(text)
@@ -56,7 +58,7 @@ def parse_toml(text: str, path: str, offsets: Sequence[int] | None = None) -> To
         return TomlParse(None, TomlProblem(_error_message(exc), mapper.file(_error_offset(exc, text))))
     except RecursionError:
         return TomlParse(None, TomlProblem("TOML nesting too deep", mapper.file(0)))
-    tree = _parser().parse(text.encode("utf-8"))
+    tree = parser("toml").parse(text.encode("utf-8"))
     builder = _Builder(text, path, mapper)
     try:
         return TomlParse(builder.document(tree.root_node), None)
@@ -144,6 +146,8 @@ class _Builder:
                 parts.extend(self.key_parts(child))
             return parts
         if key.type == "quoted_key":
+            import tomllib
+
             return [(tomllib.loads(f"{self.source(key)} = 0").popitem()[0], key)]
         return [(self.source(key), key)]
 
@@ -217,6 +221,8 @@ class _Builder:
                     self.pair(table, pair)
             return table
         raw = self.source(node)
+        import tomllib
+
         try:
             decoded = tomllib.loads(f"v = {raw}")["v"]
         except tomllib.TOMLDecodeError:

@@ -121,7 +121,7 @@ class YMap(YNode):
         return f"YMap({ {k: v for k, v in self.items()}!r})"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class YamlProblem:
     """A syntax error with the offset where the reader stopped."""
 
@@ -129,13 +129,17 @@ class YamlProblem:
     offset: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class YamlDocument:
+    """One document of a YAML stream."""
+
     root: YNode | None  # None for an empty document
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class YamlParse:
+    """The documents of a YAML file, or the problem that stopped it."""
+
     documents: tuple[YamlDocument, ...]
     problem: YamlProblem | None  # set when the file could not be read (documents then empty)
 
