@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 BOM = "\ufeff"
@@ -32,9 +33,10 @@ class SourceFile:
     path: str  # project-relative, forward slashes
     text: str
     bom: bool = False
-    _line_starts: list[int] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        """Offsets where lines start; computed for the files a finding or a fix is placed in."""
         starts = [0]
         text = self.text
         find = text.find
@@ -42,7 +44,7 @@ class SourceFile:
         while i != -1:
             starts.append(i + 1)
             i = find("\n", i + 1)
-        object.__setattr__(self, "_line_starts", starts)
+        return starts
 
     @classmethod
     def from_bytes(cls, path: str, data: bytes) -> SourceFile:

@@ -29,6 +29,9 @@ class Workspace:
 
     def __init__(self, root: Path, overlay: Mapping[str, str] | None = None) -> None:
         self.root = root.resolve()
+        # Strings for the per-file checks: pathlib objects cost more than the reads they guard.
+        self._root_text = str(self.root)
+        self._root_prefix = self._root_text.rstrip(os.sep) + os.sep
         self.overlay = overlay or {}  # absolute path -> text that replaces the file's (unwritten fixes)
         self._sources: dict[str, SourceFile | Unreadable] = {}
         self._yaml: dict[str, YamlParse] = {}
@@ -59,10 +62,12 @@ class Workspace:
                 continue
             parts.append(part)
         normal = "/".join(parts)
-        real = (self.root / normal).resolve()
-        if real != self.root and self.root not in real.parents:
-            return None
-        return normal
+        return normal if self._inside(os.path.join(self._root_text, normal)) else None
+
+    def _inside(self, path: str) -> bool:
+        """Whether `path` is the root or under it once symlinks are resolved."""
+        real = os.path.realpath(path)
+        return real == self._root_text or real.startswith(self._root_prefix)
 
     def exists(self, rel: str) -> bool:
         return rel in self._virtual or (self.root / rel).is_file()
@@ -80,24 +85,24 @@ class Workspace:
         return cached
 
     def _read(self, rel: str) -> SourceFile | Unreadable:
-        path = self.root / rel
-        real = path.resolve()
-        if rel not in self.outside and real != self.root and self.root not in real.parents:
+        path = os.path.join(self._root_text, rel)
+        if rel not in self.outside and not self._inside(path):
             return Unreadable(f"`{rel}` resolves outside the project root (symlink); refused")
         try:
-            size = path.stat().st_size
+            size = os.stat(path).st_size
             if size > MAX_FILE_BYTES:
                 return Unreadable(
                     f"`{rel}` is {size:,} bytes; GitLab reads at most {MAX_FILE_BYTES:,} bytes per file"
                 )
-            data = path.read_bytes()
+            with open(path, "rb") as handle:
+                data = handle.read()
         except FileNotFoundError:
             return Unreadable(f"`{rel}` does not exist")
         except IsADirectoryError:
             return Unreadable(f"`{rel}` is a directory")
         except OSError as exc:
             return Unreadable(f"`{rel}` cannot be read: {exc.strerror or exc}")
-        replaced = self.overlay.get(str(self.root / rel))
+        replaced = self.overlay.get(path)
         if replaced is not None:
             return SourceFile(rel, replaced, bom=data.startswith(b"\xef\xbb\xbf"))
         try:

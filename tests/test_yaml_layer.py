@@ -101,6 +101,71 @@ def test_colon_in_flow_plain_scalar_is_accepted_like_gitlab():
     assert [i.value for i in node.get("services").items] == ["postgres:15", "redis:7"]
 
 
+FLOW_COLONS = [
+    "services: [postgres:15, redis:7]\n",
+    "a: {x:y}\nb: [c :d, 'e:f', \"g\":h]\n",
+    "a: [b, c:d, e:f, {k: v:w}]\n",
+    "img: [registry.example.com:5000/x:1]\nplain: 12:30\nlist: [12:30]\n",
+    "a: &x [p:1]\nb: *x\n",
+    "a: [" + ", ".join(f"s{i}:{i}" for i in range(40)) + "]\n",  # more than the C re-reads allow
+    "a: [x:\ue000y]\n",  # the stand-in character itself: read with the pure parser
+    "a: [x:1]\nb: [\n",  # an error after the hidden colon: the C parser's message is kept
+]
+
+
+def shape(node):
+    """What a cilint node carries, recursively; not the anchor name, which ruamel's C composer does
+    not keep (no rule reads it)."""
+    if isinstance(node, YMap):
+        return ("map", node.span, node.tag, node.flow, [(shape(k), shape(v)) for k, v in node.entries.values()])
+    if isinstance(node, YSeq):
+        return ("seq", node.span, node.tag, node.flow, [shape(i) for i in node.items])
+    return ("scalar", node.span, node.tag, node.text, node.style, node.value)
+
+
+def pure_shape(text: str):
+    from cilint.syntax import yaml as layer
+
+    converter = layer._Converter("x.yml")
+    try:
+        documents = layer._compose_pure(text)
+    except Exception:  # noqa: BLE001 - compared as "both fail"
+        return None
+    return [shape(converter.convert(d, 0)) for d in documents]
+
+
+@pytest.mark.parametrize("text", FLOW_COLONS)
+def test_flow_colons_read_in_c_match_the_pure_parser(text):
+    """The C parser with hidden colons gives the tree the pure parser gives, offsets included."""
+    _, parsed = parse(text)
+    expected = pure_shape(text)
+    if expected is None:
+        assert parsed.problem is not None
+    else:
+        assert parsed.problem is None
+        assert [shape(d.root) for d in parsed.documents] == expected
+
+
+def test_flow_colons_in_corpus_files_match_the_pure_parser(corpus):
+    from cilint.syntax import yaml as layer
+
+    checked = 0
+    for path in sorted(corpus.rglob("*.yml")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "[" not in text and "{" not in text:
+            continue
+        try:
+            documents, hidden = layer._compose_all(text)
+        except Exception:  # noqa: BLE001 - broken files are another test's subject
+            continue
+        if not hidden:
+            continue
+        checked += 1
+        converter = layer._Converter("x.yml", colons_hidden=True)
+        assert [shape(converter.convert(d, 0)) for d in documents] == pure_shape(text), path
+    assert checked >= 10  # the corpus has a dozen such files (GitLab's charts, cli, runner...)
+
+
 def test_syntax_error_has_position():
     source, parsed = parse("a:\n  - x\n - y\n")
     assert parsed.documents == ()

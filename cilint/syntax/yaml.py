@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from cilint.findings import Span
@@ -56,7 +57,10 @@ class YScalar(YNode):
     def __init__(
         self, path: str, span: Span, tag: str, anchor: str | None, text: str, style: str
     ) -> None:
-        super().__init__(path, span, tag, anchor)
+        self.path = path  # YNode's fields, set here: a scalar is made for most nodes of a file
+        self.span = span
+        self.tag = tag
+        self.anchor = anchor
         self.text = text  # the scalar's content after unquoting
         self.style = style  # "" plain, "'", '"', "|", ">"
         self._value: Any = _UNRESOLVED
@@ -246,6 +250,7 @@ class _Unusable(Exception):
         self.offset = offset
 
 
+@cache
 def _resolver(pure: bool) -> Any:
     """A resolver that leaves scalar typing to `resolve_plain` (Psych's YAML 1.1 rules).
 
@@ -277,31 +282,88 @@ def _resolver(pure: bool) -> Any:
     return _PlainResolver
 
 
-def _loader(pure: bool) -> Any:
+@cache
+def _c_composer() -> Any:
+    """ruamel's C reader/scanner/parser/composer with the plain resolver, as one class made once.
+
+    `YAML(...).compose_all` builds a new loader class for every stream it reads (measured: about a
+    tenth of composing the corpus); this is the class it would build.
+    """
+    from ruamel.yaml.constructor import BaseConstructor
+    from ruamel.yaml.cyaml import CParser
+
+    resolver = _resolver(pure=False)
+
+    class _CComposer(CParser, BaseConstructor, resolver):  # type: ignore[misc, valid-type]
+        def __init__(self, stream: str) -> None:
+            CParser.__init__(self, stream)
+            self._parser = self._composer = self
+            BaseConstructor.__init__(self, loader=self)
+            resolver.__init__(self, loadumper=self)
+
+    return _CComposer
+
+
+def _compose_c(text: str) -> list[Any]:
+    composer = _c_composer()(text)
+    try:
+        documents = []
+        while composer.check_node():
+            documents.append(composer.get_node())
+        return documents
+    finally:
+        composer.dispose()
+
+
+def _compose_pure(text: str) -> list[Any]:
     from ruamel.yaml import YAML
 
-    loader = YAML(typ="safe", pure=pure)
-    loader.Resolver = _resolver(pure)
-    return loader
+    loader = YAML(typ="safe", pure=True)
+    loader.Resolver = _resolver(pure=True)
+    return list(loader.compose_all(text))
 
 
-def _compose_all(text: str) -> list[Any]:
-    """Compose with the C parser; on an error, retry with ruamel's pure-Python parser.
+# Stands in for a `:` the old C parser rejects inside a flow collection (see `_compose_all`): one
+# character, so every offset stays the same, from the private-use area, which YAML allows in plain
+# scalars; a text that already holds it is read with the pure parser instead.
+_FLOW_COLON = "\ue000"
+_MAX_HIDDEN_COLONS = 16  # past this, reading with the pure parser is faster than re-reading in C
+
+
+def _compose_all(text: str) -> tuple[list[Any], bool]:
+    """Compose with the C parser; returns the documents and whether flow colons were hidden.
 
     The C parser bundled with ruamel.yaml.clib predates libyaml 0.2.5, which GitLab's Psych uses: it
     rejects `[postgres:15]` (a colon inside a plain scalar in a flow collection), which GitLab
-    accepts. The pure parser accepts it and gives the same character offsets. When both fail, the C
-    parser's error is kept: it is libyaml's, the one GitLab shows.
+    accepts. Such a colon is replaced by `_FLOW_COLON` and the text read again in C (the converter
+    puts the colons back); past `_MAX_HIDDEN_COLONS`, or on any other error, ruamel's pure-Python
+    parser reads the text (it accepts these colons and gives the same offsets, but is ~10x slower).
+    When both fail, the C parser's error is kept: it is libyaml's, the one GitLab shows.
     """
-    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        return list(_loader(pure=False).compose_all(text))
+        return _compose_c(text), False
     except YAMLError as c_error:
+        first_error = c_error
+    error: YAMLError = first_error
+    hidden = text
+    for _ in range(_MAX_HIDDEN_COLONS):
+        if not (isinstance(error, MarkedYAMLError) and error.problem == "found unexpected ':'"
+                and error.context == "while scanning a plain scalar" and error.problem_mark is not None):
+            break
+        index = error.problem_mark.index
+        if _FLOW_COLON in text or not 0 <= index < len(hidden) or hidden[index] != ":":
+            break
+        hidden = hidden[:index] + _FLOW_COLON + hidden[index + 1 :]
         try:
-            return list(_loader(pure=True).compose_all(text))
-        except (YAMLError, RecursionError):
-            raise c_error from None  # libyaml's message and position, as GitLab reports them
+            return _compose_c(hidden), True
+        except YAMLError as again:
+            error = again
+    try:
+        return _compose_pure(text), False
+    except (YAMLError, RecursionError):
+        raise first_error from None  # libyaml's message and position, as GitLab reports them
 
 
 def parse_yaml(source: SourceFile) -> YamlParse:
@@ -309,7 +371,7 @@ def parse_yaml(source: SourceFile) -> YamlParse:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        raw_docs = _compose_all(source.text)
+        raw_docs, colons_hidden = _compose_all(source.text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         offset = mark.index if mark is not None else 0
@@ -326,7 +388,7 @@ def parse_yaml(source: SourceFile) -> YamlParse:
         return YamlParse((), YamlProblem(_reader_message(exc), offset))
     except RecursionError:
         return YamlParse((), YamlProblem(f"YAML nesting deeper than {MAX_DEPTH} levels", 0))
-    converter = _Converter(source.path)
+    converter = _Converter(source.path, colons_hidden)
     documents: list[YamlDocument] = []
     try:
         for raw in raw_docs:
@@ -344,9 +406,13 @@ def _reader_message(exc: Exception) -> str:
 
 
 class _Converter:
-    def __init__(self, path: str) -> None:
+    """ruamel nodes -> cilint nodes. The hottest loop of a run: every node of every file passes here
+    once, so scalars (most nodes) are converted inline by their parent rather than by a call each."""
+
+    def __init__(self, path: str, colons_hidden: bool = False) -> None:
         self.path = path
-        self.seen: dict[int, YNode] = {}
+        self.colons_hidden = colons_hidden
+        self.seen: dict[int, YNode] = {}  # id of a ruamel node -> its conversion (aliases share it)
         self.open: set[int] = set()  # collections being converted (an alias to one is recursive)
 
     def convert(self, node: Any, depth: int) -> YNode:
@@ -357,47 +423,54 @@ class _Converter:
                     "recursive alias: an anchor is used inside its own value", node.start_mark.index
                 )
             return known  # an alias: the same object as its anchor
-        start = node.start_mark.index
         if depth > MAX_DEPTH:
-            raise _Unusable(f"YAML nesting deeper than {MAX_DEPTH} levels", start)
-        span = Span(start, node.end_mark.index)
-        anchor = _anchor_name(node)
+            raise _Unusable(f"YAML nesting deeper than {MAX_DEPTH} levels", node.start_mark.index)
         kind = node.id
         if kind == "scalar":
-            result: YNode = YScalar(self.path, span, self.tag(node), anchor, node.value, node.style or "")
-            self.seen[id(node)] = result
-            return result
+            return self.scalar(node)
+        span = Span(node.start_mark.index, node.end_mark.index)
+        anchor = _anchor_name(node)
         flow = bool(node.flow_style)
+        seen = self.seen
+        inline = depth < MAX_DEPTH  # a scalar child is within the depth limit
+        self.open.add(id(node))
         if kind == "sequence":
-            seq = YSeq(self.path, span, self.tag(node), anchor, flow)
-            self.seen[id(node)] = seq
-            self.open.add(id(node))
-            seq.items = [self.convert(item, depth + 1) for item in node.value]
+            seq = YSeq(self.path, span, _tag(node), anchor, flow)
+            seen[id(node)] = seq
+            items = seq.items
+            for item in node.value:
+                converted = seen.get(id(item))
+                if converted is None or id(item) in self.open:
+                    converted = self.scalar(item) if inline and item.id == "scalar" else self.convert(item, depth + 1)
+                items.append(converted)
             self.open.discard(id(node))
             return seq
-        mapping = YMap(self.path, span, self.tag(node), anchor, flow)
-        self.seen[id(node)] = mapping
-        self.open.add(id(node))
+        mapping = YMap(self.path, span, _tag(node), anchor, flow)
+        seen[id(node)] = mapping
         entries = mapping.entries
         for key_node, value_node in node.value:
-            if self.tag(key_node) == _MERGE_TAG:
+            if key_node.id == "scalar" and _tag(key_node) == _MERGE_TAG:
                 self._merge_into(entries, self.convert(value_node, depth + 1))
                 continue
-            key = self.convert(key_node, depth + 1)
-            value = self.convert(value_node, depth + 1)
-            entries[text_of_key(key)] = (key, value)  # Psych: a repeated key keeps the last value
+            key = seen.get(id(key_node))
+            if key is None or id(key_node) in self.open:
+                key = self.scalar(key_node) if inline and key_node.id == "scalar" else self.convert(key_node, depth + 1)
+            value = seen.get(id(value_node))
+            if value is None or id(value_node) in self.open:
+                value = self.scalar(value_node) if inline and value_node.id == "scalar" else self.convert(value_node, depth + 1)
+            entries[_key_text(key)] = (key, value)  # Psych: a repeated key keeps the last value
         self.open.discard(id(node))
         return mapping
 
-    @staticmethod
-    def tag(node: Any) -> str:
-        """`node.tag` without ruamel's per-object decoding: a resolved tag is its suffix, as written."""
-        ctag = node.ctag
-        if ctag is not None and ctag.handle is None:
-            suffix = ctag.suffix
-            if suffix is not None and "%" not in suffix:
-                return suffix
-        return node.tag
+    def scalar(self, node: Any) -> YScalar:
+        text = node.value
+        if self.colons_hidden and _FLOW_COLON in text:
+            text = text.replace(_FLOW_COLON, ":")
+        anchor = node.anchor
+        result = YScalar(self.path, Span(node.start_mark.index, node.end_mark.index), _tag(node),
+                         None if anchor is None else _anchor_name(node), text, node.style or "")
+        self.seen[id(node)] = result
+        return result
 
     @staticmethod
     def _merge_into(entries: dict[str, tuple[YNode, YNode]], merged: YNode) -> None:
@@ -413,11 +486,31 @@ class _Converter:
             entries.update(combined)
 
 
+def _tag(node: Any) -> str:
+    """`node.tag` without ruamel's per-object decoding: a resolved tag is its suffix, as written."""
+    ctag = node.ctag
+    if ctag is not None and ctag.handle is None:
+        suffix = ctag.suffix
+        if suffix is not None and "%" not in suffix:
+            return suffix
+    return node.tag
+
+
 def _anchor_name(node: Any) -> str | None:
     anchor = getattr(node, "anchor", None)
     if anchor is None:
         return None
     return getattr(anchor, "value", anchor) if not isinstance(anchor, str) else anchor
+
+
+def _key_text(node: YNode) -> str:
+    """`text_of_key`, without resolving the scalar for the usual key (a quoted key or a plain word
+    that is not a YAML 1.1 null or boolean: `resolve_plain` returns those unchanged)."""
+    if isinstance(node, YScalar):
+        text = node.text
+        if node.style or (text[:1].isalpha() and text.lower() not in _WORDS):
+            return text
+    return text_of_key(node)
 
 
 def text_of_key(node: YNode) -> str:
