@@ -243,9 +243,15 @@ def load_project(
 
 
 def _resolve_all(ws: Workspace, paths: list[str], list_files, gitlab: Any = None) -> dict[str, IncludeResult]:  # type: ignore[no-untyped-def]
+    """Each pipeline file with its includes merged; a file already included by one resolved before it
+    (the main pipeline comes first) is not resolved on its own: it is analysed as part of that one."""
     results: dict[str, IncludeResult] = {}
-    for path in dict.fromkeys(paths):
-        results[path] = IncludeResolver(ws, list_files, gitlab).resolve(path)
+    included: set[str] = set()
+    for index, path in enumerate(dict.fromkeys(paths)):
+        if index and path in included:
+            continue
+        results[path] = result = IncludeResolver(ws, list_files, gitlab).resolve(path)
+        included.update(f for f in result.files if f != path)
     return results
 
 

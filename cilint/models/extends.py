@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from cilint.findings import Finding, Severity
 from cilint.models.nodes import deep_merge, location, scalar_text, string_list, with_entries
-from cilint.syntax.yaml import YMap, YNode, YSeq
+from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
 
 MAX_EXTENDS_ANCESTORS = 10
 MAX_REFERENCE_DEPTH = 10
@@ -140,7 +140,8 @@ class _References:
         if node.is_reference and isinstance(node, YSeq):
             result = self._follow(node, depth)
         elif isinstance(node, YSeq):
-            items = [self.resolve(item, depth) for item in node.items]
+            # Scalars (most nodes) resolve to themselves: skipped here rather than by a call each.
+            items = [item if type(item) is YScalar else self.resolve(item, depth) for item in node.items]
             result = node
             if any(a is not b for a, b in zip(items, node.items)):
                 result = YSeq(node.path, node.span, node.tag, node.anchor, node.flow)
@@ -149,7 +150,7 @@ class _References:
             entries = {}
             changed = False
             for key, (key_node, value) in node.entries.items():
-                new_value = self.resolve(value, depth)
+                new_value = value if type(value) is YScalar else self.resolve(value, depth)
                 changed |= new_value is not value
                 entries[key] = (key_node, new_value)
             result = with_entries(node, entries) if changed else node

@@ -274,6 +274,13 @@ def _resolver(pure: bool) -> Any:
         def processing_version(self) -> tuple[int, int]:
             return (1, 1)  # GitLab reads CI YAML as YAML 1.1 (Psych)
 
+        # cilint adds no path resolvers: the composer's calls for every node can do nothing.
+        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+            pass
+
+        def ascend_resolver(self) -> None:
+            pass
+
         def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
             if kind is ScalarNode:
                 return wrap(_MERGE_TAG if value == "<<" and implicit and implicit[0] else _STR_TAG)
