@@ -106,11 +106,27 @@ def runner_jobs(project: Project) -> tuple[RunnerJobs, ...]:
 
 
 def _runner_jobs(project: Project) -> Iterator[RunnerJobs]:
+    # What each job contributes is worked out once per job, and the union over a set of jobs once per
+    # set: without a runner mapping every runner gets every job, and per (runner, job) pair this was
+    # most of a run's check time on projects with many runner files.
+    per_job = []
+    for pipeline in project.pipelines:
+        for job in pipeline.jobs.values():
+            runner_ids = frozenset(id(c.runner) for c in project.runners_for(job))
+            images = ([job.image.name] if job.image else []) + [s.name for s in job.services if not is_dind(s)]
+            musl = [i for i in images if is_musl_image(job.expand(i).text)]
+            per_job.append((job, runner_ids, musl))
+    unions: dict[tuple[int, ...], tuple[dict[str, YNode], list[str]]] = {}
     for config, runner in project.runners:
-        jobs = tuple(
-            job for pipeline in project.pipelines for job in pipeline.jobs.values()
-            if any(c.runner is runner for c in project.runners_for(job))
-        )
+        chosen = [(job, musl) for job, runner_ids, musl in per_job if id(runner) in runner_ids]
+        jobs = tuple(job for job, _ in chosen)
+        union = unions.get(tuple(map(id, jobs)))
+        if union is None:
+            job_hosts_union: dict[str, YNode] = {}
+            for job in jobs:
+                for host, node in job_hosts(project, job):
+                    job_hosts_union.setdefault(host, node)
+            union = unions[tuple(map(id, jobs))] = (job_hosts_union, [i for _, musl in chosen for i in musl])
         hosts: dict[str, YNode] = {}
         for key in ("url", "clone_url"):
             setting = runner.table.setting(key)
@@ -127,12 +143,9 @@ def _runner_jobs(project: Project) -> Iterator[RunnerJobs]:
             host = urlsplit(text if "://" in text else f"//{text}").hostname
             if host:
                 hosts.setdefault(host.lower(), address.node)
-        musl = ["helper image"] if helper_is_musl(runner) else []
-        for job in jobs:
-            for host, node in job_hosts(project, job):
-                hosts.setdefault(host, node)
-            images = ([job.image.name] if job.image else []) + [s.name for s in job.services if not is_dind(s)]
-            musl += [i for i in images if is_musl_image(job.expand(i).text)]
+        for host, node in union[0].items():
+            hosts.setdefault(host, node)
+        musl = (["helper image"] if helper_is_musl(runner) else []) + union[1]
         yield RunnerJobs(config, runner, jobs, hosts, tuple(dict.fromkeys(musl)),
                          unmapped=not project.config.runners and bool(jobs))
 
