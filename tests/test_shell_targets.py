@@ -86,3 +86,58 @@ def test_errexit_carries_between_lines():
 )
 def test_value_hosts(value, hosts):
     assert list(value_hosts(value)) == hosts
+
+
+def _reading(script) -> tuple:
+    """Everything a Script carries, for comparing two readings of one line."""
+    commands = [
+        (c.name, [(w.text, w.start, w.end, w.literal) for w in c.args],
+         [(r.operator, r.target.text, r.target.start, r.target.end) for r in c.redirects],
+         c.start, c.end, c.fatal, c.in_substitution, c.assignments)
+        for c in script.commands
+    ]
+    return commands, script.errexit_after, script.parsed
+
+
+PLAIN_LINES = [
+    "make test", "  make   test  ", "docker build -t registry.example.com:5000/app:1.2 .", "set -e", "set +e",
+    "set -o errexit", "set +o errexit", "sh -c make", "bash -c make-all", "sudo -E docker login", "timeout 5s curl x.example",
+    "env A=b B=c curl https://x.example/a", "exec docker version", "nohup ./run.sh", "cd ..", "fg %1", ":", "-x",
+    "1", "return 1", "exit 0", "alias k=kubectl", "echo a=b,c@d+e", "curl http://db:5432/x", "xargs -n1 echo",
+    "sudo", "timeout 10", "test -f a", "true", "cmd --opt=a:b/c",
+]
+
+
+@pytest.mark.parametrize("line", PLAIN_LINES)
+@pytest.mark.parametrize("errexit", [True, False])
+def test_plain_lines_read_without_the_grammar_as_with_it(line, errexit):
+    from cilint.shell import bash
+
+    assert bash._PLAIN_LINE.fullmatch(line)
+    assert _reading(bash.analyse(line, errexit)) == _reading(bash.analyse_with_grammar(line, errexit))
+
+
+@pytest.mark.parametrize("line", ["A=b make", "export A=b", "if true", "for x", "a | b", "a $B", "a 'b'", "a # c",
+                                  "a; b", "a && b", "a > f", "a\nb", "a\tb", "a *", "a ~/x", "done", "unset A", "[ -f a ]"])
+def test_lines_that_need_the_grammar_are_not_plain(line):
+    from cilint.shell import bash
+
+    plain = bash._PLAIN_LINE.fullmatch(line)
+    first = line.split()[0] if line.split() else ""
+    assert not plain or "=" in first or first in bash._GRAMMAR_WORDS
+
+
+def test_every_plain_corpus_script_line_reads_as_with_the_grammar(corpus):
+    """The fast reading of plain lines agrees with tree-sitter on every such line of the corpus."""
+    from cilint.engine import Options, run
+    from cilint.shell import bash
+
+    result = run(Options(paths=tuple(sorted(p for p in corpus.iterdir() if p.is_dir()))))
+    lines = {line.text for project in result.projects for pipeline in project.project.pipelines
+             for job in pipeline.jobs.values()
+             for section in (job.hooks, job.before_script, job.script, job.after_script) for line in section}
+    plain = [line for line in sorted(lines) if bash._PLAIN_LINE.fullmatch(line)]
+    assert len(plain) > 1000  # about a third of the corpus's distinct script lines
+    for line in plain:
+        for errexit in (True, False):
+            assert _reading(bash.analyse(line, errexit)) == _reading(bash.analyse_with_grammar(line, errexit)), line

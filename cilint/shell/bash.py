@@ -9,6 +9,7 @@ uses, or after `set +e`. `sh -c '...'` / `bash -c '...'` scripts given as a lite
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -62,8 +63,31 @@ class Script:
     parsed: bool  # False when the grammar found errors (results are best effort)
 
 
+# A line of plain words - no quotes, expansions, operators, globs, comments or assignments - is one
+# simple command whose words are its whitespace-separated parts; most script lines are such
+# (`make test`, `docker build -t app .`), and reading them needs no grammar (tests/test_shell_targets.py
+# compares both readings on every plain line of the corpus).
+_PLAIN_LINE = re.compile(r" *[A-Za-z0-9_./:@%+,-][A-Za-z0-9_./:@%+,=-]*(?: +[A-Za-z0-9_./:@%+,=-]+)* *")
+_PLAIN_WORD = re.compile(r"[^ ]+")
+_GRAMMAR_WORDS = frozenset({
+    "if", "then", "elif", "else", "fi", "for", "in", "while", "until", "do", "done", "case", "esac",
+    "select", "function", "time", "coproc", "unset", "unsetenv", *_MASKING_DECLARATIONS,
+})
+
+
 @lru_cache(maxsize=4096)
 def analyse(text: str, errexit: bool = True) -> Script:
+    if _PLAIN_LINE.fullmatch(text):
+        words = [Word(m.group(), m.start(), m.end()) for m in _PLAIN_WORD.finditer(text)]
+        if "=" not in words[0].text and words[0].text not in _GRAMMAR_WORDS:
+            walker = _Walker(text, b"", errexit)
+            walker.simple_command(words[0], words[1:], (), words[0].start, words[-1].end, True, False, ())
+            return Script(tuple(walker.commands), walker.errexit, True)
+    return analyse_with_grammar(text, errexit)
+
+
+def analyse_with_grammar(text: str, errexit: bool = True) -> Script:
+    """`analyse` through the tree-sitter grammar, whatever the line looks like."""
     data = text.encode("utf-8")
     tree = parser("bash").parse(data)
     walker = _Walker(text, data, errexit)
@@ -209,9 +233,15 @@ class _Walker:
         if name_node is None:
             self._emit("", (), redirects + own_redirects, node, fatal, in_substitution, assignments)
             return
-        name_word = self.word(name_node)
+        self.simple_command(self.word(name_node), words, redirects + own_redirects, self.char(node.start_byte),
+                            self.char(node.end_byte), fatal, in_substitution, assignments)
+
+    def simple_command(self, name_word: Word, words: list[Word], redirects: tuple[Redirect, ...], start: int,
+                       end: int, fatal: bool, in_substitution: bool, assignments: tuple[str, ...]) -> None:
         name, args = _unwrap(name_word, words)
-        self._emit(name, tuple(args), redirects + own_redirects, node, fatal, in_substitution, assignments)
+        self.commands.append(
+            Command(name, tuple(args), redirects, start, end, fatal and self.errexit, in_substitution, assignments)
+        )
         if name in SHELLS:
             self._inline_script(args, fatal, in_substitution)
         if name == "set":
