@@ -7,6 +7,7 @@ import ipaddress
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from cilint.data import load
@@ -32,13 +33,20 @@ def is_dind(service: Service) -> bool:
     return bool(_DIND.search(name)) or "dind" in (parse_image(name).tag or "") or "dind" in name.rsplit("/", 1)[-1]
 
 
+@lru_cache(maxsize=1024)
 def is_musl_image(reference: str) -> bool:
     facts = image_facts()
     image = parse_image(reference.lower())
     tag = image.tag or ""
     if any(fragment in tag for fragment in facts["musl_tag_fragments"]):
         return True
-    return any(fnmatch.fnmatchcase(image.path, pattern) for pattern in facts["musl_repositories"])
+    return bool(_musl_repositories().match(image.path))
+
+
+@lru_cache(maxsize=1)
+def _musl_repositories() -> re.Pattern[str]:
+    """The `musl_repositories` globs of images.toml as one pattern."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in image_facts()["musl_repositories"]))
 
 
 def is_ip(text: str) -> bool:

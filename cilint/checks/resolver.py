@@ -109,6 +109,8 @@ def _runner_jobs(project: Project) -> Iterator[RunnerJobs]:
     # What each job contributes is worked out once per job, and the union over a set of jobs once per
     # set: without a runner mapping every runner gets every job, and per (runner, job) pair this was
     # most of a run's check time on projects with many runner files.
+    if not project.runner_configs:
+        return
     per_job = []
     for pipeline in project.pipelines:
         for job in pipeline.jobs.values():
