@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from pathlib import Path
 
 from cilint.checks import ALL_CHECKS
@@ -21,10 +21,11 @@ from cilint.suppress import apply_suppressions
 from cilint.models.includes import IncludeResolver, IncludeResult
 from cilint.models.pipeline import Pipeline, build_pipeline
 from cilint.models.project import Project
-from cilint.models.runner import RunnerConfig
-from cilint.models.runner_files import helm_runner_sections, load_runner_configs
 from cilint.source import SourceFile
 from cilint.workspace import Workspace
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    from cilint.models.runner import RunnerConfig
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -229,8 +230,11 @@ def load_project(
         )
         pipelines.append(pipeline)
     runner_configs: list[RunnerConfig] = []
-    for path in dict.fromkeys(runner_paths):
-        runner_configs.extend(load_runner_configs(ws, path, findings))
+    if runner_paths:
+        from cilint.models.runner_files import load_runner_configs  # runner models: only when needed
+
+        for path in dict.fromkeys(runner_paths):
+            runner_configs.extend(load_runner_configs(ws, path, findings))
     return Project(
         root=root,
         workspace=ws,
@@ -277,6 +281,8 @@ def _is_helm_values(ws: Workspace, rel: str) -> bool:
     parsed = ws.yaml(source)
     if parsed.problem is not None or not parsed.documents:
         return False
+    from cilint.models.runner_files import helm_runner_sections
+
     return bool(helm_runner_sections(parsed.documents[0].root))
 
 

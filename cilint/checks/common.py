@@ -8,15 +8,17 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cilint.data import load
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Image, Job, Service
 from cilint.models.project import Project, RunnerChoice
-from cilint.models.runner import Runner
 from cilint.models.variables import Variable
 from cilint.syntax.yaml import YNode, YSeq
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    from cilint.models.runner import Runner
 
 _DIND = re.compile(r"(^|/)docker:([0-9][0-9.]*-)?dind(-rootless)?(-alpine[0-9.]*)?$")
 _DNS_FLAG = re.compile(r"^--dns(?:=(?P<value>.*))?$")

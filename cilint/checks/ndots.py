@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from cilint.checks.common import is_ip, is_musl_image
 from cilint.checks.resolver import is_partial_name, runner_jobs_of
@@ -11,9 +12,11 @@ from cilint.fixes.edits import replace_scalar
 from cilint.findings import Edit, Span
 from cilint.models.nodes import location
 from cilint.models.project import Project
-from cilint.models.runner import Runner, RunnerConfig
 from cilint.source import SourceFile
 from cilint.syntax.yaml import YMap, YNode, YSeq
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    from cilint.models.runner import Runner, RunnerConfig
 
 _CLUSTER_SUFFIXES = (".svc", ".cluster.local", ".svc.cluster.local", ".local", ".internal")
 

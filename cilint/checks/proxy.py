@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
 from cilint.checks.common import effective_variable, is_dind, known_runners
 from cilint.checks.context import expander, job_commands
@@ -17,11 +18,13 @@ from cilint.fixes.pipeline_edits import add_sibling_entries
 from cilint.models.nodes import location
 from cilint.models.pipeline import Job
 from cilint.models.project import Project
-from cilint.models.runner import Runner
 from cilint.models.variables import Variable
 from cilint.shell.network import command_targets
 from cilint.source import SourceFile
 from cilint.syntax.yaml import YScalar
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    from cilint.models.runner import Runner
 
 PROXY_NAMES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy")
 _HTTP_URL = re.compile(r"\b(?:https?|wss?|tcp)://(?:[^/@\s]*@)?(\[[0-9a-fA-F:.]+\]|[^/:\s?#\"']+)")

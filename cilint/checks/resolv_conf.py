@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cilint.checks.common import DOCKER_EXECUTORS, dns_flags, is_dind, network_per_build
 from cilint.checks.context import Positions, job_commands
 from cilint.findings import Finding, Location, Severity
 from cilint.models.nodes import location
 from cilint.models.project import Project
-from cilint.models.runner import Runner, Setting
 from cilint.shell.bash import Command, analyse
 from cilint.syntax.yaml import YScalar, YSeq
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    from cilint.models.runner import Runner, Setting
 
 RESOLV_CONF = "/etc/resolv.conf"
 EMBEDDED_DNS = "127.0.0.11"

@@ -10,7 +10,7 @@ import ipaddress
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from cilint.data import load
@@ -23,9 +23,11 @@ from cilint.models.images import parse_image
 from cilint.models.nodes import location, scalar_text
 from cilint.models.pipeline import Job
 from cilint.models.project import Project
-from cilint.models.runner import Runner, RunnerConfig, Setting
 from cilint.shell.network import hosts_in_text
 from cilint.syntax.yaml import YNode, YScalar
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    from cilint.models.runner import Runner, RunnerConfig, Setting
 
 MUSL_OPTIONS = frozenset({"ndots", "timeout", "attempts"})  # musl src/network/resolvconf.c
 

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from cilint.checks.common import is_ip
 from cilint.checks.resolver import lost_cluster_names, runner_jobs_of
 from cilint.findings import Applicability, Edit, Finding, Fix, Location, Severity
 from cilint.models.nodes import location
 from cilint.models.project import Project
-from cilint.models.runner import K8S_DNS_POLICIES, Runner, Setting
 from cilint.syntax.yaml import YSeq
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    from cilint.models.runner import Runner, Setting
 
 # Kubernetes (dns-pod-service.md "Pod's DNS Config"; KEP-2595 expanded limits, stable since 1.28).
 MAX_NAMESERVERS = 3
 MAX_SEARCHES = 32
 MAX_SEARCH_CHARS = 2048
-# Kubernetes-style spellings the runner rejects, and the spelling it accepts.
-_RESPELL = {
-    k.replace("-", ""): k for k in K8S_DNS_POLICIES if k
-} | {"clusterfirst": "cluster-first", "clusterfirstwithhostnet": "cluster-first-with-host-net"}
+
+
+def _respellings() -> dict[str, str]:
+    """Kubernetes-style spellings the runner rejects, and the spelling it accepts."""
+    from cilint.models.runner import K8S_DNS_POLICIES
+
+    return {k.replace("-", ""): k for k in K8S_DNS_POLICIES if k} | {
+        "clusterfirst": "cluster-first", "clusterfirstwithhostnet": "cluster-first-with-host-net"}
 
 
 class InvalidDnsConfig:
@@ -72,7 +79,7 @@ class InvalidDnsConfig:
 
     def _policy(self, project: Project, runner: Runner, policy: Setting) -> Finding:
         written = str(policy.value)
-        accepted = _RESPELL.get(written.replace("-", "").replace("_", "").lower())
+        accepted = _respellings().get(written.replace("-", "").replace("_", "").lower())
         fix = None
         hint = f'; write "{accepted}"' if accepted else " (accepted: none, default, cluster-first, cluster-first-with-host-net)"
         if accepted is not None:
@@ -93,6 +100,8 @@ class InvalidDnsConfig:
 
     @staticmethod
     def _lost_names(project: Project, runner: Runner, accepted: str) -> list[str]:
+        from cilint.models.runner import K8S_DNS_POLICIES
+
         rj = runner_jobs_of(project, runner)
         dns = runner.kubernetes_dns()
         policy = K8S_DNS_POLICIES[accepted]

@@ -8,15 +8,18 @@ import ipaddress
 import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
 from cilint.checks.common import DOCKER_EXECUTORS, known_runners, truthy
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.fixes.edits import add_toml_key, insert_after_table_keys, remove_key_line
 from cilint.models.nodes import location, scalar_text
 from cilint.models.project import Project
-from cilint.models.runner import Runner, RunnerConfig, Setting
 from cilint.source import SourceFile
 from cilint.syntax.yaml import YMap, YSeq
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    from cilint.models.runner import Runner, RunnerConfig, Setting
 
 FLAG = "FF_NETWORK_PER_BUILD"
 _DOCKER_ONLY = ("dns", "dns_search", "extra_hosts", "network_mode", "network_mtu", "links", "enable_ipv6")

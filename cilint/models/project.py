@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from pathlib import Path
 
 from cilint.config import ProjectConfig
 from cilint.findings import Finding
 from cilint.models.pipeline import Job, Pipeline
-from cilint.models.runner import Runner, RunnerConfig
 from cilint.workspace import Workspace
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    from cilint.models.runner import Runner, RunnerConfig
 
 
 @dataclass(frozen=True, slots=True, eq=False)
