@@ -32,6 +32,7 @@ class Workspace:
         # Strings for the per-file checks: pathlib objects cost more than the reads they guard.
         self._root_text = str(self.root)
         self._root_prefix = self._root_text.rstrip(os.sep) + os.sep
+        self._real_directories: dict[str, str] = {}
         self.overlay = overlay or {}  # absolute path -> text that replaces the file's (unwritten fixes)
         self._sources: dict[str, SourceFile | Unreadable] = {}
         self._yaml: dict[str, YamlParse] = {}
@@ -65,8 +66,15 @@ class Workspace:
         return normal if self._inside(os.path.join(self._root_text, normal)) else None
 
     def _inside(self, path: str) -> bool:
-        """Whether `path` is the root or under it once symlinks are resolved."""
-        real = os.path.realpath(path)
+        """Whether `path` is the root or under it once symlinks are resolved (directories resolved
+        once per run: `realpath` checks every component of a path, each a system call)."""
+        directory, name = os.path.split(path)
+        real_directory = self._real_directories.get(directory)
+        if real_directory is None:
+            real_directory = self._real_directories[directory] = os.path.realpath(directory)
+        real = os.path.join(real_directory, name)
+        if os.path.islink(real):
+            real = os.path.realpath(real)
         return real == self._root_text or real.startswith(self._root_prefix)
 
     def exists(self, rel: str) -> bool:

@@ -87,6 +87,16 @@ def test_include_symlink_escaping_the_root_is_refused(project, tmp_path_factory)
     assert "evil" not in pipeline(root).jobs
 
 
+def test_include_through_a_directory_symlink_escaping_the_root_is_refused(project, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "evil.yml").write_text("evil:\n  script: x\n")
+    root = project({".gitlab-ci.yml": "include: ci/evil.yml\njob:\n  script: x\n", "ok/inside.yml": "x: 1\n"})
+    os.symlink(outside, root / "ci")
+    found = findings_of(root)
+    assert [f.rule_id for f in found] == ["CIL002"]
+    assert "evil" not in pipeline(root).jobs
+
+
 def test_missing_include_and_cycle(project):
     root = project({
         ".gitlab-ci.yml": "include:\n  - ci/a.yml\n  - ci/missing.yml\njob:\n  script: x\n",
