@@ -107,7 +107,18 @@ class _Walker:
         return self.data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
 
     def word(self, node: Any) -> Word:
-        return Word(self._value(node), self.char(node.start_byte), self.char(node.end_byte), not _has_expansion(node))
+        literal = not (self._may_expand(node) and _has_expansion(node))
+        return Word(self._value(node), self.char(node.start_byte), self.char(node.end_byte), literal)
+
+    # Walking a node's descendants from Python costs more than parsing the line: these byte tests on
+    # its text rule the walk out for most words and commands.
+    def _may_expand(self, node: Any) -> bool:
+        text = self.data[node.start_byte : node.end_byte]
+        return b"$" in text or b"`" in text or b"<(" in text or b">(" in text
+
+    def _may_substitute(self, node: Any) -> bool:
+        text = self.data[node.start_byte : node.end_byte]
+        return b"$(" in text or b"`" in text or b"<(" in text or b">(" in text
 
     def _value(self, node: Any) -> str:
         kind = node.type
@@ -202,6 +213,8 @@ class _Walker:
 
     def substitutions(self, node: Any, fatal: bool, in_substitution: bool) -> None:
         """Commands inside $(...) of a value; their failure counts when the value is the statement."""
+        if not self._may_substitute(node):
+            return
         for child in _descendants(node, include_self=True):
             if child.type in ("command_substitution", "process_substitution"):
                 self.block(child, fatal, True)
@@ -222,7 +235,7 @@ class _Walker:
         words = [self.word(c) for c in node.children_by_field_name("argument")]
         own_redirects = tuple(r for r in (self.redirect(c) for c in node.children if c.type.endswith("redirect")) if r)
         # Substitutions used as arguments: their status is masked by the command's own.
-        for child in node.children:
+        for child in node.children if self._may_substitute(node) else ():
             if child.type not in ("command_name", "variable_assignment"):
                 for inner in _descendants(child, include_self=True):
                     if inner.type in ("command_substitution", "process_substitution"):
