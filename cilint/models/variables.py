@@ -85,6 +85,8 @@ def expand(text: str, variables: Mapping[str, Variable]) -> Expansion:
     Unknown names are left as written and listed in `unresolved`: they may be predefined
     variables or project/group settings, which a static analysis cannot see. `$$` is a literal `$`.
     """
+    if "$" not in text:
+        return Expansion(text, ())
     unresolved: list[str] = []
 
     def substitute(value: str, depth: int, active: frozenset[str]) -> str:
