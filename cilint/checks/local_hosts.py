@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -40,15 +39,17 @@ def local_only_hosts() -> tuple[LocalOnlyHost, ...]:
 
 
 @cache
-def _needles() -> re.Pattern[str]:
-    """Any of the names (or suffixes) of the catalog, as one case-insensitive pattern."""
-    names = sorted({e.pattern.lstrip("*").lower() for e in local_only_hosts()}, key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, names)), re.IGNORECASE)
+def _needles() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    names = tuple(e.pattern.lstrip("*").lower() for e in local_only_hosts())
+    last_labels = tuple(sorted({name.rsplit(".", 1)[-1] for name in names}))
+    return last_labels, names
 
 
 def might_name_local_host(text: str) -> bool:
     """Cheap pre-filter: only text containing one of the names (or suffixes) is analysed."""
-    return _needles().search(text) is not None
+    labels, names = _needles()
+    lowered = text.lower()
+    return any(label in lowered for label in labels) and any(name in lowered for name in names)
 
 
 def classify(host: str) -> LocalOnlyHost | None:
