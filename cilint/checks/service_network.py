@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from cilint.checks.common import (
     DOCKER_EXECUTORS, image_facts, is_dind, is_docker_cli_image, known_executors, known_runners, network_per_build,
@@ -36,13 +36,14 @@ class Reference:
     via: str  # "variable `X`", "script", ...
 
 
-def variable_hosts(name: str, value: str) -> Iterator[str]:
+@lru_cache(maxsize=4096)  # every job repeats the pipeline's global variables
+def variable_hosts(name: str, value: str) -> tuple[str, ...]:
     """Hosts a variable value names: URLs, host:port and dotted host names always; a single-label
     name when the variable's name says it holds a host (`DB_HOST: postgres`)."""
-    found = list(value_hosts(value))
-    yield from found
+    found = tuple(value_hosts(value))
     if not found and _HOST_NAMES.search(name) and _BARE.match(value.strip()):
-        yield value.strip().lower()
+        return (value.strip().lower(),)
+    return found
 
 
 def job_references(project: Project, job: Job) -> tuple[Reference, ...]:
