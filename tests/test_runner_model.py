@@ -303,3 +303,32 @@ def test_every_corpus_runner_key_is_where_it_is_reported():
                         raw = source.text[setting.node.span.start : setting.node.span.end]
                         assert raw.strip("\"'") == setting.value, (config.path, name, raw)
     assert files >= 90 and checked > 1000
+
+
+def _plain(node):
+    if isinstance(node, YMap):
+        return {k: _plain(v) for k, v in node.items()}
+    if isinstance(node, YSeq):
+        return [_plain(i) for i in node.items]
+    return node.value
+
+
+def test_toml_values_equal_tomllib_on_every_corpus_toml_file():
+    """Values read without tomllib (plain strings, small integers, booleans) and with it agree with
+    tomllib's reading of the whole file, for every TOML file of the corpus and some edge cases."""
+    import tomllib
+
+    edge = 'a = "x"\nb = \'c:\\\\d\'\nc = 0\nd = -5\ne = +7\nf = 1_000\ng = 0x1f\nh = "t\\u00e9"\ni = """m"""\nj = true\n'
+    texts = [edge] + [p.read_text(encoding="utf-8") for p in sorted(CORPUS.rglob("*.toml"))]
+    checked = 0
+    for text in texts:
+        try:
+            expected = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            continue
+        parsed = parse_toml(text, "x.toml")
+        if parsed.problem is not None:
+            continue  # the grammar and tomllib disagree: reported as such elsewhere
+        assert _plain(parsed.root) == expected
+        checked += 1
+    assert checked >= 30

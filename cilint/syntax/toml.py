@@ -221,12 +221,14 @@ class _Builder:
                     self.pair(table, pair)
             return table
         raw = self.source(node)
-        import tomllib
+        decoded = _simple_value(raw)
+        if decoded is None:
+            import tomllib
 
-        try:
-            decoded = tomllib.loads(f"v = {raw}")["v"]
-        except tomllib.TOMLDecodeError:
-            raise _Unsupported(f"cannot decode TOML value {raw[:40]!r}", self.mapper.char(node.start_byte)) from None
+            try:
+                decoded = tomllib.loads(f"v = {raw}")["v"]
+            except tomllib.TOMLDecodeError:
+                raise _Unsupported(f"cannot decode TOML value {raw[:40]!r}", self.mapper.char(node.start_byte)) from None
         return self.scalar(node, decoded, raw)
 
     def scalar(self, node: Any, value: Any, raw: str | None = None) -> YScalar:
@@ -234,3 +236,20 @@ class _Builder:
         scalar = YScalar(self.path, self.mapper.span(node), TOML_TAG, None, text, "toml")
         scalar.value = value
         return scalar
+
+
+_SIMPLE_STRING = re.compile(r'"[^"\\\x00-\x1f\x7f]*"|\'[^\'\x00-\x1f\x7f]*\'')
+_SIMPLE_INTEGER = re.compile(r"[+-]?(?:0|[1-9][0-9]{0,17})")
+
+
+def _simple_value(raw: str) -> object:
+    """The value of the most common TOML scalars (strings without escapes, small decimal integers,
+    booleans) without a tomllib parse each; None for anything else. The file as a whole was
+    validated by tomllib already."""
+    if _SIMPLE_STRING.fullmatch(raw):
+        return raw[1:-1]
+    if raw == "true" or raw == "false":
+        return raw == "true"
+    if _SIMPLE_INTEGER.fullmatch(raw):
+        return int(raw)
+    return None
