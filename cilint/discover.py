@@ -45,12 +45,13 @@ def is_component_path(path: str) -> bool:
     return len(parts) == 3 and parts[0] == "templates" and parts[2] in ("template.yml", "template.yaml")
 
 
+# The substring tests first: a multi-line regex search over a whole file costs ten times as much.
 def looks_like_runner_toml(text: str) -> bool:
-    return bool(_RUNNERS_TABLE.search(text))
+    return "runners" in text and bool(_RUNNERS_TABLE.search(text))
 
 
 def looks_like_helm_values(text: str) -> bool:
-    return bool(_HELM_RUNNERS.search(text) and _HELM_CONFIG.search(text))
+    return "runners" in text and "config" in text and bool(_HELM_RUNNERS.search(text) and _HELM_CONFIG.search(text))
 
 
 def inventory(root: Path, exclude: tuple[str, ...] = ()) -> Inventory:
@@ -100,35 +101,37 @@ def _walk(root: Path, exclude: tuple[str, ...]) -> list[str]:
                 return True
         return False
 
-    def visit(directory: Path, rel_dir: str) -> None:
-        gitignore = directory / ".gitignore"
-        pushed = False
-        if gitignore.is_file():
-            try:
-                lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-                specs.append((rel_dir, _spec(lines)))
-                pushed = True
-            except OSError:
-                pass
+    def visit(directory: str, rel_dir: str) -> None:
         try:
-            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            with os.scandir(directory) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
         except OSError:
             entries = []
+        pushed = False
+        for entry in entries:  # a directory's .gitignore applies to its entries, so it is read first
+            if entry.name == ".gitignore" and entry.is_file():
+                try:
+                    with open(entry.path, encoding="utf-8", errors="replace") as handle:
+                        specs.append((rel_dir, _spec(handle.read().splitlines())))
+                    pushed = True
+                except OSError:
+                    pass
+                break
         for entry in entries:
             rel = f"{rel_dir}{entry.name}"
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
-                is_file = entry.is_file()
+                is_file = not is_dir and entry.is_file()
             except OSError:
                 continue
             if is_dir:
-                if entry.name in _SKIP_DIRS or ignored(rel, True):
+                if entry.name in _SKIP_DIRS or (specs and ignored(rel, True)):
                     continue
-                visit(Path(entry.path), rel + "/")
-            elif is_file and not ignored(rel, False):
+                visit(entry.path, rel + "/")
+            elif is_file and not (specs and ignored(rel, False)):
                 out.append(rel)
         if pushed:
             specs.pop()
 
-    visit(root, "")
+    visit(str(root), "")
     return sorted(out)

@@ -226,7 +226,8 @@ def load_project(
         partial = any(f.rule_id == "CIL002" for f in result.findings)
         standalone = path != config.ci_file and not is_component_path(path)
         pipeline = build_pipeline(
-            path, tuple(result.files), result.config, findings, result.header, partial, standalone
+            path, tuple(result.files), result.config, findings, result.header, partial, standalone,
+            has_references=result.has_references,
         )
         pipelines.append(pipeline)
     runner_configs: list[RunnerConfig] = []

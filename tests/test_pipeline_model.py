@@ -453,3 +453,29 @@ def test_broken_included_file_is_cil001_and_rest_is_analysed(project):
 def test_top_level_list_is_reported(project):
     root = project({".gitlab-ci.yml": "- a\n- b\n"})
     assert [f.rule_id for f in findings_of(root)] == ["CIL001"]
+
+
+def test_files_without_reference_tags_need_no_resolution(corpus):
+    """build_pipeline skips `!reference` resolution when no file read has the tag: on every corpus
+    file without one, resolving returns the very same tree and reports nothing."""
+    from cilint.models.extends import Completeness, resolve_references
+    from cilint.source import SourceFile
+    from cilint.syntax.yaml import YMap, parse_yaml
+
+    without = with_tag = 0
+    for path in sorted(corpus.rglob("*.y*ml")):
+        try:
+            parsed = parse_yaml(SourceFile.from_bytes(path.name, path.read_bytes()))
+        except Exception:  # noqa: BLE001 - undecodable files are another test's subject
+            continue
+        for document in parsed.documents:
+            if not isinstance(document.root, YMap):
+                continue
+            findings: list = []
+            resolved = resolve_references(document.root, findings, Completeness(complete=True, standalone=False))
+            if parsed.has_references:
+                with_tag += 1
+            else:
+                without += 1
+                assert resolved is document.root and not findings, path
+    assert without > 300 and with_tag > 20

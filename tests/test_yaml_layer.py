@@ -71,6 +71,23 @@ def test_reference_tag_is_kept_as_sequence():
     assert [i.value for i in ref.items] == [".x", "script"]
 
 
+def test_parse_says_whether_a_reference_tag_is_used():
+    assert parse("a: !reference [.x, script]\n")[1].has_references
+    assert parse("a:\n  - !reference [.x, script]\n")[1].has_references
+    assert not parse("a: [reference, '!reference']\nb: !custom [x]\n")[1].has_references
+
+
+def test_span_is_made_on_demand_and_can_be_moved():
+    from cilint.findings import Span
+
+    _, node = root("job:\n  image: alpine\n")
+    image = node.get("job").get("image")
+    assert (image.start, image.end) == (14, 20)
+    assert image.span == Span(14, 20) and image.span is image.span
+    image.span = Span(1, 2)
+    assert (image.start, image.end, image.span) == (1, 2, Span(1, 2))
+
+
 def test_alias_is_the_same_node_as_its_anchor():
     source, node = root(".t: &t\n  image: alpine\nj:\n  img: *t\n")
     assert node.get("j").get("img") is node.get(".t")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from cilint.data import load
 from cilint.checks.context import Positions, expander, job_commands
@@ -45,6 +45,7 @@ def _needles() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return last_labels, names
 
 
+@lru_cache(maxsize=16384)  # jobs share most lines and values (default:, extends, global variables)
 def might_name_local_host(text: str) -> bool:
     """Cheap pre-filter: only text containing one of the names (or suffixes) is analysed."""
     labels, names = _needles()
@@ -81,10 +82,12 @@ class DesktopOnlyHostname:
         services = {a.lower() for job in pipeline.jobs.values() for s in job.services for a in s.aliases}
         reported: set[tuple[str, int]] = set()
         for job in pipeline.jobs.values():
-            mapped = _Mapped(services, self._runner_mapped(project, job))
+            mapped = _Mapped(services, project, job)
             for variable in self._variables(job):
-                key = (variable.node.path, variable.node.span.start)
-                if key in reported or variable.value is None or not might_name_local_host(variable.value):
+                if variable.value is None or not might_name_local_host(variable.value):
+                    continue
+                key = (variable.node.path, variable.node.start)
+                if key in reported:
                     continue
                 host = next((h for h in value_hosts(variable.value) if classify(h) and h not in mapped), None)
                 if host is None:
@@ -134,13 +137,6 @@ class DesktopOnlyHostname:
                 )
 
     @staticmethod
-    def _runner_mapped(project: Project, job: Job) -> set[str]:
-        choices = project.runners_for(job)
-        if not choices:
-            return set()
-        return set.intersection(*(set(c.runner.mapped_hosts()) for c in choices))
-
-    @staticmethod
     def _variables(job: Job) -> Iterator[Variable]:
         yield from job.variables.values()
         for service in job.services:
@@ -171,15 +167,25 @@ class DesktopOnlyHostname:
                    tuple(edits), Applicability.DISPLAY_ONLY)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class _Mapped:
-    """Names that resolve for a job: service aliases of the pipeline, names its runners map."""
+    """Names that resolve for a job: service aliases of the pipeline, names its runners map (looked
+    up on first use: most jobs name no desktop-only host at all)."""
 
-    services: set[str]
-    runners: set[str]
+    __slots__ = ("services", "project", "job", "runners")
+
+    def __init__(self, services: set[str], project: Project, job: Job) -> None:
+        self.services = services
+        self.project = project
+        self.job = job
+        self.runners: set[str] | None = None
 
     def __contains__(self, host: object) -> bool:
-        return host in self.services or host in self.runners
+        if host in self.services:
+            return True
+        if self.runners is None:
+            choices = self.project.runners_for(self.job)
+            self.runners = set.intersection(*(set(c.runner.mapped_hosts()) for c in choices)) if choices else set()
+        return host in self.runners
 
 
 def _writes_etc_hosts(command) -> bool:  # type: ignore[no-untyped-def]

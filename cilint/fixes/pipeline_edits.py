@@ -50,7 +50,7 @@ def add_sibling_entries(project: Project, variable: Variable, entries: dict[str,
     text = source.text
     line_start = text.rfind("\n", 0, variable.key.span.start) + 1
     before = text[line_start : variable.key.span.start]
-    holder = YMap(variable.key.path, variable.key.span, "", None, False)
+    holder = YMap(variable.key.path, variable.key.start, variable.key.end, "", None, False)
     if before.strip():
         previous = text[: variable.key.span.start].rstrip()
         if not previous.endswith(("{", ",")):

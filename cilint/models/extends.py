@@ -144,7 +144,7 @@ class _References:
             items = [item if type(item) is YScalar else self.resolve(item, depth) for item in node.items]
             result = node
             if any(a is not b for a, b in zip(items, node.items)):
-                result = YSeq(node.path, node.span, node.tag, node.anchor, node.flow)
+                result = YSeq(node.path, node.start, node.end, node.tag, node.anchor, node.flow)
                 result.items = items
         elif isinstance(node, YMap):
             entries = {}
@@ -201,5 +201,5 @@ def resolve_references(config: YMap, findings: list[Finding], completeness: Comp
 
 
 def _empty_like(node: YNode) -> YNode:
-    return YSeq(node.path, node.span, "tag:yaml.org,2002:seq", None, True)
+    return YSeq(node.path, node.start, node.end, "tag:yaml.org,2002:seq", None, True)
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cilint.findings import Finding, Location, Severity, Span
+from cilint.findings import Finding, Location, Severity
 from cilint.models.inputs import interpolate, split_header
 from cilint.models.nodes import deep_merge, is_null, location, scalar_text, with_entries
 from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
@@ -47,6 +47,7 @@ class IncludeResult:
     files: list[str] = field(default_factory=list)  # every local file read, in merge order
     findings: list[Finding] = field(default_factory=list)
     header: YMap | None = None  # the `spec:` header of the main file, if any
+    has_references: bool = False  # some file read uses `!reference`
 
 
 class IncludeResolver:
@@ -91,6 +92,7 @@ class IncludeResolver:
             return None
         self.result.files.append(path)
         parsed = self.ws.yaml(source)
+        self.result.has_references |= parsed.has_references
         if parsed.problem is not None:
             self.result.findings.append(
                 syntax_finding(source, f"YAML syntax error: {parsed.problem.message}", parsed.problem.offset)
@@ -102,7 +104,7 @@ class IncludeResolver:
         if header is not None or inputs is not None:
             content = interpolate(content, header, inputs)
         if content is None or is_null(content):
-            return YMap(path, Span(0, 0), "tag:yaml.org,2002:map", None, False)
+            return YMap(path, 0, 0, "tag:yaml.org,2002:map", None, False)
         if not isinstance(content, YMap):
             self.result.findings.append(
                 Finding(

@@ -59,7 +59,7 @@ def _replace(node: YNode, values: dict[str, YNode], memo: dict[int, YNode]) -> Y
     elif isinstance(node, YSeq):
         items = [_replace(item, values, memo) for item in node.items]
         if any(a is not b for a, b in zip(items, node.items)):
-            seq = YSeq(node.path, node.span, node.tag, node.anchor, node.flow)
+            seq = YSeq(node.path, node.start, node.end, node.tag, node.anchor, node.flow)
             seq.items = items
             result = seq
     elif isinstance(node, YMap):
@@ -95,7 +95,7 @@ def _interpolate_scalar(node: YScalar, values: dict[str, YNode]) -> YNode:
     text = _BLOCK.sub(render, node.text)
     if text == node.text:
         return node
-    return YScalar(node.path, node.span, node.tag, node.anchor, text, node.style or "'")
+    return YScalar(node.path, node.start, node.end, node.tag, node.anchor, text, node.style or "'")
 
 
 def _plain(node: YNode) -> object:

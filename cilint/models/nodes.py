@@ -43,7 +43,7 @@ def deep_merge(base: YNode | None, override: YNode | None) -> YNode | None:
     if override is None:
         return base
     if isinstance(base, YMap) and isinstance(override, YMap):
-        merged = YMap(override.path, override.span, override.tag, override.anchor, override.flow)
+        merged = YMap(override.path, override.start, override.end, override.tag, override.anchor, override.flow)
         entries = dict(base.entries)
         for key, (key_node, value) in override.entries.items():
             existing = entries.get(key)
@@ -60,6 +60,6 @@ def deep_merge(base: YNode | None, override: YNode | None) -> YNode | None:
 
 def with_entries(template: YMap, entries: dict[str, tuple[YNode, YNode]]) -> YMap:
     """A copy of `template` (same position) holding `entries`."""
-    copy = YMap(template.path, template.span, template.tag, template.anchor, template.flow)
+    copy = YMap(template.path, template.start, template.end, template.tag, template.anchor, template.flow)
     copy.entries = entries
     return copy

