@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
-from functools import cached_property
+from collections.abc import Callable
+from functools import cached_property, partial
 from typing import NamedTuple
 
 BOM = "\ufeff"
+_MULTI_BYTE = re.compile(r"[^\x00-\x7f]")
 
 
 class Position(NamedTuple):
@@ -82,18 +85,36 @@ class SourceFile:
 
 
 class ByteOffsets:
-    """UTF-8 byte offsets (what tree-sitter reports) to character offsets in `text`."""
+    """UTF-8 byte offsets (what tree-sitter reports) to character offsets in `text`.
+
+    Only the characters that take more than one byte are recorded (a script line or TOML text is
+    mostly ASCII); an offset is found by bisecting them.
+    """
 
     def __init__(self, text: str) -> None:
-        self.table: list[int] | None = None
-        if not text.isascii():
-            table: list[int] = []
-            for index, char in enumerate(text):
-                table.extend([index] * len(char.encode("utf-8")))
-            table.append(len(text))
-            self.table = table
+        self.length = len(text)
+        self.starts: list[int] = []  # byte offset of each multi-byte character
+        self.indexes: list[int] = []  # its character index
+        self.widths: list[int] = []  # its length in bytes
+        if text.isascii():
+            # the offset itself, clamped to the end: a C call, as this runs for every shell word
+            self.char: Callable[[int], int] = partial(min, self.length)
+            return
+        self.char = self._multi_byte
+        shift = 0
+        for match in _MULTI_BYTE.finditer(text):
+            index = match.start()
+            width = len(match.group().encode("utf-8", errors="surrogatepass"))
+            self.starts.append(index + shift)
+            self.indexes.append(index)
+            self.widths.append(width)
+            shift += width - 1
 
-    def char(self, byte: int) -> int:
-        if self.table is None:
-            return byte
-        return self.table[min(byte, len(self.table) - 1)]
+    def _multi_byte(self, byte: int) -> int:
+        position = bisect.bisect_right(self.starts, byte) - 1
+        if position < 0:
+            return min(byte, self.length)
+        start, width = self.starts[position], self.widths[position]
+        if byte < start + width:
+            return self.indexes[position]  # inside (or at) that character
+        return min(self.indexes[position] + 1 + byte - start - width, self.length)

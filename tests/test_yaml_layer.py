@@ -231,3 +231,19 @@ def test_positions_are_namedtuple_like():
     source, _ = parse("a: 1\n")
     pos = source.position(3)
     assert (pos.line, pos.column) == (1, 4)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_byte_offsets_match_a_table_of_every_byte(seed):
+    """tree-sitter's UTF-8 byte offsets -> character offsets, against the obvious per-byte table."""
+    import random
+
+    from cilint.source import ByteOffsets
+
+    rng = random.Random(seed)
+    alphabet = "ab $\n" + "é" + "€" + "😀" + "\u0301"
+    text = "".join(rng.choice(alphabet if seed % 4 else "ab $\n") for _ in range(rng.randrange(0, 40)))
+    table = [i for i, ch in enumerate(text) for _ in ch.encode("utf-8")] + [len(text)]
+    offsets = ByteOffsets(text)
+    for byte in range(len(table) + 3):
+        assert offsets.char(byte) == table[min(byte, len(table) - 1)], (text, byte)

@@ -107,6 +107,10 @@ class _Walker:
         return self.data[node.start_byte : node.end_byte].decode("utf-8", errors="replace")
 
     def word(self, node: Any) -> Word:
+        if node.type == "word":  # a leaf token (three in four arguments): no expansion inside
+            start, end = node.start_byte, node.end_byte
+            text = self.data[start:end].decode("utf-8", errors="replace")
+            return Word(self._unescape(text, None), self.char(start), self.char(end), True)
         literal = not (self._may_expand(node) and _has_expansion(node))
         return Word(self._value(node), self.char(node.start_byte), self.char(node.end_byte), literal)
 
