@@ -269,6 +269,16 @@ class _Unusable(Exception):
 
 
 @cache
+def _shared_tags() -> dict[str, Any]:
+    """One ruamel Tag object per tag the resolver gives: ruamel decodes a Tag's text once per object
+    (a node made from a plain string gets a fresh Tag, and a fresh decoding, every time), and the
+    converter recognises the usual tags by identity."""
+    from ruamel.yaml.tag import Tag
+
+    return {t: Tag(suffix=t) for t in (_MERGE_TAG, _STR_TAG, _SEQ_TAG, _MAP_TAG)}
+
+
+@cache
 def _resolver(pure: bool) -> Any:
     """A resolver that leaves scalar typing to `resolve_plain` (Psych's YAML 1.1 rules).
 
@@ -277,12 +287,8 @@ def _resolver(pure: bool) -> Any:
     """
     from ruamel.yaml.nodes import ScalarNode, SequenceNode
     from ruamel.yaml.resolver import BaseResolver
-    from ruamel.yaml.tag import Tag
 
-    # One shared Tag object per tag: ruamel decodes a Tag's text once per object, and a node made
-    # from a plain string gets a fresh Tag (and a fresh decoding) every time.
-    shared = {t: Tag(suffix=t) for t in (_MERGE_TAG, _STR_TAG, _SEQ_TAG, _MAP_TAG)}
-    wrap: Any = shared.__getitem__
+    wrap: Any = _shared_tags().__getitem__
 
     class _PlainResolver(BaseResolver):
         def __init__(self, version: Any = None, loader: Any = None, loadumper: Any = None) -> None:
@@ -440,6 +446,9 @@ class _Converter:
         self.seen: dict[int, YNode] = {}  # id of a ruamel node -> its conversion (aliases share it)
         self.open: set[int] = set()  # collections being converted (an alias to one is recursive)
         self.references = False  # a `!reference [...]` was seen
+        shared = _shared_tags()
+        self.str_tag = shared[_STR_TAG]  # an untagged scalar's (most nodes)
+        self.merge_tag = shared[_MERGE_TAG]  # an untagged `<<` key's
 
     def convert(self, node: Any, depth: int) -> YNode:
         known = self.seen.get(id(node))
@@ -477,8 +486,10 @@ class _Converter:
         mapping = YMap(self.path, start, end, _tag(node), anchor, flow)
         seen[id(node)] = mapping
         entries = mapping.entries
+        str_tag, merge_tag = self.str_tag, self.merge_tag
         for key_node, value_node in node.value:
-            if key_node.id == "scalar" and _tag(key_node) == _MERGE_TAG:
+            key_tag = key_node.ctag
+            if key_tag is merge_tag or (key_tag is not str_tag and key_node.id == "scalar" and _tag(key_node) == _MERGE_TAG):
                 self._merge_into(entries, self.convert(value_node, depth + 1))
                 continue
             key = seen.get(id(key_node))
@@ -496,7 +507,8 @@ class _Converter:
         if self.colons_hidden and _FLOW_COLON in text:
             text = text.replace(_FLOW_COLON, ":")
         anchor = node.anchor
-        result = YScalar(self.path, node.start_mark.index, node.end_mark.index, _tag(node),
+        result = YScalar(self.path, node.start_mark.index, node.end_mark.index,
+                         _STR_TAG if node.ctag is self.str_tag else _tag(node),
                          None if anchor is None else _anchor_name(node), text, node.style or "")
         self.seen[id(node)] = result
         return result
