@@ -139,10 +139,11 @@ def build_pipeline(
     global_variables = read_variables(config.get("variables"), "global")
     defaults = _defaults(config)
     jobs: dict[str, Job] = {}
+    scripts = _ScriptReader()
     for name, (key, value) in config.entries.items():
         if name in GLOBAL_KEYWORDS or name.startswith(".") or not isinstance(value, YMap):
             continue
-        jobs[name] = _job(name, key, value, defaults, global_variables)
+        jobs[name] = _job(name, key, value, defaults, global_variables, scripts)
     return Pipeline(
         path=path,
         files=files,
@@ -187,6 +188,7 @@ def _job(
     node: YMap,
     defaults: Mapping[str, YNode],
     global_variables: Mapping[str, Variable],
+    scripts: _ScriptReader,
 ) -> Job:
     is_trigger = "trigger" in node
     all_defaults, default_names = _inherit(node, "default")
@@ -215,20 +217,20 @@ def _job(
         stage=scalar_text(stage_node) or "test",
         image=_image(get("image")),
         services=tuple(_services(get("services"))),
-        before_script=tuple(_script(get("before_script"), "before_script")),
-        script=tuple(_script(get("script"), "script")),
-        after_script=tuple(_script(get("after_script"), "after_script")),
+        before_script=scripts.lines(get("before_script"), "before_script"),
+        script=scripts.lines(get("script"), "script"),
+        after_script=scripts.lines(get("after_script"), "after_script"),
         variables=variables,
         tags=tuple(t for t in (scalar_text(n) for n in string_list(get("tags"))) if t is not None),
         is_trigger=is_trigger,
-        hooks=tuple(_hooks(get("hooks"))),
+        hooks=tuple(_hooks(get("hooks"), scripts)),
     )
 
 
-def _hooks(node: YNode | None) -> Iterator[ScriptLine]:
+def _hooks(node: YNode | None, scripts: _ScriptReader) -> Iterator[ScriptLine]:
     if isinstance(node, YMap):
         for name, value in node.items():
-            yield from _script(value, f"hooks:{name}")
+            yield from scripts.lines(value, f"hooks:{name}")
 
 
 def _image(node: YNode | None) -> Image | None:
@@ -283,8 +285,21 @@ def _strings(node: YNode | None) -> tuple[str, ...] | None:
     return None
 
 
-def _script(node: YNode | None, section: str) -> Iterator[ScriptLine]:
-    yield from _flatten(node, section, 0)
+class _ScriptReader:
+    """The lines of a script section. Jobs share most section nodes (`default:`, `extends`, anchors),
+    so each node is read once per pipeline and its lines shared."""
+
+    def __init__(self) -> None:
+        self.memo: dict[tuple[int, str], tuple[ScriptLine, ...]] = {}  # (id of node, section) -> lines
+
+    def lines(self, node: YNode | None, section: str) -> tuple[ScriptLine, ...]:
+        if node is None:
+            return ()
+        key = (id(node), section)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = tuple(_flatten(node, section, 0))
+        return found
 
 
 def _flatten(node: YNode | None, section: str, depth: int) -> Iterator[ScriptLine]:
