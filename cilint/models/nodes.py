@@ -16,9 +16,11 @@ def is_null(node: YNode | None) -> bool:
 
 def scalar_text(node: YNode | None) -> str | None:
     """A scalar as the string GitLab would see (`to_s`), None for null or a collection."""
-    if not isinstance(node, YScalar) or node.value is None:
+    if not isinstance(node, YScalar):
         return None
     value = node.value
+    if value is None:
+        return None
     return value if isinstance(value, str) else ruby_to_s(value)
 
 

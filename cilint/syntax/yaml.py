@@ -498,7 +498,11 @@ class _Converter:
             value = seen.get(id(value_node))
             if value is None or id(value_node) in self.open:
                 value = self.scalar(value_node) if inline and value_node.id == "scalar" else self.convert(value_node, depth + 1)
-            entries[_key_text(key)] = (key, value)  # Psych: a repeated key keeps the last value
+            if type(key) is YScalar and (key.style or (key.text[:1].isalpha() and key.text.lower() not in _WORDS)):
+                name = key.text  # `_key_text`'s usual case, inline: this runs for every pair of every file
+            else:
+                name = _key_text(key)
+            entries[name] = (key, value)  # Psych: a repeated key keeps the last value
         self.open.discard(id(node))
         return mapping
 
