@@ -9,7 +9,8 @@ import fnmatch
 import ipaddress
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -87,16 +88,41 @@ def helper_is_musl(runner: Runner) -> bool:
     return any(fnmatch.fnmatchcase(flavor, p) for p in facts["helper_musl_flavors"])
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class RunnerJobs:
     """A runner, the jobs that may run on it, the hosts they name and whether musl images are in use."""
 
     config: RunnerConfig
     runner: Runner
     jobs: tuple[Job, ...]
-    hosts: dict[str, YNode]  # host -> where it is named first
     musl_images: tuple[str, ...]  # musl images in use (helper first)
     unmapped: bool
+    project: Project = field(repr=False)
+
+    @cached_property
+    def hosts(self) -> dict[str, YNode]:
+        """Host -> where it is named first: the runner's own, then its jobs' (variables and commands).
+        Worked out on first use: only some rules need them, and for a project's jobs that means
+        reading every script."""
+        hosts: dict[str, YNode] = {}
+        runner = self.runner
+        for key in ("url", "clone_url"):
+            setting = runner.table.setting(key)
+            for host in hosts_in_text(runner.table.text(key) or ""):
+                hosts.setdefault(host, setting.node if setting else runner.table.node)  # type: ignore[arg-type]
+        if self.config.helm_values is not None and runner.url is None:
+            node = self.config.helm_values.get("gitlabUrl")
+            for host in hosts_in_text(scalar_text(node) or ""):
+                hosts.setdefault(host, node)  # type: ignore[arg-type]
+        address = runner.table.table("cache").table("s3").setting("ServerAddress")
+        if address is not None:
+            text = scalar_text(address.node) or ""
+            host = urlsplit(text if "://" in text else f"//{text}").hostname
+            if host:
+                hosts.setdefault(host.lower(), address.node)
+        for host, node in _jobs_hosts(self.project, self.jobs).items():
+            hosts.setdefault(host, node)
+        return hosts
 
 
 def runner_jobs(project: Project) -> tuple[RunnerJobs, ...]:
@@ -108,9 +134,9 @@ def runner_jobs(project: Project) -> tuple[RunnerJobs, ...]:
 
 
 def _runner_jobs(project: Project) -> Iterator[RunnerJobs]:
-    # What each job contributes is worked out once per job, and the union over a set of jobs once per
-    # set: without a runner mapping every runner gets every job, and per (runner, job) pair this was
-    # most of a run's check time on projects with many runner files.
+    # What each job contributes is worked out once per job: without a runner mapping every runner
+    # gets every job, and per (runner, job) pair this was most of a run's check time on projects
+    # with many runner files.
     if not project.runner_configs:
         return
     per_job = []
@@ -120,38 +146,24 @@ def _runner_jobs(project: Project) -> Iterator[RunnerJobs]:
             images = ([job.image.name] if job.image else []) + [s.name for s in job.services if not is_dind(s)]
             musl = [i for i in images if is_musl_image(job.expand(i).text)]
             per_job.append((job, runner_ids, musl))
-    unions: dict[tuple[int, ...], tuple[dict[str, YNode], list[str]]] = {}
     for config, runner in project.runners:
         chosen = [(job, musl) for job, runner_ids, musl in per_job if id(runner) in runner_ids]
-        jobs = tuple(job for job, _ in chosen)
-        union = unions.get(tuple(map(id, jobs)))
-        if union is None:
-            job_hosts_union: dict[str, YNode] = {}
-            for job in jobs:
-                for host, node in job_hosts(project, job):
-                    job_hosts_union.setdefault(host, node)
-            union = unions[tuple(map(id, jobs))] = (job_hosts_union, [i for _, musl in chosen for i in musl])
-        hosts: dict[str, YNode] = {}
-        for key in ("url", "clone_url"):
-            setting = runner.table.setting(key)
-            for host in hosts_in_text(runner.table.text(key) or ""):
-                hosts.setdefault(host, setting.node if setting else runner.table.node)  # type: ignore[arg-type]
-        if config.helm_values is not None and runner.url is None:
-            node = config.helm_values.get("gitlabUrl")
-            for host in hosts_in_text(scalar_text(node) or ""):
-                hosts.setdefault(host, node)  # type: ignore[arg-type]
-        s3 = runner.table.table("cache").table("s3")
-        address = s3.setting("ServerAddress")
-        if address is not None:
-            text = scalar_text(address.node) or ""
-            host = urlsplit(text if "://" in text else f"//{text}").hostname
-            if host:
-                hosts.setdefault(host.lower(), address.node)
-        for host, node in union[0].items():
-            hosts.setdefault(host, node)
-        musl = (["helper image"] if helper_is_musl(runner) else []) + union[1]
-        yield RunnerJobs(config, runner, jobs, hosts, tuple(dict.fromkeys(musl)),
-                         unmapped=not project.config.runners and bool(jobs))
+        musl = (["helper image"] if helper_is_musl(runner) else []) + [i for _, images in chosen for i in images]
+        yield RunnerJobs(config, runner, tuple(job for job, _ in chosen), tuple(dict.fromkeys(musl)),
+                         unmapped=not project.config.runners and bool(chosen), project=project)
+
+
+def _jobs_hosts(project: Project, jobs: tuple[Job, ...]) -> dict[str, YNode]:
+    """The union of the hosts `jobs` name, kept per set of jobs (runners often share one)."""
+    key = ("jobs_hosts", tuple(map(id, jobs)))
+    found = project.memo.get(key)
+    if found is None:
+        found = {}
+        for job in jobs:
+            for host, node in job_hosts(project, job):
+                found.setdefault(host, node)
+        project.memo[key] = found
+    return found
 
 
 def job_hosts(project: Project, job: Job) -> Iterator[tuple[str, YNode]]:

@@ -36,7 +36,7 @@ class Project:
     config: ProjectConfig = field(default_factory=ProjectConfig)
     given_runner_configs: frozenset[str] = frozenset()  # paths given with --runner-config
     # Results several checks derive from the same job (its analysed commands...), kept for one run.
-    memo: dict[tuple[str, int], Any] = field(default_factory=dict, compare=False, repr=False)
+    memo: dict[tuple[str, Any], Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def runners(self) -> tuple[tuple[RunnerConfig, Runner], ...]:
