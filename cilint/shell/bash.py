@@ -323,11 +323,19 @@ def _unwrap(name: Word, args: list[Word]) -> tuple[str, list[Word]]:
     return program, args
 
 
+_EXPANSIONS = frozenset({
+    "simple_expansion", "expansion", "command_substitution", "process_substitution", "arithmetic_expansion",
+})
+
+
 def _has_expansion(node: Any) -> bool:
-    return any(
-        n.type in ("simple_expansion", "expansion", "command_substitution", "process_substitution", "arithmetic_expansion")
-        for n in _descendants(node, include_self=True)
-    )
+    stack = [node]
+    while stack:  # depth-first, stopping at the first expansion (most words start with theirs)
+        current = stack.pop()
+        if current.type in _EXPANSIONS:
+            return True
+        stack.extend(current.children)
+    return False
 
 
 def _descendants(node: Any, include_self: bool = False) -> list[Any]:
