@@ -458,13 +458,14 @@ class MdnsLocalName:
     def _sources(project: Project) -> Iterator[tuple[str, list[tuple[str, YNode]], set[str], list[str]]]:
         for pipeline in project.pipelines:
             for job in pipeline.jobs.values():
+                if not _mentions(job, ".local"):  # analyse only the jobs that can matter
+                    continue
                 runners = known_runners(project, job)
                 mapped = {h for c in runners for h in c.runner.mapped_hosts()}
                 searches = [s for c in runners for s in (*c.runner.docker.strings("dns_search"),
                                                          *c.runner.kubernetes_dns().searches)]
                 mapped |= {a for s in job.services for a in s.aliases}
-                if _mentions(job, ".local"):  # analyse the scripts only of jobs that can matter
-                    yield f"job `{job.name}`", list(job_hosts(project, job)), mapped, searches
+                yield f"job `{job.name}`", list(job_hosts(project, job)), mapped, searches
         for config, runner in project.runners:
             hosts = []
             for key in ("url", "clone_url"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # A registry host with a port: the first path component contains ':' followed by digits.
 _REGISTRY_PORT = re.compile(r"^([^/]+?):[0-9]+(/.*)$")
@@ -34,6 +35,7 @@ class ImageRef:
         return self.repository.rsplit("/", 1)[-1]
 
 
+@lru_cache(maxsize=4096)  # several rules read each job's images, and jobs share most of them
 def parse_image(reference: str) -> ImageRef:
     text = reference.strip()
     digest = None
