@@ -198,8 +198,8 @@ def _job(
             if is_null(node.get(keyword)) and (all_defaults or keyword in default_names):
                 effective[keyword] = (key, value)
     all_variables, variable_names = _inherit(node, "variables")
-    variables = {
-        n: v for n, v in global_variables.items() if all_variables or n in variable_names
+    variables = dict(global_variables) if all_variables else {
+        n: v for n, v in global_variables.items() if n in variable_names
     }
     variables.update(read_variables(node.get("variables"), "job"))
     resolved = YMap(node.path, node.start, node.end, node.tag, node.anchor, node.flow)
