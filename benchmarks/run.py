@@ -2,6 +2,10 @@
 
     python benchmarks/run.py              # full run; writes BENCHMARKS.md
     python benchmarks/run.py --quick      # tiny inputs, no peers: shows the script still works (CI)
+    python benchmarks/run.py --instructions [--against DIR]
+        # instructions (valgrind) of the parse floor and of cilint's analysis on every third corpus
+        # project: a noise-free figure for comparing two versions (DIR: another checkout) on a
+        # machine whose speed drifts; prints a table, writes nothing
 
 Every figure is the median (and min-max) of repeated runs, and every ratio is taken pair by pair in
 the same run, because these machines are shared and noisy. Peers are installed into the benchmark's
@@ -112,6 +116,66 @@ def in_process_cilint(projects: list[Path], runs: int, python: str) -> Timing:
                   "cilint.engine.run(Options(paths=all projects))")
 
 
+_FLOOR_CODE = (
+    "import sys, tomllib\nfrom ruamel.yaml import YAML\n"
+    "y, t = [[p for p in open(f).read().split('\\n') if p] for f in sys.argv[1:3]]\n"
+    "if sys.argv[3] == 'work':\n"
+    "    for p in y:\n"
+    "        try: list(YAML(typ='safe', pure=False).compose_all(open(p, encoding='utf-8', errors='replace').read()))\n"
+    "        except Exception: pass\n"
+    "    for p in t:\n"
+    "        try: tomllib.loads(open(p, encoding='utf-8', errors='replace').read())\n"
+    "        except Exception: pass\n"
+)
+_ANALYSIS_CODE = (
+    "import sys\nfrom pathlib import Path\nfrom cilint.engine import Options, run\n"
+    "if sys.argv[1] == 'work':\n    run(Options(paths=tuple(Path(p) for p in sys.argv[2:])))\n"
+)
+
+
+def instructions(command: list[str], env: dict[str, str], cwd: str) -> int:
+    """Instructions valgrind counts for `command` doing its work, minus the same start-up without it
+    ('work' in the arguments replaced by 'skip'). Deterministic with a fixed hash seed. `cwd` must
+    not hold a `cilint` package: `python -c` imports from the working directory first."""
+    counts = []
+    for mode in ("work", "skip"):
+        argv = [mode if a == "work" else a for a in command]
+        proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+                              capture_output=True, text=True, env={**env, "PYTHONHASHSEED": "0"}, cwd=cwd)
+        found = [line for line in proc.stderr.splitlines() if "refs:" in line]
+        if proc.returncode != 0 or not found:
+            raise SystemExit(f"valgrind failed: {proc.stderr[-500:]}")
+        counts.append(int(found[-1].split()[-1].replace(",", "")))
+    return counts[0] - counts[1]
+
+
+def instruction_table(against: Path | None) -> str:
+    """The floor and cilint's analysis in instructions on every third corpus project."""
+    projects = sorted(p for p in CORPUS.iterdir() if p.is_dir())[::3]
+    yaml_files = [p for d in projects for p in d.rglob("*") if p.suffix in (".yml", ".yaml") and ".git" not in p.parts]
+    toml_files = [p for d in projects for p in d.rglob("*.toml")]
+    python = str(INSTALL / "bin" / "python") if (INSTALL / "bin" / "python").exists() else sys.executable
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    rows = ["| instructions (every third corpus project) | count | ratio |", "|---|---|---|"]
+    with tempfile.TemporaryDirectory() as tmp:
+        lists = []
+        for name, files in (("yaml", yaml_files), ("toml", toml_files)):
+            path = Path(tmp) / name
+            path.write_text("\n".join(map(str, files)))
+            lists.append(str(path))
+        floor = instructions([sys.executable, "-c", _FLOOR_CODE, *lists, "work"], env, tmp)
+        rows.append(f"| parse floor | {floor:,} | 1.0 |")
+        for label, checkout in (("cilint analysis (this checkout)", REPO), ("cilint analysis (--against)", against)):
+            if checkout is None:
+                continue
+            run_env = {**env, "PYTHONPATH": str(checkout)}
+            command = [python, "-c", _ANALYSIS_CODE, "work", *map(str, projects)]
+            subprocess.run(command, env=run_env, capture_output=True, check=True, cwd=tmp)  # byte-compiles first
+            count = instructions(command, run_env, tmp)
+            rows.append(f"| {label} | {count:,} | {count / floor:.2f}x floor |")
+    return "\n".join(rows)
+
+
 def ensure_peers() -> dict[str, Path]:
     if not (PEERS / "bin" / "yamllint").exists():
         subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
@@ -171,7 +235,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny inputs, no peers (for CI)")
     parser.add_argument("--output", type=Path, default=REPO / "BENCHMARKS.md")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions with valgrind instead (noise-free; prints, writes nothing)")
+    parser.add_argument("--against", type=Path, help="with --instructions: another checkout to compare")
     args = parser.parse_args()
+    if args.instructions:
+        print(instruction_table(args.against.resolve() if args.against else None))
+        return 0
     runs = 2 if args.quick else 10
     # --quick (CI) runs the development install; the full run measures a regular install.
     cilint, python = (DEV_CILINT, sys.executable) if args.quick else installed_cilint()
