@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_RUNNERS_TABLE = re.compile(r"^[ \t]*\[\[[ \t]*runners[ \t]*\]\]", re.MULTILINE)
-_HELM_RUNNERS = re.compile(r"^(?:[ \t]{1,4})?runners[ \t]*:", re.MULTILINE)
-_HELM_CONFIG = re.compile(r"^[ \t]+config[ \t]*:", re.MULTILINE)
+# Lines that mark a runner configuration, as (what precedes the word on its line, the word, what
+# follows it): `[[runners]]` in TOML; `runners:` (indented at most 4) and an indented `config:` in
+# Helm values.
+_RUNNERS_TABLE = (re.compile(r"[ \t]*\[\[[ \t]*"), "runners", re.compile(r"[ \t]*\]\]"))
+_HELM_RUNNERS = (re.compile(r"[ \t]{0,4}"), "runners", re.compile(r"[ \t]*:"))
+_HELM_CONFIG = (re.compile(r"[ \t]+"), "config", re.compile(r"[ \t]*:"))
 _PROBE_BYTES = 2 * 1024 * 1024
 _SKIP_DIRS = {".git", ".hg", ".svn"}
 SETTINGS_FILES = (".cilint.toml", "pyproject.toml")  # cilint's own settings, never runner configs
@@ -45,13 +48,24 @@ def is_component_path(path: str) -> bool:
     return len(parts) == 3 and parts[0] == "templates" and parts[2] in ("template.yml", "template.yaml")
 
 
-# The substring tests first: a multi-line regex search over a whole file costs ten times as much.
 def looks_like_runner_toml(text: str) -> bool:
-    return "runners" in text and bool(_RUNNERS_TABLE.search(text))
+    return _has_line(text, *_RUNNERS_TABLE)
 
 
 def looks_like_helm_values(text: str) -> bool:
-    return "runners" in text and "config" in text and bool(_HELM_RUNNERS.search(text) and _HELM_CONFIG.search(text))
+    return _has_line(text, *_HELM_RUNNERS) and _has_line(text, *_HELM_CONFIG)
+
+
+def _has_line(text: str, before: re.Pattern[str], word: str, after: re.Pattern[str]) -> bool:
+    """Whether a line of `text` is `before`, `word`, `after` (and anything). Searched from the word
+    outwards: a multi-line regex tries every line start of the file, ten times the cost."""
+    at = text.find(word)
+    while at != -1:
+        line_start = text.rfind("\n", 0, at) + 1
+        if before.fullmatch(text, line_start, at) and after.match(text, at + len(word)):
+            return True
+        at = text.find(word, at + 1)
+    return False
 
 
 def inventory(root: Path, exclude: tuple[str, ...] = ()) -> Inventory:

@@ -6,6 +6,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
 
 
@@ -44,3 +46,29 @@ def test_project_lints_itself_clean():
         capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_runner_markers_match_their_line_patterns(seed, corpus):
+    """discover finds `[[runners]]`, `runners:` and `config:` lines from the word outwards; the
+    answers are those of the multi-line regexes they replace, on corpus files and random text."""
+    import random
+    import re
+
+    from cilint.discover import looks_like_helm_values, looks_like_runner_toml
+
+    toml = re.compile(r"^[ \t]*\[\[[ \t]*runners[ \t]*\]\]", re.MULTILINE)
+    helm = (re.compile(r"^(?:[ \t]{1,4})?runners[ \t]*:", re.MULTILINE), re.compile(r"^[ \t]+config[ \t]*:", re.MULTILINE))
+    rng = random.Random(seed)
+    def line() -> str:
+        return "".join(rng.choice(options) for options in (
+            ("", " ", "  ", "    ", "     ", "\t", "x", "#"), ("", "[[", "[[ ", "["), ("runners", "config", "runner"),
+            ("", ":", " :", "]]", " ]]", "x:", ": x")))
+
+    texts = [rng.choice(("\n", "\r\n", " ")).join(line() for _ in range(rng.randrange(1, 8))) for _ in range(300)]
+    if seed == 0:
+        texts += [p.read_text(encoding="utf-8", errors="replace") for p in sorted(corpus.rglob("*"))
+                  if p.is_file() and p.suffix in (".toml", ".yml", ".yaml")]
+    for text in texts:
+        assert looks_like_runner_toml(text) == bool(toml.search(text)), text
+        assert looks_like_helm_values(text) == bool(helm[0].search(text) and helm[1].search(text)), text
