@@ -1,3 +1,3 @@
-from cilint.cli import main
+from cilint.cli import console
 
-main()
+console()

@@ -213,6 +213,27 @@ def _usage_error(message: str) -> int:
     return 2
 
 
+def console() -> None:
+    """The `cilint` command: `main`, then an exit without the interpreter's teardown, which frees
+    every object of the analysis one by one and runs collections over them (measured: 6% of a cold
+    start, and 4% of the instructions of a run over a third of the corpus). Output is flushed first;
+    cilint registers no exit handlers and writes files only through closed handles."""
+    try:
+        main()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if code is not None and not isinstance(code, int):
+        sys.stderr.write(f"{code}\n")  # what the interpreter does with a message in SystemExit
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away (`| head`), or a closed stream
+            pass
+    os._exit(code or 0)
+
+
 def main() -> None:
     try:
         request = parse_check(sys.argv[1:])

@@ -173,3 +173,21 @@ def test_runner_config_outside_the_project_is_used(project, tmp_path_factory):
     findings = json.loads(proc.stdout)["findings"]
     assert [(f["rule"], f["severity"]) for f in findings] == [("NET016", "blocker")]
     assert findings[0]["related"][0]["path"] == str(elsewhere)
+
+
+def test_command_exits_without_teardown_but_with_all_output(project):
+    """`cilint` (console) ends with os._exit after flushing: a long report reaches the pipe and the
+    file whole, and the exit codes are main's."""
+    jobs = "".join(f"job{i}:\n  script:\n    - curl https://kubernetes.docker.internal:6443/{i}\n" for i in range(400))
+    root = project({".gitlab-ci.yml": jobs})
+    from tests.helpers import lint
+
+    expected = len([f for f in lint(root).findings if f.rule_id == "DNS001"])
+    assert expected == 400
+    piped = cilint("check", "--format", "json", cwd=root)
+    assert piped.returncode == 1
+    assert len([f for f in json.loads(piped.stdout)["findings"] if f["rule"] == "DNS001"]) == expected
+    written = cilint("check", "--format", "json", "--exit-zero", "-o", "report.json", cwd=root)
+    assert written.returncode == 0 and written.stdout == ""
+    assert len(json.loads((root / "report.json").read_text())["findings"]) >= expected
+    assert cilint("check", "--no-such-option", cwd=root).returncode == 2
