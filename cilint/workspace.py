@@ -78,7 +78,7 @@ class Workspace:
         return real == self._root_text or real.startswith(self._root_prefix)
 
     def exists(self, rel: str) -> bool:
-        return rel in self._virtual or (self.root / rel).is_file()
+        return rel in self._virtual or os.path.isfile(os.path.join(self._root_text, rel))
 
     def add_virtual(self, path: str, text: str) -> None:
         """A file that is not on disk (fetched through the GitLab API), under a `gitlab:` path."""
