@@ -305,7 +305,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             root = generated_pipeline(Path(tmp) / f"p{size}", size)
-            timing = timed(f"{size} jobs", [*cilint, "check", "--exit-zero", "-o", os.devnull, str(root)], max(2, runs // 3))
+            timing = timed(f"{size} jobs", [*cilint, "check", "--exit-zero", "-o", os.devnull, str(root)], max(2, runs // 2))
             ratio = f"{timing.median / previous:.2f}x" if previous else "-"
             rows.append(f"| {size} | {timing.cell()} | {ratio} |")
             previous = timing.median
