@@ -137,16 +137,18 @@ def instructions(command: list[str], env: dict[str, str], cwd: str) -> int:
     """Instructions valgrind counts for `command` doing its work, minus the same start-up without it
     ('work' in the arguments replaced by 'skip'). Deterministic with a fixed hash seed. `cwd` must
     not hold a `cilint` package: `python -c` imports from the working directory first."""
-    counts = []
-    for mode in ("work", "skip"):
-        argv = [mode if a == "work" else a for a in command]
-        proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
-                              capture_output=True, text=True, env={**env, "PYTHONHASHSEED": "0"}, cwd=cwd)
-        found = [line for line in proc.stderr.splitlines() if "refs:" in line]
-        if proc.returncode != 0 or not found:
-            raise SystemExit(f"valgrind failed: {proc.stderr[-500:]}")
-        counts.append(int(found[-1].split()[-1].replace(",", "")))
-    return counts[0] - counts[1]
+    work, skip = ([mode if a == "work" else a for a in command] for mode in ("work", "skip"))
+    return process_instructions(work, env, cwd) - process_instructions(skip, env, cwd)
+
+
+def process_instructions(command: list[str], env: dict[str, str], cwd: str) -> int:
+    """Instructions valgrind counts for a whole process (start-up, imports, work and exit)."""
+    proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+                          capture_output=True, text=True, env={**env, "PYTHONHASHSEED": "0"}, cwd=cwd)
+    found = [line for line in proc.stderr.splitlines() if "refs:" in line]
+    if proc.returncode != 0 or not found:
+        raise SystemExit(f"{command[0]} failed under valgrind: {proc.stderr[-500:]}")
+    return int(found[-1].split()[-1].replace(",", ""))
 
 
 def instruction_table(against: Path | None) -> str:
@@ -173,6 +175,25 @@ def instruction_table(against: Path | None) -> str:
             subprocess.run(command, env=run_env, capture_output=True, check=True, cwd=tmp)  # byte-compiles first
             count = instructions(command, run_env, tmp)
             rows.append(f"| {label} | {count:,} | {count / floor:.2f}x floor |")
+        # The cold start, whole processes: cilint as the `cilint` command runs it.
+        seed = [python, "-c", "import sys; from cilint import cli; sys.argv[0] = 'cilint'; getattr(cli, 'console', cli.main)()",
+                "check", "--exit-zero", str(SEED)]  # (`console` is the command's entry point since 2026-11-22)
+        bare = process_instructions([python, "-c", "pass"], env, tmp)
+        rows += ["", "| instructions of a whole process | count | ratio |", "|---|---|---|",
+                 f"| python -c pass | {bare:,} | - |"]
+        for label, checkout in (("cilint check examples/seed (this checkout)", REPO),
+                                ("cilint check examples/seed (--against)", against)):
+            if checkout is not None:
+                seed_env = {**env, "PYTHONPATH": str(checkout)}
+                subprocess.run(seed, env=seed_env, capture_output=True, check=True, cwd=tmp)  # byte-compiles first
+                count = process_instructions(seed, seed_env, tmp)
+                rows.append(f"| {label} | {count:,} | {count / bare:.1f}x python -c pass |")
+        peer = PEERS / "bin" / "check-jsonschema"
+        if peer.exists():
+            count = process_instructions([str(peer), "--builtin-schema", "vendor.gitlab-ci", str(SEED / ".gitlab-ci.yml")],
+                                         {**env, "HOME": tmp}, tmp)
+            rows.append(f"| check-jsonschema --builtin-schema vendor.gitlab-ci (seed) | {count:,} | "
+                        f"{count / bare:.1f}x python -c pass |")
     return "\n".join(rows)
 
 
