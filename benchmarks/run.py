@@ -75,6 +75,16 @@ def timed(label: str, command: list[str], runs: int, cwd: Path | None = None, en
     return Timing(label, samples, " ".join(command), rss)
 
 
+def file_lists(directory: Path, yaml_files: list[Path], toml_files: list[Path]) -> list[str]:
+    """The floor script's arguments: two files listing the YAML and the TOML files, one per line."""
+    lists = []
+    for name, files in (("yaml", yaml_files), ("toml", toml_files)):
+        path = directory / name
+        path.write_text("\n".join(map(str, files)))
+        lists.append(str(path))
+    return lists
+
+
 def parse_floor(files_yaml: list[Path], files_toml: list[Path], runs: int) -> Timing:
     code = (
         "import sys, tomllib\nfrom ruamel.yaml import YAML\n"
@@ -90,11 +100,7 @@ def parse_floor(files_yaml: list[Path], files_toml: list[Path], runs: int) -> Ti
     )
     samples = []
     with tempfile.TemporaryDirectory() as tmp:
-        lists = []
-        for name, files in (("yaml", files_yaml), ("toml", files_toml)):
-            path = Path(tmp) / name
-            path.write_text("\n".join(map(str, files)))
-            lists.append(str(path))
+        lists = file_lists(Path(tmp), files_yaml, files_toml)
         for _ in range(runs):
             out = subprocess.run([sys.executable, "-c", code, *lists], capture_output=True, text=True, check=True).stdout
             samples.append(float(out.strip()))
@@ -160,11 +166,7 @@ def instruction_table(against: Path | None) -> str:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     rows = ["| instructions (every third corpus project) | count | ratio |", "|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
-        lists = []
-        for name, files in (("yaml", yaml_files), ("toml", toml_files)):
-            path = Path(tmp) / name
-            path.write_text("\n".join(map(str, files)))
-            lists.append(str(path))
+        lists = file_lists(Path(tmp), yaml_files, toml_files)
         floor = instructions([sys.executable, "-c", _FLOOR_CODE, *lists, "work"], env, tmp)
         rows.append(f"| parse floor | {floor:,} | 1.0 |")
         for label, checkout in (("cilint analysis (this checkout)", REPO), ("cilint analysis (--against)", against)):
