@@ -105,47 +105,49 @@ def _walk(root: Path, exclude: tuple[str, ...]) -> list[str]:
     if exclude:
         specs.append(("", _spec(list(exclude))))
     out: list[str] = []
-
-    def ignored(rel: str, is_dir: bool) -> bool:
-        candidate = rel + "/" if is_dir else rel
-        for base, spec in specs:
-            if base and not candidate.startswith(base):
-                continue
-            if spec.match_file(candidate[len(base):]):
-                return True
-        return False
-
-    def visit(directory: str, rel_dir: str) -> None:
-        try:
-            with os.scandir(directory) as scan:
-                entries = sorted(scan, key=lambda e: e.name)
-        except OSError:
-            entries = []
-        pushed = False
-        for entry in entries:  # a directory's .gitignore applies to its entries, so it is read first
-            if entry.name == ".gitignore" and entry.is_file():
-                try:
-                    with open(entry.path, encoding="utf-8", errors="replace") as handle:
-                        specs.append((rel_dir, _spec(handle.read().splitlines())))
-                    pushed = True
-                except OSError:
-                    pass
-                break
-        for entry in entries:
-            rel = f"{rel_dir}{entry.name}"
-            try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-                is_file = not is_dir and entry.is_file()
-            except OSError:
-                continue
-            if is_dir:
-                if entry.name in _SKIP_DIRS or (specs and ignored(rel, True)):
-                    continue
-                visit(entry.path, rel + "/")
-            elif is_file and not (specs and ignored(rel, False)):
-                out.append(rel)
-        if pushed:
-            specs.pop()
-
-    visit(str(root), "")
+    _visit(str(root), "", specs, out)
     return sorted(out)
+
+
+def _ignored(specs: list[tuple[str, Any]], rel: str, is_dir: bool) -> bool:
+    candidate = rel + "/" if is_dir else rel
+    for base, spec in specs:
+        if base and not candidate.startswith(base):
+            continue
+        if spec.match_file(candidate[len(base):]):
+            return True
+    return False
+
+
+def _visit(directory: str, rel_dir: str, specs: list[tuple[str, Any]], out: list[str]) -> None:
+    """Append the files under `directory` to `out`; `specs` holds the ignore rules in force."""
+    try:
+        with os.scandir(directory) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+    except OSError:
+        entries = []
+    pushed = False
+    for entry in entries:  # a directory's .gitignore applies to its entries, so it is read first
+        if entry.name == ".gitignore" and entry.is_file():
+            try:
+                with open(entry.path, encoding="utf-8", errors="replace") as handle:
+                    specs.append((rel_dir, _spec(handle.read().splitlines())))
+                pushed = True
+            except OSError:
+                pass
+            break
+    for entry in entries:
+        rel = f"{rel_dir}{entry.name}"
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+            is_file = not is_dir and entry.is_file()
+        except OSError:
+            continue
+        if is_dir:
+            if entry.name in _SKIP_DIRS or (specs and _ignored(specs, rel, True)):
+                continue
+            _visit(entry.path, rel + "/", specs, out)
+        elif is_file and not (specs and _ignored(specs, rel, False)):
+            out.append(rel)
+    if pushed:
+        specs.pop()

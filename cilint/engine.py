@@ -101,6 +101,7 @@ def _run(options: Options) -> Result:
         for check in ALL_CHECKS:
             if enabled(check.rule_id):  # a rule that is not selected costs nothing
                 findings.extend(check.run(project))
+        project.memo.clear()  # what the checks shared refers back to the project: a reference cycle
 
         findings = apply_suppressions(findings, ws.files(), enabled)
         findings = [f for f in findings if enabled(f.rule_id)]

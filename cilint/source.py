@@ -100,7 +100,6 @@ class ByteOffsets:
             # the offset itself, clamped to the end: a C call, as this runs for every shell word
             self.char: Callable[[int], int] = partial(min, self.length)
             return
-        self.char = self._multi_byte
         shift = 0
         for match in _MULTI_BYTE.finditer(text):
             index = match.start()
@@ -109,12 +108,15 @@ class ByteOffsets:
             self.indexes.append(index)
             self.widths.append(width)
             shift += width - 1
+        # not a bound method kept on the object: that would be a reference cycle
+        self.char = partial(_multi_byte_char, self.starts, self.indexes, self.widths, self.length)
 
-    def _multi_byte(self, byte: int) -> int:
-        position = bisect.bisect_right(self.starts, byte) - 1
-        if position < 0:
-            return min(byte, self.length)
-        start, width = self.starts[position], self.widths[position]
-        if byte < start + width:
-            return self.indexes[position]  # inside (or at) that character
-        return min(self.indexes[position] + 1 + byte - start - width, self.length)
+
+def _multi_byte_char(starts: list[int], indexes: list[int], widths: list[int], length: int, byte: int) -> int:
+    position = bisect.bisect_right(starts, byte) - 1
+    if position < 0:
+        return min(byte, length)
+    start, width = starts[position], widths[position]
+    if byte < start + width:
+        return indexes[position]  # inside (or at) that character
+    return min(indexes[position] + 1 + byte - start - width, length)

@@ -88,21 +88,24 @@ def expand(text: str, variables: Mapping[str, Variable]) -> Expansion:
     if "$" not in text:
         return Expansion(text, ())
     unresolved: list[str] = []
+    return Expansion(_substitute(text, variables, unresolved, 0, frozenset()), tuple(unresolved))
 
-    def substitute(value: str, depth: int, active: frozenset[str]) -> str:
-        def replace(match: re.Match[str]) -> str:
-            if match.group(0) == "$$":
-                return "$"
-            name = match.group(1) or match.group(2)
-            variable = variables.get(name)
-            if variable is None or variable.value is None or name in active:
-                if name not in unresolved:
-                    unresolved.append(name)
-                return match.group(0)
-            if not variable.expand or depth >= MAX_EXPANSION_DEPTH:
-                return variable.value
-            return substitute(variable.value, depth + 1, active | {name})
 
-        return _REFERENCE.sub(replace, value)
+def _substitute(value: str, variables: Mapping[str, Variable], unresolved: list[str], depth: int,
+                active: frozenset[str]) -> str:
+    # A module function, not a closure that calls itself: such a closure is a reference cycle, and
+    # `engine.run` keeps the cyclic collector off, so each one would hold `variables` to the end.
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name = match.group(1) or match.group(2)
+        variable = variables.get(name)
+        if variable is None or variable.value is None or name in active:
+            if name not in unresolved:
+                unresolved.append(name)
+            return match.group(0)
+        if not variable.expand or depth >= MAX_EXPANSION_DEPTH:
+            return variable.value
+        return _substitute(variable.value, variables, unresolved, depth + 1, active | {name})
 
-    return Expansion(substitute(text, 0, frozenset()), tuple(unresolved))
+    return _REFERENCE.sub(replace, value)

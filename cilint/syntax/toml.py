@@ -15,7 +15,7 @@ that file.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -95,8 +95,7 @@ class _OffsetMapper:
         self.offsets = offsets
         self.char = ByteOffsets(text).char
         # A config.toml in ASCII (the usual case): byte offsets are the file's offsets.
-        self.bounds: Callable[[Any], tuple[int, int]] = (
-            _byte_bounds if offsets is None and text.isascii() else self._mapped_bounds)
+        self.plain = offsets is None and text.isascii()
 
     def file(self, char_offset: int) -> int:
         if self.offsets is None:
@@ -108,16 +107,14 @@ class _OffsetMapper:
     def span(self, node: Any) -> Span:
         return Span(*self.bounds(node))
 
-    def _mapped_bounds(self, node: Any) -> tuple[int, int]:
+    def bounds(self, node: Any) -> tuple[int, int]:
+        if self.plain:
+            start = node.start_byte
+            return start, max(start, node.end_byte)
         start = self.file(self.char(node.start_byte))
         end_char = self.char(node.end_byte)
         end = self.file(end_char - 1) + 1 if end_char > 0 else start
         return start, max(start, end)
-
-
-def _byte_bounds(node: Any) -> tuple[int, int]:
-    start = node.start_byte
-    return start, max(start, node.end_byte)
 
 
 class _Builder:

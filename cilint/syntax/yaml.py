@@ -344,6 +344,10 @@ def _compose_c(text: str) -> list[Any]:
         return documents
     finally:
         composer.dispose()
+        # The loader refers to itself (as its own parser, composer, constructor and resolver): left
+        # as it is, each one keeps its text until the cyclic collector runs, and `engine.run` holds
+        # that off for the whole run.
+        composer.__dict__.clear()
 
 
 def _compose_pure(text: str) -> list[Any]:
@@ -351,7 +355,10 @@ def _compose_pure(text: str) -> list[Any]:
 
     loader = YAML(typ="safe", pure=True)
     loader.Resolver = _resolver(pure=True)
-    return list(loader.compose_all(text))
+    try:
+        return list(loader.compose_all(text))
+    finally:
+        loader.__dict__.clear()  # its parts refer back to it: see `_compose_c`
 
 
 # Stands in for a `:` the old C parser rejects inside a flow collection (see `_compose_all`): one
@@ -361,8 +368,9 @@ _FLOW_COLON = "\ue000"
 _MAX_HIDDEN_COLONS = 16  # past this, reading with the pure parser is faster than re-reading in C
 
 
-def _compose_all(text: str) -> tuple[list[Any], bool]:
-    """Compose with the C parser; returns the documents and whether flow colons were hidden.
+def _compose_all(text: str) -> tuple[list[Any], bool, Exception | None]:
+    """Compose with the C parser; returns the documents, whether flow colons were hidden, and the
+    error when the text cannot be read.
 
     The C parser bundled with ruamel.yaml.clib predates libyaml 0.2.5, which GitLab's Psych uses: it
     rejects `[postgres:15]` (a colon inside a plain scalar in a flow collection), which GitLab
@@ -370,13 +378,19 @@ def _compose_all(text: str) -> tuple[list[Any], bool]:
     puts the colons back); past `_MAX_HIDDEN_COLONS`, or on any other error, ruamel's pure-Python
     parser reads the text (it accepts these colons and gives the same offsets, but is ~10x slower).
     When both fail, the C parser's error is kept: it is libyaml's, the one GitLab shows.
+
+    Errors are returned without their tracebacks: a traceback holds the frames of the whole call
+    chain, each with its locals, and an error kept in one of those frames makes a reference cycle
+    that would keep the project being read alive until the cyclic collector runs.
     """
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        return _compose_c(text), False
+        return _compose_c(text), False, None
     except YAMLError as c_error:
-        first_error = c_error
+        first_error = c_error.with_traceback(None)
+    except RecursionError as deep:
+        return [], False, deep.with_traceback(None)
     error: YAMLError = first_error
     hidden = text
     for _ in range(_MAX_HIDDEN_COLONS):
@@ -388,22 +402,23 @@ def _compose_all(text: str) -> tuple[list[Any], bool]:
             break
         hidden = hidden[:index] + _FLOW_COLON + hidden[index + 1 :]
         try:
-            return _compose_c(hidden), True
+            return _compose_c(hidden), True, None
         except YAMLError as again:
-            error = again
+            error = again.with_traceback(None)
+        except RecursionError as deep:
+            return [], False, deep.with_traceback(None)
     try:
-        return _compose_pure(text), False
+        return _compose_pure(text), False, None
     except (YAMLError, RecursionError):
-        raise first_error from None  # libyaml's message and position, as GitLab reports them
+        return [], False, first_error  # libyaml's message and position, as GitLab reports them
 
 
 def parse_yaml(source: SourceFile) -> YamlParse:
     """Compose every document of `source`; never raises for bad input."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    try:
-        raw_docs, colons_hidden = _compose_all(source.text)
-    except MarkedYAMLError as exc:
+    raw_docs, colons_hidden, exc = _compose_all(source.text)
+    if isinstance(exc, MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         offset = mark.index if mark is not None else 0
         message = str(exc.problem or exc.context or "invalid YAML")
@@ -414,10 +429,10 @@ def parse_yaml(source: SourceFile) -> YamlParse:
                 message += f" started at line {where.line}, column {where.column}"
             message += ")"
         return YamlParse((), YamlProblem(message, offset))
-    except YAMLError as exc:
+    if isinstance(exc, YAMLError):
         offset = getattr(exc, "position", 0) or 0
         return YamlParse((), YamlProblem(_reader_message(exc), offset))
-    except RecursionError:
+    if exc is not None:  # RecursionError
         return YamlParse((), YamlProblem(f"YAML nesting deeper than {MAX_DEPTH} levels", 0))
     converter = _Converter(source.path, colons_hidden)
     documents: list[YamlDocument] = []
