@@ -42,15 +42,12 @@ class Options:
 
 @dataclass(eq=False)
 class ProjectResult:
-    """The findings of one project root."""
+    """The findings of one project root, and the files read for them (to show and fix findings).
+    The project's model is not kept: a run over many roots holds one model at a time."""
 
     root: Path
-    project: Project
+    files: dict[str, SourceFile]
     findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def files(self) -> dict[str, SourceFile]:
-        return self.project.workspace.files()
 
 
 @dataclass(eq=False)
@@ -106,7 +103,7 @@ def _run(options: Options) -> Result:
         findings = apply_suppressions(findings, ws.files(), enabled)
         findings = [f for f in findings if enabled(f.rule_id)]
         findings = _per_file(findings, config)
-        results.append(ProjectResult(root, project, _dedupe_and_sort(findings, project)))
+        results.append(ProjectResult(root, ws.files(), _dedupe_and_sort(findings, project)))
     return Result(results)
 
 

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from cilint.engine import Options, run
+from cilint.engine import Options, load_config, load_project, run
+from cilint.workspace import Workspace
 from tests.conftest import CORPUS
 
 PROJECTS = sorted(p for p in CORPUS.iterdir() if p.is_dir()) if CORPUS.is_dir() else []
@@ -21,8 +22,9 @@ def test_corpus_is_present():
 def test_whole_corpus_in_one_process_without_crash():
     result = run(Options(paths=tuple(PROJECTS)))
     assert len(result.projects) == len(PROJECTS)
-    pipelines = sum(len(p.project.pipelines) for p in result.projects)
-    runner_configs = sum(len(p.project.runner_configs) for p in result.projects)
+    models = [load_project(root, None, load_config(Workspace(root)), []) for root in PROJECTS]
+    pipelines = sum(len(m.pipelines) for m in models)
+    runner_configs = sum(len(m.runner_configs) for m in models)
     assert pipelines >= 86 and runner_configs >= 95
     # Every reported location is inside a file that exists in the project.
     for project in result.projects:

@@ -129,11 +129,13 @@ def test_lines_that_need_the_grammar_are_not_plain(line):
 
 def test_every_plain_corpus_script_line_reads_as_with_the_grammar(corpus):
     """The fast reading of plain lines agrees with tree-sitter on every such line of the corpus."""
-    from cilint.engine import Options, run
+    from cilint.engine import load_config, load_project
     from cilint.shell import bash
+    from cilint.workspace import Workspace
 
-    result = run(Options(paths=tuple(sorted(p for p in corpus.iterdir() if p.is_dir()))))
-    lines = {line.text for project in result.projects for pipeline in project.project.pipelines
+    roots = sorted(p for p in corpus.iterdir() if p.is_dir())
+    models = [load_project(root, None, load_config(Workspace(root)), []) for root in roots]
+    lines = {line.text for project in models for pipeline in project.pipelines
              for job in pipeline.jobs.values()
              for section in (job.hooks, job.before_script, job.script, job.after_script) for line in section}
     plain = [line for line in sorted(lines) if bash._PLAIN_LINE.fullmatch(line)]
