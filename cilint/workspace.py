@@ -32,7 +32,7 @@ class Workspace:
         # Strings for the per-file checks: pathlib objects cost more than the reads they guard.
         self._root_text = str(self.root)
         self._root_prefix = self._root_text.rstrip(os.sep) + os.sep
-        self._real_directories: dict[str, str] = {}
+        self._real_directories: dict[str, str] = {self._root_text: self._root_text}  # the root is resolved
         self.overlay = overlay or {}  # absolute path -> text that replaces the file's (unwritten fixes)
         self._sources: dict[str, SourceFile | Unreadable] = {}
         self._yaml: dict[str, YamlParse] = {}

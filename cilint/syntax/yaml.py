@@ -288,7 +288,8 @@ def _resolver(pure: bool) -> Any:
     from ruamel.yaml.nodes import ScalarNode, SequenceNode
     from ruamel.yaml.resolver import BaseResolver
 
-    wrap: Any = _shared_tags().__getitem__
+    tags = _shared_tags()
+    merge_tag, str_tag, seq_tag, map_tag = tags[_MERGE_TAG], tags[_STR_TAG], tags[_SEQ_TAG], tags[_MAP_TAG]
 
     class _PlainResolver(BaseResolver):
         def __init__(self, version: Any = None, loader: Any = None, loadumper: Any = None) -> None:
@@ -298,17 +299,16 @@ def _resolver(pure: bool) -> Any:
         def processing_version(self) -> tuple[int, int]:
             return (1, 1)  # GitLab reads CI YAML as YAML 1.1 (Psych)
 
-        # cilint adds no path resolvers: the composer's calls for every node can do nothing.
-        def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-            pass
-
-        def ascend_resolver(self) -> None:
-            pass
+        # cilint adds no path resolvers, so the composer's two calls for every node can do nothing;
+        # built-in callables (not methods) do nothing without a Python frame each:
+        # `descend_resolver(node, index)` is `{}.get(node, index)`, `ascend_resolver()` is `tuple()`.
+        descend_resolver = {}.get
+        ascend_resolver = tuple
 
         def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
             if kind is ScalarNode:
-                return wrap(_MERGE_TAG if value == "<<" and implicit and implicit[0] else _STR_TAG)
-            return wrap(_SEQ_TAG if kind is SequenceNode else _MAP_TAG)
+                return merge_tag if value == "<<" and implicit and implicit[0] else str_tag
+            return seq_tag if kind is SequenceNode else map_tag
 
     return _PlainResolver
 
