@@ -127,6 +127,13 @@ FLOW_COLONS = [
     "a: [" + ", ".join(f"s{i}:{i}" for i in range(40)) + "]\n",  # more than the C re-reads allow
     "a: [x:\ue000y]\n",  # the stand-in character itself: read with the pure parser
     "a: [x:1]\nb: [\n",  # an error after the hidden colon: the C parser's message is kept
+    # colons hidden all at once must come back in quoted, block and plain scalars, keys and aliases
+    "a: [p:1]\nb: \"q:x\"\nc: 'r:y'\nd: |\n  s:z\ne: http://h:80/p # c:d\nf:g: h\n",
+    "a: &k:1 [p:1]\nb: *k:1\n",
+    "needs: [ build:x, test:y ]\n---\nother: [z:1]\n",
+    # a tag or directive with a colon: only the rejected colons are hidden
+    "a: !<tag:example.com,2000:x> [p:1]\nb: [q:2]\n",
+    "%TAG !e! tag:example.com,2000:\n---\na: !e!x [p:1]\n",
 ]
 
 
@@ -161,6 +168,21 @@ def test_flow_colons_read_in_c_match_the_pure_parser(text):
     else:
         assert parsed.problem is None
         assert [shape(d.root) for d in parsed.documents] == expected
+
+
+def test_flow_colons_cost_one_more_read_however_many(monkeypatch):
+    """On the first rejected colon every colon inside a plain scalar is hidden: one more C read,
+    not one per colon."""
+    from cilint.syntax import yaml as layer
+
+    reads = []
+    original = layer._compose_c
+    monkeypatch.setattr(layer, "_compose_c", lambda text: reads.append(text) or original(text))
+    text = "".join(f"job{i}:\n  needs: [build:{i}, lint:{i}]\n  image: postgres:{i}\n" for i in range(30))
+    _, parsed = parse(text)
+    assert parsed.problem is None and len(reads) == 2
+    assert [i.text for i in parsed.documents[0].root.get("job7").get("needs").items] == ["build:7", "lint:7"]
+    assert parsed.documents[0].root.get("job7").get("image").text == "postgres:7"
 
 
 def test_flow_colons_in_corpus_files_match_the_pure_parser(corpus):

@@ -366,6 +366,13 @@ def _compose_pure(text: str) -> list[Any]:
 # scalars; a text that already holds it is read with the pure parser instead.
 _FLOW_COLON = "\ue000"
 _MAX_HIDDEN_COLONS = 16  # past this, reading with the pure parser is faster than re-reading in C
+# A colon between a plain-scalar character and one that is neither a space nor a flow indicator is
+# inside a plain scalar wherever it is (`[job:build]`, `image: postgres:15`): hiding them all at once
+# changes no scalar's text once the converter puts them back, and saves a re-read per colon.
+_COLON_IN_PLAIN_SCALAR = re.compile(r"(?<=[^\s\"'\]}]):(?=[^\s,\[\]{}])")
+# ... except in a tag (`!<tag:...>`, `!!python/name:x`) or a directive (`%TAG ! tag:...`), which the
+# converter does not read back: such texts hide only the colons the parser rejects.
+_COLON_IN_TAG_OR_DIRECTIVE = re.compile(r"![^\s\[\]{},]*:|^%", re.MULTILINE)
 
 
 def _compose_all(text: str) -> tuple[list[Any], bool, Exception | None]:
@@ -374,16 +381,18 @@ def _compose_all(text: str) -> tuple[list[Any], bool, Exception | None]:
 
     The C parser bundled with ruamel.yaml.clib predates libyaml 0.2.5, which GitLab's Psych uses: it
     rejects `[postgres:15]` (a colon inside a plain scalar in a flow collection), which GitLab
-    accepts. Such a colon is replaced by `_FLOW_COLON` and the text read again in C (the converter
-    puts the colons back); past `_MAX_HIDDEN_COLONS`, or on any other error, ruamel's pure-Python
-    parser reads the text (it accepts these colons and gives the same offsets, but is ~10x slower).
-    When both fail, the C parser's error is kept: it is libyaml's, the one GitLab shows.
+    accepts. Such colons are replaced by `_FLOW_COLON` and the text read again in C (the converter
+    puts the colons back): on the first rejection every colon inside a plain scalar, then any colon
+    the parser still rejects, one per re-read. Past `_MAX_HIDDEN_COLONS` re-reads, or on any other
+    error, ruamel's pure-Python parser reads the text (it accepts these colons and gives the same
+    offsets, but is ~10x slower). When both fail, the C parser's error is kept: it is libyaml's, the
+    one GitLab shows.
 
     Errors are returned without their tracebacks: a traceback holds the frames of the whole call
     chain, each with its locals, and an error kept in one of those frames makes a reference cycle
     that would keep the project being read alive until the cyclic collector runs.
     """
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.error import YAMLError
 
     try:
         return _compose_c(text), False, None
@@ -393,13 +402,12 @@ def _compose_all(text: str) -> tuple[list[Any], bool, Exception | None]:
         return [], False, deep.with_traceback(None)
     error: YAMLError = first_error
     hidden = text
-    for _ in range(_MAX_HIDDEN_COLONS):
-        if not (isinstance(error, MarkedYAMLError) and error.problem == "found unexpected ':'"
-                and error.context == "while scanning a plain scalar" and error.problem_mark is not None):
+    for attempt in range(_MAX_HIDDEN_COLONS):
+        index = _rejected_colon(error, hidden)
+        if index is None or _FLOW_COLON in text:
             break
-        index = error.problem_mark.index
-        if _FLOW_COLON in text or not 0 <= index < len(hidden) or hidden[index] != ":":
-            break
+        if attempt == 0 and not _COLON_IN_TAG_OR_DIRECTIVE.search(text):
+            hidden = _COLON_IN_PLAIN_SCALAR.sub(_FLOW_COLON, hidden)
         hidden = hidden[:index] + _FLOW_COLON + hidden[index + 1 :]
         try:
             return _compose_c(hidden), True, None
@@ -411,6 +419,17 @@ def _compose_all(text: str) -> tuple[list[Any], bool, Exception | None]:
         return _compose_pure(text), False, None
     except (YAMLError, RecursionError):
         return [], False, first_error  # libyaml's message and position, as GitLab reports them
+
+
+def _rejected_colon(error: Exception, text: str) -> int | None:
+    """Where the old C parser rejected a colon inside a plain scalar of a flow collection, if it did."""
+    from ruamel.yaml.error import MarkedYAMLError
+
+    if not (isinstance(error, MarkedYAMLError) and error.problem == "found unexpected ':'"
+            and error.context == "while scanning a plain scalar" and error.problem_mark is not None):
+        return None
+    index = error.problem_mark.index
+    return index if 0 <= index < len(text) and text[index] == ":" else None
 
 
 def parse_yaml(source: SourceFile) -> YamlParse:
