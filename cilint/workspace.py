@@ -66,16 +66,28 @@ class Workspace:
         return normal if self._inside(os.path.join(self._root_text, normal)) else None
 
     def _inside(self, path: str) -> bool:
-        """Whether `path` is the root or under it once symlinks are resolved (directories resolved
-        once per run: `realpath` checks every component of a path, each a system call)."""
+        """Whether `path` is the root or under it once symlinks are resolved."""
         directory, name = os.path.split(path)
-        real_directory = self._real_directories.get(directory)
-        if real_directory is None:
-            real_directory = self._real_directories[directory] = os.path.realpath(directory)
-        real = os.path.join(real_directory, name)
+        real = os.path.join(self._real_directory(directory), name)
         if os.path.islink(real):
             real = os.path.realpath(real)
         return real == self._root_text or real.startswith(self._root_prefix)
+
+    def _real_directory(self, directory: str) -> str:
+        """`realpath(directory)`, worked out once per directory and, under the root, from its
+        parent's: `realpath` checks every component of a path, each a system call."""
+        real = self._real_directories.get(directory)
+        if real is None:
+            parent, name = os.path.split(directory)
+            under_root = parent == self._root_text or parent.startswith(self._root_prefix)
+            if under_root and name not in ("", ".", ".."):  # the root itself is in the cache
+                real = os.path.join(self._real_directory(parent), name)
+                if os.path.islink(real):
+                    real = os.path.realpath(real)
+            else:
+                real = os.path.realpath(directory)
+            self._real_directories[directory] = real
+        return real
 
     def exists(self, rel: str) -> bool:
         return rel in self._virtual or os.path.isfile(os.path.join(self._root_text, rel))

@@ -479,3 +479,24 @@ def test_files_without_reference_tags_need_no_resolution(corpus):
                 without += 1
                 assert resolved is document.root and not findings, path
     assert without > 300 and with_tag > 20
+
+
+def test_workspace_confinement_follows_symlinks_at_any_depth(tmp_path_factory):
+    """Directories are resolved from their parent's resolution: a link deep in the tree, a `..`
+    and a sibling whose name starts like the root's are all judged as `realpath` would."""
+    from cilint.workspace import Workspace
+
+    base = tmp_path_factory.mktemp("ws")
+    root, sibling = base / "proj", base / "proj-other"
+    (root / "a" / "b").mkdir(parents=True)
+    sibling.mkdir()
+    for directory in (root / "a" / "b", sibling):
+        (directory / "f.yml").write_text("x: 1\n", encoding="utf-8")
+    os.symlink(sibling, root / "a" / "b" / "out")
+    os.symlink(root / "a", root / "a" / "b" / "in")
+    ws = Workspace(root)
+    assert ws._inside(str(root / "a" / "b" / "f.yml"))
+    assert ws._inside(str(root / "a" / "b" / "in" / "b" / "f.yml"))
+    assert not ws._inside(str(root / "a" / "b" / "out" / "f.yml"))
+    assert not ws._inside(str(root / ".." / "proj-other" / "f.yml"))
+    assert not ws._inside(str(sibling / "f.yml"))
