@@ -233,6 +233,8 @@ def _parse_int(text: str) -> int | str:
 def resolve_scalar(text: str, style: str, tag: str) -> Any:
     if style:
         return text
+    if tag is _STR_TAG:  # an untagged scalar (the converter gives them this very string)
+        return resolve_plain(text)
     if tag.startswith(_STD_TAG_PREFIX):
         kind = tag[len(_STD_TAG_PREFIX):]
         if kind in ("str", "int", "float", "bool", "null", "timestamp", "binary"):
@@ -477,17 +479,19 @@ class _Converter:
     def __init__(self, path: str, colons_hidden: bool = False) -> None:
         self.path = path
         self.colons_hidden = colons_hidden
-        self.seen: dict[int, YNode] = {}  # id of a ruamel node -> its conversion (aliases share it)
-        self.open: set[int] = set()  # collections being converted (an alias to one is recursive)
+        # ruamel node -> its conversion (aliases share it); ruamel nodes hash by identity, and keying
+        # by the node rather than by id() saves a call per lookup in the hottest loop
+        self.seen: dict[Any, YNode] = {}
+        self.open: set[Any] = set()  # collections being converted (an alias to one is recursive)
         self.references = False  # a `!reference [...]` was seen
         shared = _shared_tags()
         self.str_tag = shared[_STR_TAG]  # an untagged scalar's (most nodes)
         self.merge_tag = shared[_MERGE_TAG]  # an untagged `<<` key's
 
     def convert(self, node: Any, depth: int) -> YNode:
-        known = self.seen.get(id(node))
+        known = self.seen.get(node)
         if known is not None:
-            if id(node) in self.open:
+            if node in self.open:
                 raise _Unusable(
                     "recursive alias: an anchor is used inside its own value", node.start_mark.index
                 )
@@ -502,23 +506,23 @@ class _Converter:
         flow = bool(node.flow_style)
         seen = self.seen
         inline = depth < MAX_DEPTH  # a scalar child is within the depth limit
-        self.open.add(id(node))
+        self.open.add(node)
         if kind == "sequence":
             tag = _tag(node)
             if tag == REFERENCE_TAG:
                 self.references = True
             seq = YSeq(self.path, start, end, tag, anchor, flow)
-            seen[id(node)] = seq
+            seen[node] = seq
             items = seq.items
             for item in node.value:
-                converted = seen.get(id(item))
-                if converted is None or id(item) in self.open:
+                converted = seen.get(item)
+                if converted is None or item in self.open:
                     converted = self.scalar(item) if inline and item.id == "scalar" else self.convert(item, depth + 1)
                 items.append(converted)
-            self.open.discard(id(node))
+            self.open.discard(node)
             return seq
         mapping = YMap(self.path, start, end, _tag(node), anchor, flow)
-        seen[id(node)] = mapping
+        seen[node] = mapping
         entries = mapping.entries
         str_tag, merge_tag = self.str_tag, self.merge_tag
         for key_node, value_node in node.value:
@@ -526,18 +530,18 @@ class _Converter:
             if key_tag is merge_tag or (key_tag is not str_tag and key_node.id == "scalar" and _tag(key_node) == _MERGE_TAG):
                 self._merge_into(entries, self.convert(value_node, depth + 1))
                 continue
-            key = seen.get(id(key_node))
-            if key is None or id(key_node) in self.open:
+            key = seen.get(key_node)
+            if key is None or key_node in self.open:
                 key = self.scalar(key_node) if inline and key_node.id == "scalar" else self.convert(key_node, depth + 1)
-            value = seen.get(id(value_node))
-            if value is None or id(value_node) in self.open:
+            value = seen.get(value_node)
+            if value is None or value_node in self.open:
                 value = self.scalar(value_node) if inline and value_node.id == "scalar" else self.convert(value_node, depth + 1)
             if type(key) is YScalar and (key.style or (key.text[:1].isalpha() and key.text.lower() not in _WORDS)):
                 name = key.text  # `_key_text`'s usual case, inline: this runs for every pair of every file
             else:
                 name = _key_text(key)
             entries[name] = (key, value)  # Psych: a repeated key keeps the last value
-        self.open.discard(id(node))
+        self.open.discard(node)
         return mapping
 
     def scalar(self, node: Any) -> YScalar:
@@ -548,7 +552,7 @@ class _Converter:
         result = YScalar(self.path, node.start_mark.index, node.end_mark.index,
                          _STR_TAG if node.ctag is self.str_tag else _tag(node),
                          None if anchor is None else _anchor_name(node), text, node.style or "")
-        self.seen[id(node)] = result
+        self.seen[node] = result
         return result
 
     @staticmethod
