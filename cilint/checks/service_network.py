@@ -56,12 +56,15 @@ def job_references(project: Project, job: Job) -> tuple[Reference, ...]:
 
 def _references(project: Project, job: Job) -> Iterator[Reference]:
     for variable in job.variables.values():
-        if variable.value is None:
+        value = variable.value
+        if value is None:
             continue
-        expansion = job.expand(variable.value)
-        if expansion.unresolved:
-            continue
-        for host in variable_hosts(variable.name, expansion.text):
+        if "$" in value:  # most values have nothing to expand
+            expansion = job.expand(value)
+            if expansion.unresolved:
+                continue
+            value = expansion.text
+        for host in variable_hosts(variable.name, value):
             yield Reference(host, variable.node, f"variable `{variable.name}`")
     expand = expander(job)
     for item in job_commands(job, project):
