@@ -289,15 +289,17 @@ def _is_helm_values(ws: Workspace, rel: str) -> bool:
 
 
 def _matches(rule_id: str, patterns: Iterable[str]) -> bool:
-    from cilint.catalog import rule_name
-
-    name = rule_name(rule_id)
     for pattern in patterns:
         pattern = pattern.strip()
         if pattern.upper() == "ALL" or (pattern and rule_id.startswith(pattern.upper())):
             return True
-        if name and pattern == name:
-            return True
+        # A rule name (`include-problem`) always has a hyphen, an id or prefix never: the catalog is
+        # read only for names.
+        if "-" in pattern:
+            from cilint.catalog import rule_name
+
+            if pattern == rule_name(rule_id):
+                return True
     return False
 
 

@@ -86,3 +86,56 @@ def test_safe_rules_have_a_fixed_example():
         if meta.fix in ("safe", "unsafe"):
             assert any(ex.get("fixed") for ex in meta.examples.values()), meta.id
     assert Applicability.SAFE.value in _RANK
+
+
+def test_rule_files_read_as_ruamel_reads_them():
+    """cilint reads its catalog with its own YAML layer (YAML 1.1 typing, as GitLab); the rule files
+    give the same data as ruamel's safe loader, so nothing in them depends on the YAML version."""
+    from importlib import resources
+
+    from ruamel.yaml import YAML
+
+    from cilint.catalog import read_rule_file
+
+    loader = YAML(typ="safe", pure=False)
+    entries = [e for e in resources.files("cilint._rules").iterdir() if e.name.endswith(".yml")]
+    assert len(entries) == len(CATALOG)
+    for entry in entries:
+        text = entry.read_text(encoding="utf-8")
+        assert read_rule_file(entry.name, text) == loader.load(text), entry.name
+
+
+def test_a_broken_rule_file_is_reported_with_its_line():
+    from cilint.catalog import CatalogError, read_rule_file
+
+    with pytest.raises(CatalogError, match=r"^X\.yml:3:1: did not find expected"):
+        read_rule_file("X.yml", "id: X\nname: [unclosed\n")
+
+
+def test_select_by_id_does_not_read_the_catalog(tmp_path):
+    """`--select`/`--ignore` by id or prefix match without the catalog; a name needs it."""
+    from cilint import catalog
+    from cilint.engine import Options, run
+
+    (tmp_path / ".gitlab-ci.yml").write_text("job:\n  script: [curl -k https://kubernetes.docker.internal:6443]\n",
+                                             encoding="utf-8")
+    catalog.load_catalog.cache_clear()
+    catalog.rule_meta.cache_clear()
+    result = run(Options(paths=(tmp_path,), select=("DNS",), ignore=("DNS004",)))
+    assert {f.rule_id for f in result.findings} == {"DNS001"}
+    assert catalog.load_catalog.cache_info().currsize == 0 and catalog.rule_meta.cache_info().currsize == 0
+    result = run(Options(paths=(tmp_path,), ignore=("desktop-only-hostname",)))
+    assert "DNS001" not in {f.rule_id for f in result.findings}
+    assert catalog.rule_meta.cache_info().currsize > 0
+
+
+def test_one_rule_read_alone_is_its_catalog_entry():
+    from cilint.catalog import rule_meta
+
+    for rule_id, meta in CATALOG.items():
+        assert vars_of(rule_meta(rule_id)) == vars_of(meta), rule_id
+    assert rule_meta("XYZ999") is None and rule_meta("../x") is None
+
+
+def vars_of(meta):
+    return {name: getattr(meta, name) for name in meta.__slots__}

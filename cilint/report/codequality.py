@@ -52,10 +52,10 @@ def _line(files: dict[str, SourceFile], path: str, offset: int) -> int:
 
 
 def _body(item: Placed, files: dict[str, SourceFile]) -> str:
-    from cilint.catalog import load_catalog
+    from cilint.catalog import rule_meta
 
     finding = item.finding
-    meta = load_catalog().get(finding.rule_id)
+    meta = rule_meta(finding.rule_id)
     parts = [finding.message]
     if meta is not None:
         parts += ["", f"**{meta.id} {meta.name}**: {meta.title}", "", meta.rationale.strip()]
