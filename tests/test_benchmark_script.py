@@ -14,6 +14,6 @@ def test_benchmark_quick_run(tmp_path):
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     text = out.read_text()
-    for heading in ("parse floor", "cold start", "generated jobs"):
+    for heading in ("parse floor", "cold start", "--format codequality", "generated jobs"):
         assert heading in text
     assert "Python 3." in text and "cores" in text
