@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Any
 
 from cilint.findings import Severity
-from cilint.syntax.yaml import YMap, YNode, YSeq
+from cilint.models.nodes import plain
 
 _FIX_KINDS = ("none", "display-only", "unsafe", "safe")
 
@@ -59,15 +59,7 @@ def read_rule_file(filename: str, text: str) -> Any:
         raise CatalogError(f"{filename}:{where.line}:{where.column}: {parsed.problem.message}")
     if len(parsed.documents) != 1:
         raise CatalogError(f"{filename}: expected one YAML document")
-    return _plain(parsed.documents[0].root)
-
-
-def _plain(node: YNode | None) -> Any:
-    if isinstance(node, YMap):
-        return {key: _plain(value) for key, value in node.items()}
-    if isinstance(node, YSeq):
-        return [_plain(item) for item in node.items]
-    return None if node is None else node.value  # type: ignore[union-attr]
+    return plain(parsed.documents[0].root)
 
 
 def _meta(filename: str, data: Any) -> RuleMeta:

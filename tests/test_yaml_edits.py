@@ -20,7 +20,7 @@ def _load(text: str):
 
 
 def _plain(node):
-    from cilint.models.runner import plain
+    from cilint.models.nodes import plain
 
     return plain(node)
 

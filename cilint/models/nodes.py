@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from cilint.findings import Location
 from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq, ruby_to_s
 
@@ -22,6 +24,17 @@ def scalar_text(node: YNode | None) -> str | None:
     if value is None:
         return None
     return value if isinstance(value, str) else ruby_to_s(value)
+
+
+def plain(node: YNode | None) -> Any:
+    """A node as plain Python data: dicts, lists and scalar values (YAML 1.1 typing, as GitLab reads)."""
+    if isinstance(node, YScalar):
+        return node.value
+    if isinstance(node, YSeq):
+        return [plain(item) for item in node.items]
+    if isinstance(node, YMap):
+        return {key: plain(value) for key, value in node.items()}
+    return None
 
 
 def string_list(node: YNode | None) -> list[YScalar]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cilint.data import load
-from cilint.models.nodes import scalar_text
+from cilint.models.nodes import plain, scalar_text
 from cilint.models.variables import Variable
 from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
 
@@ -58,16 +58,6 @@ class UnknownKey:
     node: YNode  # the key as written
     suggestion: str | None  # the known key it most likely means
     removed_in: str | None = None  # for keys GitLab Runner used to read
-
-
-def plain(node: YNode | None) -> Any:
-    if isinstance(node, YScalar):
-        return node.value
-    if isinstance(node, YSeq):
-        return [plain(item) for item in node.items]
-    if isinstance(node, YMap):
-        return {key: plain(value) for key, value in node.items()}
-    return None
 
 
 def _scalars(node: YNode) -> Iterator[YScalar]:
