@@ -41,7 +41,9 @@ class CheckRequest:
     project: str | None = None
     ref: str | None = None
     allow_remote_includes: bool = False
+    allow_local_remote_includes: bool = False
     gitlab_timeout: float = 20.0
+    gitlab_run_timeout: float = 120.0
 
 
 # option -> (field of CheckRequest, kind): "flag" takes no value, "list" may repeat, "path"/"paths" are
@@ -63,7 +65,9 @@ CHECK_OPTIONS: dict[str, tuple[str, str]] = {
     "--project": ("project", "text"),
     "--ref": ("ref", "text"),
     "--allow-remote-includes": ("allow_remote_includes", "flag"),
+    "--allow-local-remote-includes": ("allow_local_remote_includes", "flag"),
     "--gitlab-timeout": ("gitlab_timeout", "float"),
+    "--gitlab-run-timeout": ("gitlab_run_timeout", "float"),
 }
 
 
@@ -140,7 +144,8 @@ def run_check(request: CheckRequest) -> int:
 
         try:
             gitlab = GitLabSource(request.gitlab_url, request.project, request.ref, request.allow_remote_includes,
-                                  request.gitlab_timeout)
+                                  request.gitlab_timeout, request.allow_local_remote_includes,
+                                  request.gitlab_run_timeout)
         except ApiError as exc:
             return _usage_error(str(exc))
     options = Options(

@@ -95,7 +95,16 @@ def check(
     allow_remote_includes: Annotated[
         bool, typer.Option("--allow-remote-includes", help="With --gitlab-url, also fetch `include: remote:` URLs.")
     ] = False,
-    gitlab_timeout: Annotated[float, typer.Option("--gitlab-timeout", help="Seconds per API request.")] = 20.0,
+    allow_local_remote_includes: Annotated[
+        bool, typer.Option("--allow-local-remote-includes",
+                           help="Also fetch remote includes from loopback, link-local and private addresses.")
+    ] = False,
+    gitlab_timeout: Annotated[
+        float, typer.Option("--gitlab-timeout", help="Seconds per API request, from connecting to the last byte.")
+    ] = 20.0,
+    gitlab_run_timeout: Annotated[
+        float, typer.Option("--gitlab-run-timeout", help="Seconds all GitLab requests of the run may take together.")
+    ] = 120.0,
 ) -> None:
     """Lint GitLab CI pipelines and GitLab Runner configuration."""
     request = CheckRequest(
@@ -115,7 +124,9 @@ def check(
         project=project,
         ref=ref,
         allow_remote_includes=allow_remote_includes,
+        allow_local_remote_includes=allow_local_remote_includes,
         gitlab_timeout=gitlab_timeout,
+        gitlab_run_timeout=gitlab_run_timeout,
     )
     raise typer.Exit(run_check(request))
 

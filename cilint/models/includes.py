@@ -27,6 +27,7 @@ _SELF_COMPONENT = re.compile(
     r"(?:\$CI_PROJECT_PATH|\$\{CI_PROJECT_PATH\})/(?P<name>[^@/]+)(?:@.*)?$"
 )
 _KINDS = ("local", "project", "remote", "template", "component")
+_WEB_URL = re.compile(r"^https?://", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -160,6 +161,15 @@ class IncludeResolver:
         if entry.target is None:
             self._problem(entry.node, f"`include:{entry.kind}` has no usable value", Severity.BLOCKER)
             return
+        if entry.kind == "remote" and not _WEB_URL.match(entry.target):
+            # GitLab: "Remote file `...` does not have a valid address!"; it fetches over HTTP(S) only
+            self._problem(
+                entry.node,
+                f"remote include `{_shown(entry.target)}` does not have a valid address: GitLab fetches "
+                "remote includes with an HTTP GET, so the URL must start with http:// or https://",
+                Severity.BLOCKER,
+            )
+            return
         if self.remote is not None and entry.kind != "local" and not (
             entry.kind == "component" and _self_component(entry.target)
         ):
@@ -167,7 +177,13 @@ class IncludeResolver:
             return
         origin = self.origins.get(including)
         if entry.kind == "local" and origin is not None and self.remote is not None:
-            fetched = self.remote.project_file(origin[0], entry.target, origin[1])
+            from cilint.gitlab_api import IncludeRefused
+
+            try:
+                fetched = self.remote.project_file(origin[0], entry.target, origin[1])
+            except IncludeRefused as exc:
+                self._problem(entry.node, str(exc), Severity.BLOCKER)
+                return
             yield from self._fetched(entry, fetched, stack, f"`{entry.target}` in project `{origin[0]}`")
             return
         if entry.kind == "component":
@@ -230,16 +246,29 @@ class IncludeResolver:
             assert isinstance(entry.node, YMap)
             project = scalar_text(entry.node.get("project")) or ""
             ref = scalar_text(entry.node.get("ref"))
+            from cilint.gitlab_api import IncludeRefused
+
             for file_node in _as_list(entry.node.get("file")):
                 name = scalar_text(file_node) or ""
-                fetched = self.remote.project_file(project, name, ref)
+                try:
+                    fetched = self.remote.project_file(project, name, ref)
+                except IncludeRefused as exc:
+                    self._problem(entry.node, str(exc), Severity.BLOCKER)
+                    continue
                 yield from self._fetched(entry, fetched, stack, f"`{name}` in project `{project}`")
             return
         if entry.kind == "remote" and not self.remote.allow_remote:
             self._unresolved(entry, "remote includes are fetched only with --allow-remote-includes")
             return
         fetch = {"template": self.remote.template, "component": self.remote.component, "remote": self.remote.remote}
-        yield from self._fetched(entry, fetch[entry.kind](entry.target), stack, f"`{entry.target}`")
+        from cilint.gitlab_api import IncludeRefused
+
+        try:
+            fetched = fetch[entry.kind](entry.target)
+        except IncludeRefused as exc:
+            self._problem(entry.node, str(exc), Severity.BLOCKER)
+            return
+        yield from self._fetched(entry, fetched, stack, f"`{_shown(entry.target)}`")
 
     def _fetched(self, entry: IncludeEntry, fetched: Any, stack: tuple[str, ...], what: str) -> Iterable[YMap]:
         if fetched is None:
@@ -301,13 +330,22 @@ class IncludeResolver:
         self.result.findings.append(
             Finding(
                 "CIL002",
-                f"`include:{entry.kind}` `{entry.target}` not resolved: {reason}; "
+                f"`include:{entry.kind}` `{_shown(entry.target or '')}` not resolved: {reason}; "
                 "findings may be incomplete for jobs it defines or changes",
                 location(entry.node),
                 Severity.INFO,
                 route=("include", entry.kind, entry.target or ""),
             )
         )
+
+
+def _shown(target: str) -> str:
+    """An include target for a message: a URL without its user, password or query."""
+    if "://" not in target:
+        return target
+    from cilint.http_fetch import shown_url
+
+    return shown_url(target)
 
 
 def _project_target(item: YMap) -> str | None:

@@ -21,6 +21,10 @@ class FakeGitLab:
         self.discussions: list[dict] = []
         self.version = {"id": 7, "head_commit_sha": "h" * 40, "base_commit_sha": "b" * 40, "start_commit_sha": "s" * 40}
         self.requests: list[str] = []
+        self.tokens_seen: list[str | None] = []  # the PRIVATE-TOKEN header of every GET
+        # path (without query) -> a handler of its own, asked before the token is checked: redirects,
+        # slow or huge bodies, plain files for remote includes
+        self.routes: dict[str, object] = {}
         handler = self._handler()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -53,6 +57,11 @@ class FakeGitLab:
 
             def do_GET(self) -> None:  # noqa: N802
                 fake.requests.append(self.path)
+                fake.tokens_seen.append(self.headers.get("PRIVATE-TOKEN"))
+                route = fake.routes.get(urllib.parse.urlsplit(self.path).path)
+                if route is not None:
+                    route(self)  # type: ignore[operator]
+                    return
                 if self.headers.get("PRIVATE-TOKEN") != TOKEN:
                     self._send(401, json.dumps({"message": "401 Unauthorized"}).encode())
                     return

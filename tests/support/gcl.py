@@ -13,19 +13,30 @@ TOOLS_DIR = Path(__file__).resolve().parents[2] / ".cache" / "gitlab-ci-local"
 
 
 def gcl_binary() -> Path:
-    """Install gitlab-ci-local into .cache/ once (npm registry) and return its executable."""
+    """Install gitlab-ci-local into .cache/ once (npm registry) and return its executable.
+
+    Test workers (pytest-xdist) may ask at once: one installs under a lock while the others wait, and
+    an install counts only once its marker file is written (a half-finished one is redone)."""
+    import fcntl
+
     binary = TOOLS_DIR / "node_modules" / ".bin" / "gitlab-ci-local"
-    if binary.exists():
+    marker = TOOLS_DIR / f"installed-{GCL_VERSION}"
+    if marker.exists():
         return binary
     npm = shutil.which("npm")
     if npm is None:
         raise RuntimeError("npm is required to install gitlab-ci-local for the conformance tests")
     TOOLS_DIR.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(TOOLS_DIR),
-         f"gitlab-ci-local@{GCL_VERSION}"],
-        check=True, timeout=1200,
-    )
+    with open(TOOLS_DIR.parent / "gitlab-ci-local.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not marker.exists():
+            shutil.rmtree(TOOLS_DIR / "node_modules", ignore_errors=True)
+            subprocess.run(
+                [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(TOOLS_DIR),
+                 f"gitlab-ci-local@{GCL_VERSION}"],
+                check=True, timeout=1200,
+            )
+            marker.write_text(GCL_VERSION)
     return binary
 
 
