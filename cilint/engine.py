@@ -48,6 +48,10 @@ class ProjectResult:
     root: Path
     files: dict[str, SourceFile]
     findings: list[Finding] = field(default_factory=list)
+    # What reports put before the project's paths: "" for a run over one root; in a run over several,
+    # the root's path (relative to the working directory when under it), so that no two files of
+    # the run are reported under one name.
+    prefix: str = ""
 
 
 @dataclass(eq=False)
@@ -103,8 +107,21 @@ def _run(options: Options) -> Result:
         findings = apply_suppressions(findings, ws.files(), enabled)
         findings = [f for f in findings if enabled(f.rule_id)]
         findings = _per_file(findings, config)
-        results.append(ProjectResult(root, ws.files(), _dedupe_and_sort(findings, project)))
+        prefix = _path_prefix(root, groups) if len(groups) > 1 else ""
+        results.append(ProjectResult(root, ws.files(), _dedupe_and_sort(findings, project), prefix))
     return Result(results)
+
+
+def _path_prefix(root: Path, roots: Iterable[Path]) -> str:
+    """The root relative to the working directory when every root is under it, else relative to
+    the roots' common directory: report paths stay relative (Code Quality requires it) and unique."""
+    import os
+
+    cwd = Path.cwd().resolve()
+    every = list(roots)
+    base = cwd if all(_under(r, cwd) for r in every) else Path(os.path.commonpath(every))
+    shown = root.relative_to(base).as_posix()
+    return "" if shown == "." else shown + "/"
 
 
 # -- which roots and files ---------------------------------------------------------------------

@@ -9,12 +9,13 @@ request diff"): the latest diff version's SHAs, `old_path`/`new_path`, and `new_
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cilint.engine import ProjectResult
-from cilint.fixes.apply import splice
+from cilint.redact import Redactor
 from cilint.report.common import Placed, placed
 from cilint.source import SourceFile
 
@@ -55,6 +56,7 @@ class Comment:
 
 
 def comments(projects: Sequence[ProjectResult], changed: dict[str, set[int]], unsafe: bool) -> list[Comment]:
+    redactor = Redactor.from_environment(os.environ)
     out: list[Comment] = []
     for project in projects:
         files = project.files
@@ -62,21 +64,23 @@ def comments(projects: Sequence[ProjectResult], changed: dict[str, set[int]], un
             lines = changed.get(item.finding.path)
             if not lines or item.start.line not in lines:
                 continue
-            out.append(Comment(item.finding.path, item.start.line, _body(item, files, unsafe), item.fingerprint))
+            out.append(Comment(item.finding.path, item.start.line, _body(item, files, unsafe, redactor), item.fingerprint))
     return out
 
 
-def _body(item: Placed, files: dict[str, SourceFile], unsafe: bool) -> str:
+def _body(item: Placed, files: dict[str, SourceFile], unsafe: bool, redactor: Redactor) -> str:
     finding = item.finding
-    parts = [f"**{finding.rule_id}** [{finding.severity.label}] {finding.message}"]
+    parts = [f"**{finding.rule_id}** [{finding.severity.label}] {redactor.text(finding.message)}"]
     fix = finding.fix
     suggestion = _suggestion(item, files) if fix and (fix.applicability.value == "safe" or unsafe) else None
+    if suggestion is not None and redactor.line(suggestion) != suggestion:
+        suggestion = None  # a suggestion with the secret masked would write the mask into the file
     if suggestion is not None:
         fence = "````" if "```" in suggestion else "```"
-        parts += ["", f"Suggested fix ({fix.applicability.value}): {fix.title}",  # type: ignore[union-attr]
+        parts += ["", f"Suggested fix ({fix.applicability.value}): {redactor.text(fix.title)}",  # type: ignore[union-attr]
                   f"{fence}suggestion:-0+0", suggestion, fence]
     elif fix is not None:
-        parts += ["", f"Suggested change ({fix.applicability.value}): {fix.title}"]
+        parts += ["", f"Suggested change ({fix.applicability.value}): {redactor.text(fix.title)}"]
     parts += ["", f"`cilint explain {finding.rule_id}` tells more.", MARKER.format(item.fingerprint)]
     return "\n".join(parts)
 
@@ -92,8 +96,11 @@ def _suggestion(item: Placed, files: dict[str, SourceFile]) -> str | None:
     line = item.start.line
     if any(source.position(e.span.start).line != line or source.position(e.span.end).line != line for e in fix.edits):
         return None
-    after = splice({source.path: source.text}, [fix])[source.path]
-    new_line = SourceFile(source.path, after).line_text(line)
+    start = source.offset(line, 1)
+    end = source.offset(line, 1) + len(source.line_text(line))
+    new_line = source.text[start:end]
+    for edit in sorted(fix.edits, key=lambda e: e.span.start, reverse=True):  # the line only, not the file
+        new_line = new_line[: edit.span.start - start] + edit.content + new_line[edit.span.end - start:]
     return new_line if "\n" not in new_line else None
 
 

@@ -112,13 +112,17 @@ def _parses(fix_: Fix, texts: dict[str, str]) -> bool:
 
 
 def unified_diff(outcome: FixOutcome, relative_to: Path) -> str:
+    """What --fix would change, as a unified diff, with secrets masked (see cilint.redact)."""
+    from cilint.redact import Redactor
+
+    redactor = Redactor.from_environment(os.environ)
     chunks = []
     for path, (before, after) in sorted(outcome.changed.items()):
         try:
             shown = path.relative_to(relative_to).as_posix()
         except ValueError:
             shown = path.as_posix()
-        chunks.extend(difflib.unified_diff(
+        chunks.extend(redactor.line(line) for line in difflib.unified_diff(
             before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{shown}", f"b/{shown}"))
     return "".join(chunks)
 

@@ -9,37 +9,40 @@ rule id; `content.body` (markdown) carries the why, related places and the sugge
 
 from __future__ import annotations
 
-import difflib
 import json
+import os
 from collections.abc import Sequence
 
 from cilint.engine import ProjectResult
-from cilint.findings import Finding
-from cilint.report.common import Placed, placed
+from cilint.redact import Redactor
+from cilint.report.common import Placed, fix_diff, placed
 from cilint.source import SourceFile
 
 _CATEGORY = {"CIL": "Bug Risk", "DNS": "Bug Risk", "NET": "Bug Risk"}
 
 
-def render(projects: Sequence[ProjectResult]) -> str:
+def render(projects: Sequence[ProjectResult], redactor: Redactor | None = None) -> str:
+    redactor = redactor or Redactor.from_environment(os.environ)
     entries = []
     for project in projects:
         files = project.files
+        prefix = project.prefix
         for item in placed([project]):
             finding = item.finding
             entry = {
                 "type": "issue",
                 "check_name": finding.rule_id,
-                "description": f"{finding.rule_id}: {finding.message}",
+                "description": f"{finding.rule_id}: {redactor.text(finding.message)}",
                 "categories": [_CATEGORY.get(finding.rule_id[:3], "Bug Risk")],
                 "severity": finding.severity.label,
                 "fingerprint": item.fingerprint,
-                "location": {"path": finding.path, "lines": {"begin": item.start.line, "end": item.end.line}},
-                "content": {"body": _body(item, files)},
+                "location": {"path": prefix + finding.path, "lines": {"begin": item.start.line, "end": item.end.line}},
+                "content": {"body": _body(item, files, redactor, prefix)},
             }
             if finding.related:
                 entry["other_locations"] = [
-                    {"path": r.location.path, "lines": {"begin": _line(files, r.location.path, r.location.span.start)}}
+                    {"path": prefix + r.location.path,
+                     "lines": {"begin": _line(files, r.location.path, r.location.span.start)}}
                     for r in finding.related
                 ]
             entries.append(entry)
@@ -51,32 +54,21 @@ def _line(files: dict[str, SourceFile], path: str, offset: int) -> int:
     return source.position(offset).line if source is not None else 1
 
 
-def _body(item: Placed, files: dict[str, SourceFile]) -> str:
+def _body(item: Placed, files: dict[str, SourceFile], redactor: Redactor, prefix: str) -> str:
     from cilint.catalog import rule_meta
 
     finding = item.finding
     meta = rule_meta(finding.rule_id)
-    parts = [finding.message]
+    parts = [redactor.text(finding.message)]
     if meta is not None:
         parts += ["", f"**{meta.id} {meta.name}**: {meta.title}", "", meta.rationale.strip()]
     for related in finding.related:
-        parts.append(f"- See `{related.location.path}:{_line(files, related.location.path, related.location.span.start)}`: {related.message}")
-    diff = _fix_diff(finding, files)
-    if diff:
-        parts += ["", f"Suggested fix ({finding.fix.applicability.value}): {finding.fix.title}", "", "```diff", diff.rstrip("\n"), "```"]  # type: ignore[union-attr]
+        where = _line(files, related.location.path, related.location.span.start)
+        parts.append(f"- See `{prefix}{related.location.path}:{where}`: {redactor.text(related.message)}")
+    diff = fix_diff(finding, files, redactor, prefix)
+    if diff and finding.fix is not None:
+        title = redactor.text(finding.fix.title)
+        parts += ["", f"Suggested fix ({finding.fix.applicability.value}): {title}", "", "```diff", diff.rstrip("\n"), "```"]
     if meta is not None and meta.references:
         parts += ["", "References: " + ", ".join(meta.references)]
     return "\n".join(parts)
-
-
-def _fix_diff(finding: Finding, files: dict[str, SourceFile]) -> str:
-    from cilint.fixes.apply import splice
-
-    if finding.fix is None:
-        return ""
-    texts = {e.path: files[e.path].text for e in finding.fix.edits if e.path in files}
-    changed = splice(texts, [finding.fix])
-    chunks = []
-    for path, after in changed.items():
-        chunks.extend(difflib.unified_diff(texts[path].splitlines(True), after.splitlines(True), f"a/{path}", f"b/{path}", n=1))
-    return "".join(chunks)

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 
 from cilint import __version__
 from cilint.engine import ProjectResult
+from cilint.redact import Redactor
 from cilint.report.common import Placed, placed
 from cilint.source import SourceFile
 
 
-def render(projects: Sequence[ProjectResult]) -> str:
+def render(projects: Sequence[ProjectResult], redactor: Redactor | None = None) -> str:
+    redactor = redactor or Redactor.from_environment(os.environ)
     findings = []
     for project in projects:
         files = project.files
         for item in placed([project]):
-            findings.append(_finding(item, files))
+            findings.append(_finding(item, files, redactor, project.prefix))
     document = {"version": 1, "tool": {"name": "cilint", "version": __version__}, "findings": findings}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
@@ -27,24 +30,26 @@ def _place(files: dict[str, SourceFile], path: str, offset: int) -> dict[str, in
     return {"line": where.line, "column": where.column} if where else {"line": 1, "column": 1}
 
 
-def _finding(item: Placed, files: dict[str, SourceFile]) -> dict:  # type: ignore[type-arg]
+def _finding(item: Placed, files: dict[str, SourceFile], redactor: Redactor, prefix: str) -> dict:  # type: ignore[type-arg]
     finding = item.finding
     fix = finding.fix
     return {
         "rule": finding.rule_id,
-        "path": finding.path,
+        "path": prefix + finding.path,
         "start": {"line": item.start.line, "column": item.start.column},
         "end": {"line": item.end.line, "column": item.end.column},
         "severity": finding.severity.label,
-        "message": finding.message,
+        "message": redactor.text(finding.message),
         "fingerprint": item.fingerprint,
         "related": [
-            {"path": r.location.path, **_place(files, r.location.path, r.location.span.start), "message": r.message}
+            {"path": prefix + r.location.path, **_place(files, r.location.path, r.location.span.start),
+             "message": redactor.text(r.message)}
             for r in finding.related
         ],
         "fix": None if fix is None else {
-            "title": fix.title,
+            "title": redactor.text(fix.title),
             "applicability": fix.applicability.value,
-            "edits": [{"path": e.path, "start": e.span.start, "end": e.span.end, "content": e.content} for e in fix.edits],
+            "edits": [{"path": prefix + e.path, "start": e.span.start, "end": e.span.end,
+                       "content": redactor.text(e.content)} for e in fix.edits],
         },
     }

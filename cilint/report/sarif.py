@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 
 from cilint import __version__
 from cilint.catalog import load_catalog
 from cilint.engine import ProjectResult
+from cilint.redact import Redactor
 from cilint.report.common import Placed, placed
 from cilint.source import SourceFile
 
 _LEVEL = {"info": "note", "minor": "warning", "major": "warning", "critical": "error", "blocker": "error"}
 
 
-def render(projects: Sequence[ProjectResult]) -> str:
+def render(projects: Sequence[ProjectResult], redactor: Redactor | None = None) -> str:
+    redactor = redactor or Redactor.from_environment(os.environ)
     catalog = load_catalog()
-    rule_ids = list(catalog)
+    rule_index = {rule_id: index for index, rule_id in enumerate(catalog)}
     results = []
     for project in projects:
         files = project.files
         for item in placed([project]):
-            results.append(_result(item, files, catalog, rule_ids))
+            results.append(_result(item, files, rule_index, redactor, project.prefix))
     driver = _driver(catalog)
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -38,17 +41,18 @@ def _region(source: SourceFile | None, start: int, end: int) -> dict[str, int]:
     return {"startLine": first.line, "startColumn": first.column, "endLine": last.line, "endColumn": last.column}
 
 
-def _result(item: Placed, files: dict[str, SourceFile], catalog, rule_ids: list[str]) -> dict:  # type: ignore[no-untyped-def]
+def _result(item: Placed, files: dict[str, SourceFile], rule_index: dict[str, int], redactor: Redactor,
+            prefix: str) -> dict:  # type: ignore[type-arg]
     finding = item.finding
     result = {
         "ruleId": finding.rule_id,
         "level": _LEVEL[finding.severity.label],
-        "message": {"text": finding.message},
+        "message": {"text": redactor.text(finding.message)},
         "partialFingerprints": {"cilint/v1": item.fingerprint},
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": finding.path},
+                    "artifactLocation": {"uri": prefix + finding.path},
                     "region": {
                         "startLine": item.start.line,
                         "startColumn": item.start.column,
@@ -59,22 +63,22 @@ def _result(item: Placed, files: dict[str, SourceFile], catalog, rule_ids: list[
             }
         ],
     }
-    if finding.rule_id in catalog:
-        result["ruleIndex"] = rule_ids.index(finding.rule_id)
+    if finding.rule_id in rule_index:
+        result["ruleIndex"] = rule_index[finding.rule_id]
     if finding.related:
         result["relatedLocations"] = [
-            {"id": index, "message": {"text": r.message}, "physicalLocation": {
-                "artifactLocation": {"uri": r.location.path},
+            {"id": index, "message": {"text": redactor.text(r.message)}, "physicalLocation": {
+                "artifactLocation": {"uri": prefix + r.location.path},
                 "region": _region(files.get(r.location.path), r.location.span.start, r.location.span.end)}}
             for index, r in enumerate(finding.related)
         ]
     if finding.fix is not None:
         result["fixes"] = [{
-            "description": {"text": f"{finding.fix.title} ({finding.fix.applicability.value})"},
+            "description": {"text": f"{redactor.text(finding.fix.title)} ({finding.fix.applicability.value})"},
             "artifactChanges": [
-                {"artifactLocation": {"uri": edit.path}, "replacements": [{
+                {"artifactLocation": {"uri": prefix + edit.path}, "replacements": [{
                     "deletedRegion": _region(files.get(edit.path), edit.span.start, edit.span.end),
-                    "insertedContent": {"text": edit.content}}]}
+                    "insertedContent": {"text": redactor.text(edit.content)}}]}
                 for edit in finding.fix.edits
             ],
         }]

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 from cilint.engine import ProjectResult
 from cilint.findings import Finding
+from cilint.redact import Redactor
+from cilint.report.common import excerpt
 from cilint.source import SourceFile
 
 _COLOURS = {"blocker": "31;1", "critical": "31", "major": "33", "minor": "36", "info": "34"}
@@ -17,7 +19,8 @@ def use_colour(stream_is_tty: bool) -> bool:
     return stream_is_tty and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
-def render(projects: Sequence[ProjectResult], colour: bool = False) -> str:
+def render(projects: Sequence[ProjectResult], colour: bool = False, redactor: Redactor | None = None) -> str:
+    redactor = redactor or Redactor.from_environment(os.environ)
     lines: list[str] = []
     many = len(projects) > 1
     total: Counter[str] = Counter()
@@ -26,7 +29,7 @@ def render(projects: Sequence[ProjectResult], colour: bool = False) -> str:
             lines.append(f"== {_shown_root(project)} ==")
         files = project.files
         for finding in project.findings:
-            lines.extend(_finding_lines(finding, files, colour))
+            lines.extend(_finding_lines(finding, files, colour, redactor, project.prefix))
             total[finding.rule_id] += 1
     count = sum(total.values())
     if count == 0:
@@ -67,30 +70,33 @@ def _paint(text: str, code: str, colour: bool) -> str:
     return f"\x1b[{code}m{text}\x1b[0m" if colour else text
 
 
-def _finding_lines(finding: Finding, files: dict[str, SourceFile], colour: bool) -> list[str]:
+def _finding_lines(
+    finding: Finding, files: dict[str, SourceFile], colour: bool, redactor: Redactor, prefix: str = ""
+) -> list[str]:
     severity = finding.severity.label
     source = files.get(finding.path)
+    message = redactor.text(finding.message)
     if source is None:
-        return [f"{finding.path}:1:1: {finding.rule_id} [{severity}] {finding.message}"]
-    start = source.position(finding.location.span.start)
-    end = source.position(max(finding.location.span.start, finding.location.span.end))
+        return [f"{prefix}{finding.path}:1:1: {finding.rule_id} [{severity}] {message}"]
+    span = finding.location.span
+    start = source.position(span.start)
     mark = " [*]" if finding.fix and finding.fix.applicability.value in ("safe", "unsafe") else ""
     head = (
-        f"{_paint(finding.path, '1', colour)}:{start.line}:{start.column}: "
-        f"{_paint(finding.rule_id, _COLOURS[severity], colour)}{mark} [{severity}] {finding.message}"
+        f"{_paint(prefix + finding.path, '1', colour)}:{start.line}:{start.column}: "
+        f"{_paint(finding.rule_id, _COLOURS[severity], colour)}{mark} [{severity}] {message}"
     )
-    text = source.line_text(start.line).expandtabs(1)
-    width = (end.column - start.column) if end.line == start.line else len(text) - start.column + 1
+    shown = excerpt(source, span.start, span.end, redactor)
     gutter = str(start.line)
-    out = [head, f"  {gutter} | {text}", f"  {' ' * len(gutter)} | {' ' * (start.column - 1)}{'^' * max(1, width)}"]
+    carets = "^" * max(1, shown.caret_end - shown.caret_start)
+    out = [head, f"  {gutter} | {shown.text}", f"  {' ' * len(gutter)} | {' ' * shown.caret_start}{carets}"]
     for related in finding.related:
         other = files.get(related.location.path)
-        place = related.location.path
+        place = prefix + related.location.path
         if other is not None:
             where = other.position(related.location.span.start)
             place = f"{place}:{where.line}:{where.column}"
-        out.append(f"  note: {place}: {related.message}")
+        out.append(f"  note: {place}: {redactor.text(related.message)}")
     if finding.fix is not None:
         out.append(f"  {'fix' if finding.fix.applicability.value != 'display-only' else 'suggestion'} "
-                   f"({finding.fix.applicability.value}): {finding.fix.title}")
+                   f"({finding.fix.applicability.value}): {redactor.text(finding.fix.title)}")
     return out
