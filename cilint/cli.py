@@ -166,13 +166,19 @@ def run_check(request: CheckRequest) -> int:
                 text = loop.unified_diff(outcome, Path.cwd())
                 sys.stdout.write(text)
                 return 1 if text else 0
-            loop.write(outcome)
-            if outcome.applied:
-                sys.stderr.write(f"Fixed {outcome.applied} finding{'s' if outcome.applied != 1 else ''} "
-                                 f"in {len(outcome.changed)} file{'s' if len(outcome.changed) != 1 else ''}.\n")
+            written = loop.write(outcome, options)
+            done = {w.path for w in written if w.written}
+            fixed = sum(1 for paths in outcome.applied_paths if paths <= done)
+            for item in written:
+                if not item.written:
+                    sys.stderr.write(f"cilint: not fixed: {_shown(item.path)}: {item.reason}\n")
+            if fixed:
+                sys.stderr.write(f"Fixed {fixed} finding{'s' if fixed != 1 else ''} "
+                                 f"in {len(done)} file{'s' if len(done) != 1 else ''}.\n")
             for title in outcome.skipped:
                 sys.stderr.write(f"cilint: not applied (overlaps another fix): {title}\n")
-            result = outcome.result
+            # what is on disk now: the analysis of the fixed texts, unless a file was left as it was
+            result = outcome.result if len(done) == len(written) else run(options)
         else:
             result = run(options)
     except UsageError as exc:
@@ -191,8 +197,21 @@ def run_check(request: CheckRequest) -> int:
     if request.output is None:
         sys.stdout.write(report)
     else:
-        request.output.write_text(report, encoding="utf-8")
+        from cilint.filesystem import write_report
+
+        try:
+            write_report(request.output, report)
+        except OSError as exc:
+            sys.stderr.write(f"cilint: error: cannot write {request.output}: {exc.strerror or exc}\n")
+            return 2
     return 1 if failed else 0
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def render(output_format: str, result, stream_is_tty: bool) -> str:  # type: ignore[no-untyped-def]

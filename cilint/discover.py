@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from cilint.filesystem import read_regular
 
 # Lines that mark a runner configuration, as (what precedes the word on its line, the word, what
 # follows it): `[[runners]]` in TOML; `runners:` (indented at most 4) and an indented `config:` in
@@ -32,6 +35,9 @@ class Inventory:
     components: tuple[str, ...]  # templates/<name>.yml and templates/<name>/template.yml
     runner_tomls: tuple[str, ...]  # *.toml files with a [[runners]] table
     helm_candidates: tuple[str, ...]  # YAML files with a top-level `runners:` and a `config:`
+    # TOML and YAML files that could not be probed, with the reason (a runner configuration among
+    # them would go unchecked without a word)
+    unreadable: tuple[tuple[str, str], ...] = ()
 
 
 def is_pipeline_name(path: str) -> bool:
@@ -74,24 +80,31 @@ def inventory(root: Path, exclude: tuple[str, ...] = ()) -> Inventory:
     components = [f for f in files if is_component_path(f)]
     tomls: list[str] = []
     helm: list[str] = []
+    unreadable: list[tuple[str, str]] = []
     for rel in files:
         if rel in SETTINGS_FILES:
             continue
         if rel.endswith(".toml"):
-            if looks_like_runner_toml(_probe(root / rel)):
+            text = _probe(root, rel, unreadable)
+            if text is not None and looks_like_runner_toml(text):
                 tomls.append(rel)
         elif rel.endswith((".yml", ".yaml")) and not is_pipeline_name(rel):
-            if looks_like_helm_values(_probe(root / rel)):
+            text = _probe(root, rel, unreadable)
+            if text is not None and looks_like_helm_values(text):
                 helm.append(rel)
-    return Inventory(tuple(files), tuple(pipelines), tuple(components), tuple(tomls), tuple(helm))
+    return Inventory(tuple(files), tuple(pipelines), tuple(components), tuple(tomls), tuple(helm), tuple(unreadable))
 
 
-def _probe(path: Path) -> str:
+def _probe(root: Path, rel: str, unreadable: list[tuple[str, str]]) -> str | None:
+    """The start of a file the walk found (a regular file inside the root), or None with the reason
+    recorded. A BOM is dropped, as the TOML and YAML readers drop it."""
     try:
-        with path.open("rb") as handle:
-            return handle.read(_PROBE_BYTES).decode("utf-8", errors="replace")
-    except OSError:
-        return ""
+        data = read_regular(os.path.join(root, rel), _PROBE_BYTES, truncate=True)
+    except OSError as exc:
+        unreadable.append((rel, f"it cannot be read ({exc.strerror or type(exc).__name__})"))
+        return None
+    text = data.decode("utf-8", errors="replace")
+    return text[1:] if text.startswith("\ufeff") else text
 
 
 def _spec(lines: list[str]) -> Any:
@@ -105,7 +118,7 @@ def _walk(root: Path, exclude: tuple[str, ...]) -> list[str]:
     if exclude:
         specs.append(("", _spec(list(exclude))))
     out: list[str] = []
-    _visit(str(root), "", specs, out)
+    _visit(str(root), "", specs, out, os.path.realpath(root).rstrip(os.sep) + os.sep)
     return sorted(out)
 
 
@@ -119,7 +132,19 @@ def _ignored(specs: list[tuple[str, Any]], rel: str, is_dir: bool) -> bool:
     return False
 
 
-def _visit(directory: str, rel_dir: str, specs: list[tuple[str, Any]], out: list[str]) -> None:
+def _regular_inside(link: str, root_prefix: str) -> bool:
+    real = os.path.realpath(link)
+    if not real.startswith(root_prefix):
+        return False
+    try:
+        return stat.S_ISREG(os.stat(real).st_mode)
+    except OSError:
+        return False
+
+
+def _visit(
+    directory: str, rel_dir: str, specs: list[tuple[str, Any]], out: list[str], root_prefix: str
+) -> None:
     """Append the files under `directory` to `out`; `specs` holds the ignore rules in force."""
     try:
         with os.scandir(directory) as scan:
@@ -140,13 +165,17 @@ def _visit(directory: str, rel_dir: str, specs: list[tuple[str, Any]], out: list
         rel = f"{rel_dir}{entry.name}"
         try:
             is_dir = entry.is_dir(follow_symlinks=False)
-            is_file = not is_dir and entry.is_file()
+            is_file = not is_dir and entry.is_file(follow_symlinks=False)
+            if not is_dir and not is_file and entry.is_symlink():
+                # a link counts as the regular file it names when that file is inside the root;
+                # nothing is opened before that is known
+                is_file = _regular_inside(entry.path, root_prefix)
         except OSError:
             continue
         if is_dir:
             if entry.name in _SKIP_DIRS or (specs and _ignored(specs, rel, True)):
                 continue
-            _visit(entry.path, rel + "/", specs, out)
+            _visit(entry.path, rel + "/", specs, out, root_prefix)
         elif is_file and not (specs and _ignored(specs, rel, False)):
             out.append(rel)
     if pushed:

@@ -216,6 +216,7 @@ def load_project(
             )
         pipeline_paths.extend(p for p in (*inv.pipelines, *inv.components) if p != main)
         runner_paths.extend(inv.runner_tomls)
+        findings.extend(_unreadable_finding(path, reason) for path, reason in inv.unreadable)
         runner_paths.extend(p for p in inv.helm_candidates if _is_helm_values(ws, p))
     else:
         for target in targets:
@@ -259,6 +260,17 @@ def load_project(
         findings=tuple(findings),
         config=config,
         given_runner_configs=frozenset(given),
+    )
+
+
+def _unreadable_finding(path: str, reason: str) -> Finding:
+    kind = "a runner configuration" if path.endswith(".toml") else "Helm values with a runner configuration"
+    return Finding(
+        "CIL002",
+        f"`{path}` was not checked: {reason}; if it is {kind}, give cilint read access to it",
+        Location(path, Span(0, 0)),
+        Severity.MINOR,
+        route=("unreadable", path),
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from cilint.filesystem import NotRegular, TooLarge, kind_of, read_regular
 from cilint.findings import Finding, Location, Severity, Span
 from cilint.source import DecodeError, SourceFile
 from cilint.syntax.yaml import YamlParse, parse_yaml
@@ -109,13 +110,13 @@ class Workspace:
         if rel not in self.outside and not self._inside(path):
             return Unreadable(f"`{rel}` resolves outside the project root (symlink); refused")
         try:
-            size = os.stat(path).st_size
-            if size > MAX_FILE_BYTES:
-                return Unreadable(
-                    f"`{rel}` is {size:,} bytes; GitLab reads at most {MAX_FILE_BYTES:,} bytes per file"
-                )
-            with open(path, "rb") as handle:
-                data = handle.read()
+            data = read_regular(path, MAX_FILE_BYTES)
+        except TooLarge as exc:
+            return Unreadable(
+                f"`{rel}` is {exc.size:,} bytes; GitLab reads at most {MAX_FILE_BYTES:,} bytes per file"
+            )
+        except NotRegular:
+            return Unreadable(f"`{rel}` is {_kind(path)}, not a regular file; not read")
         except FileNotFoundError:
             return Unreadable(f"`{rel}` does not exist")
         except IsADirectoryError:
@@ -145,6 +146,13 @@ class Workspace:
         result = dict(self._display)
         result.update((k, v) for k, v in self._sources.items() if isinstance(v, SourceFile))
         return result
+
+
+def _kind(path: str) -> str:
+    try:
+        return kind_of(os.stat(path).st_mode)
+    except OSError:
+        return "not a regular file"
 
 
 def syntax_finding(source: SourceFile, message: str, offset: int) -> Finding:

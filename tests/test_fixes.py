@@ -96,6 +96,6 @@ def test_fix_round_trip_on_the_whole_corpus(tmp_path):
         assert set(_comment_lines(before)) <= set(_comment_lines(after))
         if path.suffix in (".yml", ".yaml"):
             assert parse_yaml(SourceFile(path.name, after)).problem is None
-    loop.write(outcome)
+    assert all(w.written for w in loop.write(outcome, Options(paths=projects)))
     second = loop.fix(Options(paths=projects), unsafe=True)
     assert second.changed == {}

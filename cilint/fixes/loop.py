@@ -3,7 +3,7 @@
 Each round analyses the files as they would be, splices every applicable fix that does not overlap
 an earlier one (a fix touching several files is applied whole or not at all), and checks that every
 changed file still parses; a fix that would break a file is dropped and reported. Nothing is written
-until the last round; writes are atomic (temporary file, same permissions, rename).
+until the last round; see cilint.filesystem.write_fixed for how files are written.
 """
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cilint.engine import Options, Result, run
+from cilint.filesystem import Written, write_fixed
 from cilint.findings import Fix
 from cilint.fixes.apply import applicable, splice_report
 from cilint.source import BOM, SourceFile
@@ -30,7 +30,9 @@ class FixOutcome:
     result: Result  # the analysis of the fixed files
     changed: dict[Path, tuple[str, str]] = field(default_factory=dict)  # path -> (before, after) texts
     boms: dict[Path, bool] = field(default_factory=dict)
+    roots: dict[Path, Path] = field(default_factory=dict)  # changed file -> its project root
     applied: int = 0
+    applied_paths: list[frozenset[Path]] = field(default_factory=list)  # the files of each applied fix
     skipped: list[str] = field(default_factory=list)  # fixes left for lack of rounds / overlaps
     broken: list[str] = field(default_factory=list)  # fixes dropped because a file would not parse
 
@@ -40,6 +42,7 @@ def fix(options: Options, unsafe: bool) -> FixOutcome:
     originals: dict[Path, tuple[str, bool]] = {}
     outcome = FixOutcome(result=run(options))
     rejected: set[tuple[str, str]] = set()
+    roots: dict[Path, Path] = {}
     for _ in range(MAX_ROUNDS):
         candidates: list[tuple[tuple[str, str], Fix]] = []  # (finding key, fix with absolute paths)
         texts: dict[Path, SourceFile] = {}
@@ -54,6 +57,7 @@ def fix(options: Options, unsafe: bool) -> FixOutcome:
                     source = files.get(edit.path)
                     if source is not None:
                         texts[project.root / edit.path] = source
+                        roots[project.root / edit.path] = project.root
         if not candidates:
             break
         keyed = {str(path): source.text for path, source in texts.items()}
@@ -70,6 +74,7 @@ def fix(options: Options, unsafe: bool) -> FixOutcome:
                 originals[path] = (source.text, source.bom)
             overlay[key] = text
         outcome.applied += len(applied)
+        outcome.applied_paths.extend(frozenset(Path(e.path) for e in f.edits) for f in applied)
         outcome.skipped = [f.title for f in skipped]
         outcome.result = run(dataclasses.replace(options, overlay=dict(overlay)))
     for path, (before, bom) in originals.items():
@@ -77,6 +82,7 @@ def fix(options: Options, unsafe: bool) -> FixOutcome:
         if after != before:
             outcome.changed[path] = (before, after)
             outcome.boms[path] = bom
+            outcome.roots[path] = roots[path]
     return outcome
 
 
@@ -127,17 +133,13 @@ def unified_diff(outcome: FixOutcome, relative_to: Path) -> str:
     return "".join(chunks)
 
 
-def write(outcome: FixOutcome) -> None:
-    """Write every changed file atomically, keeping its permissions and BOM."""
-    for path, (_, after) in outcome.changed.items():
-        data = ((BOM if outcome.boms.get(path) else "") + after).encode("utf-8")
-        mode = path.stat().st_mode & 0o7777
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".cilint")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-            os.chmod(temporary, mode)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+def write(outcome: FixOutcome, options: Options) -> list[Written]:
+    """Write every changed file (see cilint.filesystem.write_fixed: only if unchanged since it was
+    read; owner, mode, links and BOM kept; symlinks followed inside the project only)."""
+    written = []
+    outside = frozenset(str(p.resolve()) for p in options.runner_configs)
+    for path, (before, after) in outcome.changed.items():
+        bom = BOM if outcome.boms.get(path) else ""
+        written.append(write_fixed(path, (bom + before).encode("utf-8"), (bom + after).encode("utf-8"),
+                                   outcome.roots.get(path, path.parent), outside))
+    return written
