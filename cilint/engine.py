@@ -307,7 +307,9 @@ def _is_helm_values(ws: Workspace, rel: str) -> bool:
     if not isinstance(source, SourceFile):
         return False
     parsed = ws.yaml(source)
-    if parsed.problem is not None or not parsed.documents:
+    if parsed.problem is not None:
+        return True  # it reads like runner Helm values but cannot be read: reported, not skipped
+    if not parsed.documents:
         return False
     from cilint.models.runner_files import helm_runner_sections
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from cilint.findings import Finding, Severity
 from cilint.models.nodes import deep_merge, location, scalar_text, string_list, with_entries
-from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
+from cilint.syntax.yaml import MAX_EXPANDED_BYTES, YMap, YNode, YScalar, YSeq, expanded_size
 
 MAX_EXTENDS_ANCESTORS = 10
 MAX_REFERENCE_DEPTH = 10
@@ -130,11 +130,16 @@ class _References:
         self.config = config
         self.findings = findings
         self.completeness = completeness
-        self.memo: dict[int, YNode] = {}
+        # (node id, depth) -> resolution: a reference reached along many paths is resolved once per
+        # depth (the depth limit is the only thing that differs), not once per path
+        self.memo: dict[tuple[int, int], YNode] = {}
         self.active: set[int] = set()
+        self.sizes: dict[int, int] = {}  # expanded sizes of resolved nodes (see expanded_size)
+        self.measured: list[YNode] = []  # keeps the measured nodes alive, so their ids stay theirs
 
     def resolve(self, node: YNode, depth: int) -> YNode:
-        known = self.memo.get(id(node))
+        key = (id(node), depth)
+        known = self.memo.get(key)
         if known is not None:
             return known
         if node.is_reference and isinstance(node, YSeq):
@@ -156,8 +161,7 @@ class _References:
             result = with_entries(node, entries) if changed else node
         else:
             result = node
-        if depth == 0:
-            self.memo[id(node)] = result
+        self.memo[key] = result
         return result
 
     def _follow(self, ref: YSeq, depth: int) -> YNode:
@@ -184,9 +188,20 @@ class _References:
         assert target is not None
         self.active.add(id(ref))
         try:
-            return self.resolve(target, depth + 1)
+            resolved = self.resolve(target, depth + 1)
         finally:
             self.active.discard(id(ref))
+        self.measured.append(resolved)
+        if expanded_size(resolved, MAX_EXPANDED_BYTES, self.sizes) > MAX_EXPANDED_BYTES:
+            self._report(
+                ref,
+                f"`!reference [{shown}]` expands to more than {MAX_EXPANDED_BYTES:,} bytes of configuration "
+                "(references inside what it brings in multiply it); cilint does not expand it, so what it "
+                "brings in is not checked",
+                Severity.MAJOR,
+            )
+            return _empty_like(ref)
+        return resolved
 
     def _report(self, node: YNode, message: str, severity: Severity = Severity.BLOCKER) -> None:
         self.findings.append(

@@ -96,7 +96,7 @@ class IncludeResolver:
         self.result.has_references |= parsed.has_references
         if parsed.problem is not None:
             self.result.findings.append(
-                syntax_finding(source, f"YAML syntax error: {parsed.problem.message}", parsed.problem.offset)
+                syntax_finding(source, parsed.problem.headline, parsed.problem.offset)
             )
             return None
         header, content = split_header(parsed.documents)

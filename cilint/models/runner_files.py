@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from cilint.findings import Finding, Span
+import re
+
+from cilint.findings import Finding, Location, Severity, Span
 from cilint.models.nodes import scalar_text
 from cilint.models.runner import HELM_TEMPLATE_TAG, RunnerConfig, build_runner_config
 from cilint.source import SourceFile
@@ -37,13 +39,19 @@ def load_runner_configs(ws: Workspace, path: str, findings: list[Finding]) -> li
         parsed = ws.yaml(source)
         if parsed.problem is not None:
             findings.append(
-                syntax_finding(source, f"YAML syntax error: {parsed.problem.message}", parsed.problem.offset)
+                syntax_finding(source, parsed.problem.headline, parsed.problem.offset)
             )
             return []
         values = parsed.documents[0].root if parsed.documents else None
         loaded = [_helm(source, values, runners, findings) for runners in helm_runner_sections(values)]
         return [c for c in loaded if c is not None]
+    if _runner_count(source.text) > MAX_RUNNERS:
+        findings.append(_not_read(path, f"it defines more than {MAX_RUNNERS:,} runners", 0))
+        return []
     parsed = parse_toml(source.text, path)
+    if parsed.problem is not None and parsed.problem.over_limit:
+        findings.append(_not_read(path, parsed.problem.message, parsed.problem.offset))
+        return []
     if parsed.problem is not None or parsed.root is None:
         problem = parsed.problem
         findings.append(
@@ -54,12 +62,36 @@ def load_runner_configs(ws: Workspace, path: str, findings: list[Finding]) -> li
     return [build_runner_config(path, "toml", parsed.root)]
 
 
+# Checking a runner costs about 0.2 ms (its settings against every job); a configuration rarely
+# holds more than a few dozen. Past this many, the file is reported as not checked.
+MAX_RUNNERS = 2_000
+
+
+_RUNNERS_ELEMENT = re.compile(r"\[\[[ \t]*runners[ \t]*\]\]")
+
+
+def _runner_count(text: str) -> int:
+    return len(_RUNNERS_ELEMENT.findall(text)) if "runners" in text else 0
+
+
+def _not_read(path: str, reason: str, offset: int) -> Finding:
+    return Finding("CIL002", f"`{path}` was not checked: {reason}", Location(path, Span(offset, offset)),
+                   Severity.MAJOR, route=("not-read", path))
+
+
 def _helm(source: SourceFile, values: YNode | None, runners: YMap, findings: list[Finding]) -> RunnerConfig | None:
     config = runners.get("config")
     assert isinstance(config, YScalar) and isinstance(values, YMap)
     offsets, _exact = scalar_offsets(source, config)
     neutral = neutralise_templates(config.text)
+    if _runner_count(neutral.text) > MAX_RUNNERS:
+        findings.append(_not_read(source.path, f"`runners.config` defines more than {MAX_RUNNERS:,} runners",
+                                  config.span.start))
+        return None
     toml = parse_toml(neutral.text, source.path, offsets)
+    if toml.problem is not None and toml.problem.over_limit:
+        findings.append(_not_read(source.path, f"`runners.config` has {toml.problem.message}", config.span.start))
+        return None
     if toml.problem is not None or toml.root is None:
         problem = toml.problem
         findings.append(

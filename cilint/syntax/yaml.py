@@ -144,10 +144,15 @@ class YMap(YNode):
 
 @dataclass(frozen=True, slots=True, eq=False)
 class YamlProblem:
-    """A syntax error with the offset where the reader stopped."""
+    """Why a YAML file cannot be used, with the offset where the reader stopped."""
 
     message: str
     offset: int
+    syntax: bool = True  # False: well-formed, but unusable (aliases expand it past GitLab's limit)
+
+    @property
+    def headline(self) -> str:
+        return f"YAML syntax error: {self.message}" if self.syntax else self.message
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -462,7 +467,70 @@ def parse_yaml(source: SourceFile) -> YamlParse:
             documents.append(YamlDocument(converter.convert(raw, 0) if raw is not None else None))
     except _Unusable as exc:
         return YamlParse((), YamlProblem(exc.message, exc.offset))
+    if converter.aliased:
+        for document in documents:
+            problem = _too_big(document.root) if document.root is not None else None
+            if problem is not None:
+                return YamlParse((), problem)
     return YamlParse(tuple(documents), None, converter.references)
+
+
+# GitLab's `max_yaml_size_bytes` (2 MB): its loader measures the loaded object graph, where every
+# alias is a full copy, and rejects a larger one with "The parsed YAML is too big" (docs:
+# administration/instance_limits, "Maximum size and depth of CI/CD configuration YAML files").
+MAX_EXPANDED_BYTES = 2 * 1024 * 1024
+_OBJECT_BYTES = 40  # a Ruby object slot; strings longer than 23 bytes hold their text outside it
+
+
+def expanded_size(node: YNode, limit: int, memo: dict[int, int]) -> int:
+    """What `node` takes once every alias is copied out, estimated from below in the way GitLab's
+    loader counts it (an object per node plus longer texts); counting stops past `limit`. `memo`
+    (node id -> size) makes it linear in the number of distinct nodes."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    if isinstance(node, YScalar):
+        size = _OBJECT_BYTES + (len(node.text) if len(node.text) > 23 else 0)
+    elif isinstance(node, YSeq):
+        size = _OBJECT_BYTES + 8 * len(node.items)
+        for item in node.items:
+            size += expanded_size(item, limit, memo)
+            if size > limit:
+                break
+    elif isinstance(node, YMap):
+        size = _OBJECT_BYTES + 16 * len(node.entries)
+        for key, value in node.entries.values():
+            size += expanded_size(key, limit, memo) + expanded_size(value, limit, memo)
+            if size > limit:
+                break
+    else:
+        size = _OBJECT_BYTES
+    memo[id(node)] = size
+    return size
+
+
+def largest_part(node: YNode, limit: int, memo: dict[int, int]) -> YNode:
+    """The smallest node under `node` that alone is larger than `limit` (where a blow-up is)."""
+    while True:
+        children = node.items if isinstance(node, YSeq) else (
+            [v for _, v in node.entries.values()] if isinstance(node, YMap) else [])
+        bigger = next((c for c in children if expanded_size(c, limit, memo) > limit), None)
+        if bigger is None:
+            return node
+        node = bigger
+
+
+def _too_big(root: YNode) -> YamlProblem | None:
+    memo: dict[int, int] = {}
+    if expanded_size(root, MAX_EXPANDED_BYTES, memo) <= MAX_EXPANDED_BYTES:
+        return None
+    where = largest_part(root, MAX_EXPANDED_BYTES, memo)
+    return YamlProblem(
+        f"the parsed YAML is too big: aliases (`*name`) copy this value out to more than "
+        f"{MAX_EXPANDED_BYTES:,} bytes, GitLab's limit for a loaded configuration, so GitLab rejects "
+        "the file ('The parsed YAML is too big'); repeat less through aliases",
+        where.start, syntax=False,
+    )
 
 
 def _reader_message(exc: Exception) -> str:
@@ -484,6 +552,7 @@ class _Converter:
         self.seen: dict[Any, YNode] = {}
         self.open: set[Any] = set()  # collections being converted (an alias to one is recursive)
         self.references = False  # a `!reference [...]` was seen
+        self.aliased = False  # some node is used again through an alias
         shared = _shared_tags()
         self.str_tag = shared[_STR_TAG]  # an untagged scalar's (most nodes)
         self.merge_tag = shared[_MERGE_TAG]  # an untagged `<<` key's
@@ -495,6 +564,7 @@ class _Converter:
                 raise _Unusable(
                     "recursive alias: an anchor is used inside its own value", node.start_mark.index
                 )
+            self.aliased = True
             return known  # an alias: the same object as its anchor
         if depth > MAX_DEPTH:
             raise _Unusable(f"YAML nesting deeper than {MAX_DEPTH} levels", node.start_mark.index)
@@ -518,6 +588,8 @@ class _Converter:
                 converted = seen.get(item)
                 if converted is None or item in self.open:
                     converted = self.scalar(item) if inline and item.id == "scalar" else self.convert(item, depth + 1)
+                else:
+                    self.aliased = True
                 items.append(converted)
             self.open.discard(node)
             return seq
@@ -536,6 +608,8 @@ class _Converter:
             value = seen.get(value_node)
             if value is None or value_node in self.open:
                 value = self.scalar(value_node) if inline and value_node.id == "scalar" else self.convert(value_node, depth + 1)
+            else:
+                self.aliased = True
             if type(key) is YScalar and (key.style or (key.text[:1].isalpha() and key.text.lower() not in _WORDS)):
                 name = key.text  # `_key_text`'s usual case, inline: this runs for every pair of every file
             else:
