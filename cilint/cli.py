@@ -160,8 +160,13 @@ def run_check(request: CheckRequest) -> int:
             from cilint.fixes import loop
 
             outcome = loop.fix(options, unsafe=request.unsafe_fixes)
+            # Both are bugs in a rule's fix, caught before anything was written: said as such.
             for title in outcome.broken:
-                sys.stderr.write(f"cilint: internal error: dropped a fix that would make a file unparsable: {title}\n")
+                sys.stderr.write(f"cilint: bug: a fix was not applied because the file would no longer parse "
+                                 f"({title}); please report it\n")
+            for title in outcome.idle:
+                sys.stderr.write(f"cilint: bug: a fix was not applied because it changes nothing ({title}); "
+                                 "please report it\n")
             if request.diff:
                 text = loop.unified_diff(outcome, Path.cwd())
                 sys.stdout.write(text)

@@ -38,6 +38,7 @@ class Inventory:
     # TOML and YAML files that could not be probed, with the reason (a runner configuration among
     # them would go unchecked without a word)
     unreadable: tuple[tuple[str, str], ...] = ()
+    bad_names: tuple[str, ...] = ()  # YAML and TOML files whose names are not valid UTF-8 (shown escaped)
 
 
 def is_pipeline_name(path: str) -> bool:
@@ -75,7 +76,8 @@ def _has_line(text: str, before: re.Pattern[str], word: str, after: re.Pattern[s
 
 
 def inventory(root: Path, exclude: tuple[str, ...] = ()) -> Inventory:
-    files = _walk(root, exclude)
+    bad_names: list[str] = []
+    files = _walk(root, exclude, bad_names)
     pipelines = [f for f in files if is_pipeline_name(f)]
     components = [f for f in files if is_component_path(f)]
     tomls: list[str] = []
@@ -92,7 +94,8 @@ def inventory(root: Path, exclude: tuple[str, ...] = ()) -> Inventory:
             text = _probe(root, rel, unreadable)
             if text is not None and looks_like_helm_values(text):
                 helm.append(rel)
-    return Inventory(tuple(files), tuple(pipelines), tuple(components), tuple(tomls), tuple(helm), tuple(unreadable))
+    return Inventory(tuple(files), tuple(pipelines), tuple(components), tuple(tomls), tuple(helm), tuple(unreadable),
+                     tuple(sorted(bad_names)))
 
 
 def _probe(root: Path, rel: str, unreadable: list[tuple[str, str]]) -> str | None:
@@ -113,12 +116,12 @@ def _spec(lines: list[str]) -> Any:
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def _walk(root: Path, exclude: tuple[str, ...]) -> list[str]:
+def _walk(root: Path, exclude: tuple[str, ...], bad_names: list[str]) -> list[str]:
     specs: list[tuple[str, Any]] = []
     if exclude:
         specs.append(("", _spec(list(exclude))))
     out: list[str] = []
-    _visit(str(root), "", specs, out, os.path.realpath(root).rstrip(os.sep) + os.sep)
+    _visit(str(root), "", specs, out, os.path.realpath(root).rstrip(os.sep) + os.sep, bad_names)
     return sorted(out)
 
 
@@ -142,8 +145,27 @@ def _regular_inside(link: str, root_prefix: str) -> bool:
         return False
 
 
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown_name(path: str) -> str:
+    """A path that is not valid UTF-8, as text: its undecodable bytes as \\xNN."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _is_candidate(rel: str) -> bool:
+    """A name cilint would read: a pipeline, a component, a TOML or a YAML file."""
+    return rel.endswith((".toml", ".yml", ".yaml"))
+
+
 def _visit(
-    directory: str, rel_dir: str, specs: list[tuple[str, Any]], out: list[str], root_prefix: str
+    directory: str, rel_dir: str, specs: list[tuple[str, Any]], out: list[str], root_prefix: str,
+    bad_names: list[str],
 ) -> None:
     """Append the files under `directory` to `out`; `specs` holds the ignore rules in force."""
     try:
@@ -163,6 +185,10 @@ def _visit(
             break
     for entry in entries:
         rel = f"{rel_dir}{entry.name}"
+        if not _utf8(entry.name):  # os.scandir hands undecodable bytes over as lone surrogates
+            if _is_candidate(rel) and not entry.is_dir(follow_symlinks=False):
+                bad_names.append(shown_name(rel))
+            continue
         try:
             is_dir = entry.is_dir(follow_symlinks=False)
             is_file = not is_dir and entry.is_file(follow_symlinks=False)
@@ -175,7 +201,7 @@ def _visit(
         if is_dir:
             if entry.name in _SKIP_DIRS or (specs and _ignored(specs, rel, True)):
                 continue
-            _visit(entry.path, rel + "/", specs, out, root_prefix)
+            _visit(entry.path, rel + "/", specs, out, root_prefix, bad_names)
         elif is_file and not (specs and _ignored(specs, rel, False)):
             out.append(rel)
     if pushed:

@@ -120,7 +120,9 @@ def _path_prefix(root: Path, roots: Iterable[Path]) -> str:
     cwd = Path.cwd().resolve()
     every = list(roots)
     base = cwd if all(_under(r, cwd) for r in every) else Path(os.path.commonpath(every))
-    shown = root.relative_to(base).as_posix()
+    from cilint.discover import shown_name
+
+    shown = shown_name(root.relative_to(base).as_posix())
     return "" if shown == "." else shown + "/"
 
 
@@ -130,7 +132,11 @@ def _path_prefix(root: Path, roots: Iterable[Path]) -> str:
 def _group_by_root(paths: Iterable[Path]) -> dict[Path, list[Path] | None]:
     """Project root -> files to lint there (None: the whole project)."""
     groups: dict[Path, list[Path] | None] = {}
+    from cilint.discover import shown_name
+
     for raw in paths:
+        if shown_name(str(raw)) != str(raw):
+            raise UsageError(f"{shown_name(str(raw))}: the path is not valid UTF-8; rename it")
         if not raw.exists():
             raise UsageError(f"{raw}: no such file or directory")
         path = raw.resolve()
@@ -217,6 +223,7 @@ def load_project(
         pipeline_paths.extend(p for p in (*inv.pipelines, *inv.components) if p != main)
         runner_paths.extend(inv.runner_tomls)
         findings.extend(_unreadable_finding(path, reason) for path, reason in inv.unreadable)
+        findings.extend(_bad_name_finding(name) for name in inv.bad_names)
         runner_paths.extend(p for p in inv.helm_candidates if _is_helm_values(ws, p))
     else:
         for target in targets:
@@ -237,6 +244,10 @@ def load_project(
         if path in included and path != config.ci_file:
             continue  # analysed as part of the pipeline that includes it
         findings.extend(result.findings)
+        if path == config.ci_file and _blank(ws, path):
+            findings.append(Finding(
+                "CIL001", f"`{path}` is empty; GitLab creates no pipeline and says 'Please provide content of "
+                f"{path}'", Location(path, Span(0, 0)), Severity.BLOCKER, route=("empty", path)))
         if result.config is None:
             continue
         partial = any(f.rule_id == "CIL002" for f in result.findings)
@@ -263,6 +274,11 @@ def load_project(
     )
 
 
+def _blank(ws: Workspace, path: str) -> bool:
+    source = ws.source(path)
+    return isinstance(source, SourceFile) and not source.text.strip()
+
+
 def _unreadable_finding(path: str, reason: str) -> Finding:
     kind = "a runner configuration" if path.endswith(".toml") else "Helm values with a runner configuration"
     return Finding(
@@ -271,6 +287,17 @@ def _unreadable_finding(path: str, reason: str) -> Finding:
         Location(path, Span(0, 0)),
         Severity.MINOR,
         route=("unreadable", path),
+    )
+
+
+def _bad_name_finding(name: str) -> Finding:
+    return Finding(
+        "CIL001",
+        f"the file name `{name}` is not valid UTF-8, so the file was not read; GitLab shows and includes "
+        "files by UTF-8 paths: rename it",
+        Location(name, Span(0, 0)),
+        Severity.MAJOR,
+        route=("file-name", name),
     )
 
 

@@ -224,13 +224,21 @@ def test_extremely_deep_nesting_does_not_crash():
     assert parsed.problem is not None
 
 
-def test_billion_laughs_stays_small():
+def test_aliases_share_their_anchor_node():
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 3):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    _, node = root("\n".join(lines) + "\n")
+    assert node.get("a2").items[0] is node.get("a1")  # shared, never copied
+
+
+def test_billion_laughs_is_rejected_as_gitlab_rejects_it():
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     for i in range(1, 30):
         lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
-    _, node = root("\n".join(lines) + "\n")
-    last = node.get("a29")
-    assert last.items[0] is node.get("a28")  # shared, never copied
+    _, parsed = parse("\n".join(lines) + "\n")
+    assert parsed.problem is not None and not parsed.problem.syntax
+    assert "too big" in parsed.problem.message and parsed.problem.offset == "\n".join(lines).index("&a4 [")
 
 
 def test_control_character_is_reported():

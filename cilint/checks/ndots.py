@@ -10,10 +10,10 @@ from cilint.checks.resolver import is_partial_name, runner_jobs_of
 from cilint.findings import Applicability, Finding, Fix, Severity
 from cilint.fixes.edits import replace_scalar
 from cilint.findings import Edit, Span
-from cilint.models.nodes import location
+from cilint.models.nodes import location, subtree_end
 from cilint.models.project import Project
 from cilint.source import SourceFile
-from cilint.syntax.yaml import YMap, YNode, YSeq
+from cilint.syntax.yaml import YMap, YNode
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import Runner, RunnerConfig
@@ -55,6 +55,8 @@ class NdotsExternalLookups:
             # Names that need the search list; on musl a lower ndots must stay above their dot count (DNS009).
             partial = [h for h in hosts if is_partial_cluster_name(h) or is_partial_name(h)]
             wanted = max([1] + [dots(h) + 1 for h in partial])
+            if wanted >= ndots:
+                continue  # the jobs' partial names need this ndots: it cannot be lowered (DNS009)
             shown = ", ".join(f"`{h}`" for h in slow[:4]) + (" ..." if len(slow) > 4 else "")
             node, fix = self._where_and_fix(project, config, runner, wanted)
             message = (
@@ -98,7 +100,7 @@ class NdotsExternalLookups:
         source = project.workspace.source(runner.path)
         if not isinstance(source, SourceFile) or (config.kind == "helm" and getattr(config.config_node, "style", "") != "|"):
             return anchor, None
-        end = _subtree_end(anchor)
+        end = subtree_end(anchor)
         at = source.text.find("\n", end)
         at = len(source.text) if at == -1 else at
         if at > 0 and source.text[at - 1] == "\r":
@@ -115,14 +117,3 @@ class NdotsExternalLookups:
                 f"{newline}{indent}  value = \"{wanted}\"")
         return anchor, Fix(f'Add the dns_config option ndots = "{wanted}"', (Edit(source.path, Span(at, at), body),),
                            Applicability.UNSAFE)
-
-
-def _subtree_end(node: YNode) -> int:
-    end = node.span.end
-    if isinstance(node, YMap):
-        for key, value in node.entries.values():
-            end = max(end, key.span.end, _subtree_end(value))
-    elif isinstance(node, YSeq):
-        for item in node.items:
-            end = max(end, _subtree_end(item))
-    return end

@@ -54,13 +54,18 @@ class DuplicateServiceWithoutAlias:
             self.rule_id,
             f"job `{job.name}` starts `{image}` {len(services)} times and {reason}: give each instance its own `alias:`",
             location(second.node), Severity.MAJOR,
-            fix=self._fix(project, unaliased[1:], derived) if len(unaliased) > 1 and not collisions else None,
+            fix=self._fix(project, unaliased[1:], derived, services) if len(unaliased) > 1 and not collisions else None,
             related=(Related(location(services[0].node), "the first instance"),),
             route=("duplicate-service", job.name, image),
         )
 
     @staticmethod
-    def _fix(project: Project, services: list[Service], derived: str) -> Fix | None:
+    def _fix(project: Project, services: list[Service], derived: str, group: list[Service]) -> Fix | None:
+        # An instance written once and used twice (`- *pg` and `- *pg`) cannot get an alias of its
+        # own: the edit would give both the same one.
+        nodes = [id(s.node) for s in group]
+        if len(set(nodes)) != len(nodes):
+            return None
         edits = []
         for number, service in enumerate(services, start=2):
             alias = f"{derived.replace('__', '-')}-{number}"

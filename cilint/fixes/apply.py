@@ -32,7 +32,7 @@ def splice_report(texts: Mapping[str, str], fixes: Iterable[Fix]) -> tuple[dict[
     applied: list[Fix] = []
     skipped: list[Fix] = []
     for fix in fixes:
-        if any(edit.path not in texts for edit in fix.edits) or any(
+        if any(edit.path not in texts for edit in fix.edits) or _overlap_each_other(fix.edits) or any(
             _overlaps(edit, by_path[edit.path]) for edit in fix.edits
         ):
             skipped.append(fix)
@@ -47,6 +47,20 @@ def splice_report(texts: Mapping[str, str], fixes: Iterable[Fix]) -> tuple[dict[
             text = text[: edit.span.start] + edit.content + text[edit.span.end :]
         result[path] = text
     return result, applied, skipped
+
+
+def _overlap_each_other(edits: tuple[Edit, ...]) -> bool:
+    """A fix whose own edits overlap (two insertions at one point) is malformed: never applied."""
+    return any(_overlaps(edit, [o for o in edits[:i] if o.path == edit.path]) for i, edit in enumerate(edits))
+
+
+def changes_something(fix: Fix, texts: Mapping[str, str]) -> bool:
+    """Whether applying `fix` to `texts` changes any of them (a fix that writes back what is there
+    fixes nothing, and a loop that applied it would never end)."""
+    return any(
+        edit.path in texts and texts[edit.path][edit.span.start : edit.span.end] != edit.content
+        for edit in fix.edits
+    )
 
 
 def _overlaps(edit: Edit, others: list[Edit]) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 from cilint.engine import Options, Result, run
 from cilint.filesystem import Written, write_fixed
 from cilint.findings import Fix
-from cilint.fixes.apply import applicable, splice_report
+from cilint.fixes.apply import applicable, changes_something, splice_report
 from cilint.source import BOM, SourceFile
 
 MAX_ROUNDS = 8
@@ -35,6 +35,7 @@ class FixOutcome:
     applied_paths: list[frozenset[Path]] = field(default_factory=list)  # the files of each applied fix
     skipped: list[str] = field(default_factory=list)  # fixes left for lack of rounds / overlaps
     broken: list[str] = field(default_factory=list)  # fixes dropped because a file would not parse
+    idle: list[str] = field(default_factory=list)  # fixes dropped because they would change nothing
 
 
 def fix(options: Options, unsafe: bool) -> FixOutcome:
@@ -61,6 +62,13 @@ def fix(options: Options, unsafe: bool) -> FixOutcome:
         if not candidates:
             break
         keyed = {str(path): source.text for path, source in texts.items()}
+        idle = [(key, f) for key, f in candidates if not changes_something(f, keyed)]
+        if idle:  # a fix that changes nothing is a bug in its rule: reported, never counted as a fix
+            outcome.idle.extend(f.title for _, f in idle)
+            rejected.update(key for key, _ in idle)
+            candidates = [(key, f) for key, f in candidates if changes_something(f, keyed)]
+            if not candidates:
+                break
         new_texts, applied, skipped = splice_report(keyed, [f for _, f in candidates])
         broken = [f for f in applied if not _parses(f, new_texts)]
         if broken:

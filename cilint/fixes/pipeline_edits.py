@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from cilint.findings import Edit
 from cilint.fixes.edits import add_yaml_entry, double_quoted, own_entry
+from cilint.models.nodes import subtree_end
 from cilint.models.pipeline import Job, Service
 from cilint.models.project import Project
 from cilint.models.variables import Variable
@@ -56,9 +57,10 @@ def add_sibling_entries(project: Project, variable: Variable, entries: dict[str,
         if not previous.endswith(("{", ",")):
             return None
         holder.flow = True
-    value = variable.node if variable.origin != "runner" else variable.key
+    # the whole definition: after a hash form's last line (`value:`, `description:` ...), not inside it
+    value = (variable.definition or variable.node) if variable.origin != "runner" else variable.key
     holder.entries = {variable.name: (variable.key, value)}
-    holder.span = type(variable.key.span)(variable.key.span.start, value.span.end)
+    holder.span = type(variable.key.span)(variable.key.span.start, subtree_end(value))
     edit = None
     for name, rendered in entries.items():
         step = add_yaml_entry(source, holder, name, rendered)

@@ -73,14 +73,6 @@ class _Extender:
                     ("extends-cycle", name),
                 )
                 continue
-            if len(chain) + 1 > MAX_EXTENDS_ANCESTORS:
-                self._report(
-                    parent_node,
-                    f"nesting too deep in `extends` (more than {MAX_EXTENDS_ANCESTORS} levels "
-                    f"from `{chain[0] if chain else name}`)",
-                    ("extends-depth", name),
-                )
-                continue
             parent_config = self.config.get(parent)
             if parent_config is None:
                 severity, message = self.completeness.unknown(
@@ -107,9 +99,56 @@ class _Extender:
     ) -> None:
         self.findings.append(Finding("CIL003", message, location(node), severity, route=route))
 
+    # -- nesting depth: a property of the ancestry, whatever order the jobs are written in ---------
+
+    def parents(self, name: str) -> list[tuple[str, YNode]]:
+        node = self.config.get(name)
+        extends = node.get("extends") if isinstance(node, YMap) else None
+        if extends is None:
+            return []
+        named = ((scalar_text(p) or "", p) for p in string_list(extends))
+        return [(parent, p) for parent, p in named if isinstance(self.config.get(parent), YMap)]
+
+    def height(self, name: str, heights: dict[str, int], open_: set[str]) -> int:
+        """Levels of `extends` above `name` (0: it extends nothing); cycles count as nothing (they
+        are reported on their own)."""
+        known = heights.get(name)
+        if known is not None:
+            return known
+        open_.add(name)
+        height = 0
+        for parent, _ in self.parents(name):
+            if parent not in open_:
+                height = max(height, 1 + self.height(parent, heights, open_))
+        open_.discard(name)
+        heights[name] = height
+        return height
+
+    def report_depth(self) -> None:
+        """GitLab rejects any job whose ancestry is more than MAX_EXTENDS_ANCESTORS levels deep. One
+        finding per too-deep chain, from the job at its top, at the `extends` entry where the
+        chain passes the limit (following the deepest ancestry)."""
+        heights: dict[str, int] = {}
+        names = [n for n, v in self.config.entries.items() if isinstance(v[1], YMap) and "extends" in v[1]]
+        deep = [n for n in names if self.height(n, heights, set()) > MAX_EXTENDS_ANCESTORS]
+        extended = {parent for n in deep for parent, _ in self.parents(n)}
+        for top in deep:
+            if top in extended:
+                continue  # part of a longer chain, reported from its top
+            name = top
+            for _ in range(MAX_EXTENDS_ANCESTORS):
+                name = max(self.parents(name), key=lambda p: heights.get(p[0], 0))[0]
+            parent_node = max(self.parents(name), key=lambda p: heights.get(p[0], 0))[1]
+            self._report(
+                parent_node,
+                f"nesting too deep in `extends` (more than {MAX_EXTENDS_ANCESTORS} levels from `{top}`)",
+                ("extends-depth", top),
+            )
+
 
 def expand_extends(config: YMap, findings: list[Finding], completeness: Completeness) -> YMap:
     extender = _Extender(config, findings, completeness)
+    extender.report_depth()
     entries = dict(config.entries)
     for name, (key_node, value) in config.entries.items():
         if isinstance(value, YMap) and "extends" in value:

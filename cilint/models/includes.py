@@ -9,14 +9,14 @@ files (and components of this very project, `$CI_PROJECT_PATH`) can be read offl
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cilint.findings import Finding, Location, Severity
-from cilint.models.inputs import interpolate, split_header
+from cilint.findings import Finding, Location, Severity, Span
+from cilint.models.inputs import content_index, interpolate, split_header
 from cilint.models.nodes import deep_merge, is_null, location, scalar_text, with_entries
-from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
+from cilint.syntax.yaml import YamlDocument, YMap, YNode, YScalar, YSeq
 from cilint.workspace import SourceFile, Workspace, syntax_finding, unreadable_finding
 
 # docs: ci/yaml/includes "Maximum of 150 nested includes are allowed!" (counting duplicates).
@@ -100,6 +100,12 @@ class IncludeResolver:
             )
             return None
         header, content = split_header(parsed.documents)
+        self._ignored_documents(source, parsed.documents)
+        if not is_main and not source.text.strip():
+            self._problem_at(
+                at, path, f"the included file `{path}` is empty; GitLab rejects the pipeline ('Included "
+                f"file `{path}` is empty or does not exist!')", Severity.BLOCKER)
+            return None
         if is_main:
             self.result.header = header
         if header is not None or inputs is not None:
@@ -320,6 +326,30 @@ class IncludeResolver:
             if self.ws.exists(candidate):
                 return candidate
         return None
+
+    def _ignored_documents(self, source: SourceFile, documents: Sequence[YamlDocument]) -> None:
+        """GitLab reads one document of a file (two with a `spec:` header); the others are ignored."""
+        header, content = content_index(documents)
+        used = {header, content}
+        ignored = [d for i, d in enumerate(documents) if i not in used and d.root is not None and not is_null(d.root)]
+        if not ignored:
+            return
+        first = ignored[0].root
+        assert first is not None
+        more = f" and {len(ignored) - 1} more after it" if len(ignored) > 1 else ""
+        self.result.findings.append(Finding(
+            "CIL001",
+            f"GitLab ignores this YAML document{more}: it reads only the first document of a file (with "
+            "a `spec:` header, the header and one configuration document), so the jobs and keywords "
+            "here never take effect; merge the documents, or move this one to a file of its own",
+            location(first),
+            Severity.MAJOR,
+            route=("ignored-document", source.path),
+        ))
+
+    def _problem_at(self, at: Location | None, path: str, message: str, severity: Severity) -> None:
+        where = at if at is not None else Location(path, Span(0, 0))
+        self.result.findings.append(Finding("CIL002", message, where, severity, route=("include", message)))
 
     def _problem(self, node: YNode, message: str, severity: Severity) -> None:
         self.result.findings.append(

@@ -16,14 +16,27 @@ from cilint.syntax.yaml import YamlDocument, YMap, YNode, YScalar, YSeq, ruby_to
 _BLOCK = re.compile(r"\$\[\[\s*inputs\.([A-Za-z0-9_-]+)\s*(?:\|[^\]]*)?\]\]")
 
 
-def split_header(documents: Sequence[YamlDocument]) -> tuple[YMap | None, YNode | None]:
-    """(spec header, configuration) of a file; a header is a first document with only `spec:`."""
+def content_index(documents: Sequence[YamlDocument]) -> tuple[int | None, int | None]:
+    """(index of the `spec:` header, index of the configuration) among a file's documents, as GitLab
+    picks them (`Gitlab::Ci::Config::Yaml::Result`): with two or more documents and a `spec:` key in
+    the first, the first is the header and the configuration is the last of the first three (GitLab
+    splits a file into at most three parts and reads the first document of each); otherwise the
+    configuration is the first document and the others are ignored."""
     if not documents:
         return None, None
     first = documents[0].root
-    if isinstance(first, YMap) and set(first.entries) == {"spec"} and len(documents) > 1:
-        return first, documents[1].root
-    return None, first
+    if isinstance(first, YMap) and "spec" in first.entries and len(documents) > 1:
+        return 0, min(2, len(documents) - 1)
+    return None, 0
+
+
+def split_header(documents: Sequence[YamlDocument]) -> tuple[YMap | None, YNode | None]:
+    """(spec header, configuration) of a file (see content_index)."""
+    header, content = content_index(documents)
+    if content is None:
+        return None, None
+    first = documents[0].root
+    return (first if header is not None and isinstance(first, YMap) else None), documents[content].root
 
 
 def input_values(header: YMap | None, provided: YMap | None) -> dict[str, YNode]:

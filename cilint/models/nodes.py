@@ -78,3 +78,18 @@ def with_entries(template: YMap, entries: dict[str, tuple[YNode, YNode]]) -> YMa
     copy = YMap(template.path, template.start, template.end, template.tag, template.anchor, template.flow)
     copy.entries = entries
     return copy
+
+
+def subtree_end(node: YNode) -> int:
+    """Where the text of `node` and of everything under it ends (a collection's own end can stop
+    before its last child's, and can include a line break)."""
+    end = node.span.end
+    if isinstance(node, YMap):
+        for key, value in node.entries.values():
+            if key.path == node.path:
+                end = max(end, key.span.end, subtree_end(value) if value.path == node.path else 0)
+    elif isinstance(node, YSeq):
+        for item in node.items:
+            if item.path == node.path:
+                end = max(end, subtree_end(item))
+    return end

@@ -30,6 +30,7 @@ class Variable:
     node: YNode  # the value as written (the scalar, or the `value:` of the hash form)
     origin: str  # "global", "job", "service" or "runner"
     problem: str | None = None
+    definition: YNode | None = None  # everything written under the key (the hash form whole); None: `node`
 
 
 def read_variables(node: YNode | None, origin: str) -> dict[str, Variable]:
@@ -68,7 +69,8 @@ def _read_one(name: str, key: YNode, node: YNode, origin: str) -> Variable:
             value = scalar_text(written)
     else:
         problem = problem or "a variable value must be a string, an integer or a hash with `value:`"
-    return Variable(name, value if problem is None else None, expand, key, written, origin, problem)
+    return Variable(name, value if problem is None else None, expand, key, written, origin, problem,
+                    node if node is not written else None)
 
 
 @dataclass(frozen=True, slots=True, eq=False)

@@ -441,9 +441,13 @@ def _rejected_colon(error: Exception, text: str) -> int | None:
 
 def parse_yaml(source: SourceFile) -> YamlParse:
     """Compose every document of `source`; never raises for bad input."""
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    import warnings
 
-    raw_docs, colons_hidden, exc = _compose_all(source.text)
+    from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
+
+    with warnings.catch_warnings():  # a reused anchor name is legal YAML: the later one wins
+        warnings.simplefilter("ignore", ReusedAnchorWarning)
+        raw_docs, colons_hidden, exc = _compose_all(source.text)
     if isinstance(exc, MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
         offset = mark.index if mark is not None else 0
@@ -540,6 +544,9 @@ def _reader_message(exc: Exception) -> str:
     return str(exc).splitlines()[0] if str(exc) else "invalid YAML"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class _Converter:
     """ruamel nodes -> cilint nodes. The hottest loop of a run: every node of every file passes here
     once, so scalars (most nodes) are converted inline by their parent rather than by a call each."""
@@ -622,6 +629,14 @@ class _Converter:
         text = node.value
         if self.colons_hidden and _FLOW_COLON in text:
             text = text.replace(_FLOW_COLON, ":")
+        if node.style == '"' and _SURROGATE.search(text):
+            # only a `\uD800`-`\uDFFF` escape makes one; no UTF-8 text can hold it
+            raise _Unusable(
+                "a double-quoted string escapes a UTF-16 surrogate (\\uD800-\\uDFFF), which is not a "
+                "character; GitLab's YAML parser (libyaml) rejects it ('found invalid Unicode character "
+                "escape code'): write the character itself, or its \\U00XXXXXX escape",
+                node.start_mark.index,
+            )
         anchor = node.anchor
         result = YScalar(self.path, node.start_mark.index, node.end_mark.index,
                          _STR_TAG if node.ctag is self.str_tag else _tag(node),
