@@ -69,6 +69,8 @@ class DuplicateServiceWithoutAlias:
         edits = []
         for number, service in enumerate(services, start=2):
             alias = f"{derived.replace('__', '-')}-{number}"
+            if not is_dns1123_subdomain(alias):
+                return None  # an image name no alias can be made from (NET004 would report it)
             node = service.node
             if isinstance(node, YScalar):
                 edit = add_service_entry(project, service, "alias", alias)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cilint.findings import Edit, Span
+from cilint.models.nodes import subtree_end
 from cilint.source import SourceFile
 from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
 
@@ -155,10 +156,12 @@ def yaml_scalar(value: str) -> str:
 
 
 def double_quoted(value: str) -> str:
-    """`value` as a JSON string, which is also a YAML double-quoted scalar and a TOML basic string."""
+    """`value` as a JSON string, which is also a YAML double-quoted scalar and a TOML basic string.
+    Characters beyond U+FFFF are written as themselves: JSON would escape them as two surrogate
+    halves, which YAML (libyaml) rejects."""
     import json  # on first use: not on the start-up path (~3 ms)
 
-    return json.dumps(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _own_entries(mapping: YMap) -> list[tuple[YNode, YNode]]:
@@ -175,8 +178,9 @@ def own_entry(mapping: YMap, key: str) -> YNode | None:
 
 
 def _block_end(text: str, node: YNode) -> int:
-    """The end of the last line holding `node` (block scalars end at the next line's start)."""
-    end = node.span.end
+    """The end of the last line holding `node` (block scalars end at the next line's start, block
+    collections where their last child ends)."""
+    end = subtree_end(node)
     if end > node.span.start and text[end - 1 : end] == "\n":
         end -= 1
     at = _line_end(text, max(end - 1, node.span.start))

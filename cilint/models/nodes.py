@@ -81,15 +81,18 @@ def with_entries(template: YMap, entries: dict[str, tuple[YNode, YNode]]) -> YMa
 
 
 def subtree_end(node: YNode) -> int:
-    """Where the text of `node` and of everything under it ends (a collection's own end can stop
-    before its last child's, and can include a line break)."""
-    end = node.span.end
+    """Where the text of `node` and of everything under it ends. A flow collection ends at its
+    closing bracket; a block collection at the end of its last child (its own end can run on into
+    the indentation of the next line, or stop before a merged child's)."""
+    if isinstance(node, YScalar) or getattr(node, "flow", False):
+        return node.span.end
+    end = -1
     if isinstance(node, YMap):
         for key, value in node.entries.values():
-            if key.path == node.path:
-                end = max(end, key.span.end, subtree_end(value) if value.path == node.path else 0)
+            if key.path == node.path and node.span.start <= key.span.start:
+                end = max(end, key.span.end, subtree_end(value) if value.path == node.path else -1)
     elif isinstance(node, YSeq):
         for item in node.items:
-            if item.path == node.path:
+            if item.path == node.path and node.span.start <= item.span.start:
                 end = max(end, subtree_end(item))
-    return end
+    return node.span.end if end < 0 else end

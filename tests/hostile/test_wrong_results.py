@@ -205,3 +205,34 @@ def test_a_reused_anchor_name_prints_no_warning(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "cilint", "check", "."], cwd=tmp_path, capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 0 and proc.stderr == ""
+
+
+def test_a_fix_after_a_hash_form_variable_that_ends_a_block(tmp_path):
+    """Found by tests/fuzz: the hash form's mapping ran on into the next line's indentation, and
+    NET001's DOCKER_TLS_CERTDIR went after `script:`, breaking the file."""
+    write(tmp_path, {".gitlab-ci.yml": 'a:\n  services:\n    - docker:27-dind\n  variables:\n    DOCKER_HOST:\n'
+                     '      value: tcp://docker:2375\n      description: ""\n  script:\n    - docker info\n'})
+    outcome = loop.fix(Options(paths=(tmp_path,)), unsafe=True)
+    assert outcome.broken == [] and outcome.applied == 1
+    ((_, after),) = outcome.changed.values()
+    assert '      description: ""\n    DOCKER_TLS_CERTDIR: ""\n  script:\n' in after
+
+
+def test_net015_makes_no_alias_from_an_image_name_that_cannot_be_one(tmp_path):
+    """Found by tests/fuzz: the image `>` gave the alias `>-2`, a YAML block indicator."""
+    write(tmp_path, {".gitlab-ci.yml": 'default:\n  services:\n    - ">"\n    - ">"\na:\n  script:\n    - echo\n'})
+    (finding,) = [f for f in run(Options(paths=(tmp_path,))).findings if f.rule_id == "NET015"]
+    assert finding.fix is None
+
+
+def test_rendered_scalars_never_escape_surrogate_halves():
+    from cilint.fixes.edits import double_quoted
+
+    assert double_quoted("\U0001f680 x") == '"\U0001f680 x"'
+
+
+def test_shell_lines_that_crashed_tree_sitter_bash(tmp_path):
+    """Found by tests/fuzz: tree-sitter-bash 0.25 segfaults on `{` or `${` before some astral code points."""
+    write(tmp_path, {".gitlab-ci.yml": 'j:\n  script:\n    - "echo $DOCKER_HOST{\U000db2c5,X"\n    - "echo ${\U000db2c5}"\n'})
+    measured = run_bounded(["check", "--format", "json"], tmp_path)
+    assert measured.returncode == 0, measured.stderr
