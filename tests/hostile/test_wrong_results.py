@@ -231,8 +231,22 @@ def test_rendered_scalars_never_escape_surrogate_halves():
     assert double_quoted("\U0001f680 x") == '"\U0001f680 x"'
 
 
-def test_shell_lines_that_crashed_tree_sitter_bash(tmp_path):
-    """Found by tests/fuzz: tree-sitter-bash 0.25 segfaults on `{` or `${` before some astral code points."""
-    write(tmp_path, {".gitlab-ci.yml": 'j:\n  script:\n    - "echo $DOCKER_HOST{\U000db2c5,X"\n    - "echo ${\U000db2c5}"\n'})
+CRASHED_TREE_SITTER = ["echo $DOCKER_HOST{\U000db2c5,X", "echo ${\U000db2c5}"]
+
+
+def test_shell_lines_that_crashed_tree_sitter_bash():
+    """Found by tests/fuzz: tree-sitter-bash 0.25 segfaults on `{` or `${` before some astral code
+    points. In a child process, since the failure is a SIGSEGV, not an exception."""
+    code = ("import sys; from cilint.shell.bash import analyse\n"
+            "for line in sys.argv[1:]: print(analyse(line).commands[0].name)")
+    child = subprocess.run([sys.executable, "-c", code, *CRASHED_TREE_SITTER], capture_output=True, text=True,
+                           timeout=60)
+    assert child.returncode == 0, child.returncode
+    assert child.stdout.split() == ["echo", "echo"]
+
+
+def test_a_pipeline_with_those_lines_is_checked(tmp_path):
+    lines = "".join(f"    - {json.dumps(line, ensure_ascii=False)}\n" for line in CRASHED_TREE_SITTER)
+    write(tmp_path, {".gitlab-ci.yml": f"j:\n  script:\n{lines}"})
     measured = run_bounded(["check", "--format", "json"], tmp_path)
     assert measured.returncode == 0, measured.stderr
