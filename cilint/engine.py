@@ -248,6 +248,10 @@ def load_project(
             findings.append(Finding(
                 "CIL001", f"`{path}` is empty; GitLab creates no pipeline and says 'Please provide content of "
                 f"{path}'", Location(path, Span(0, 0)), Severity.BLOCKER, route=("empty", path)))
+        elif path == config.ci_file and result.config is not None and not result.config.entries:
+            findings.append(Finding(
+                "CIL001", f"`{path}` defines no jobs and no keywords (only comments, a null or an empty mapping); GitLab "
+                "creates no pipeline from it", Location(path, Span(0, 0)), Severity.BLOCKER, route=("empty", path)))
         if result.config is None:
             continue
         partial = any(f.rule_id == "CIL002" for f in result.findings)

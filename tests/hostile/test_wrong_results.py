@@ -183,6 +183,20 @@ def test_an_empty_ci_file(tmp_path):
     assert finding["rule"] == "CIL001" and "Please provide content of .gitlab-ci.yml" in finding["message"]
 
 
+@pytest.mark.parametrize("text", ["# the jobs are still to come\n", "{}\n", "---\n# x\n", "~\n"])
+def test_a_ci_file_without_content(tmp_path, text):
+    """Not blank, so not GitLab's 'Please provide content', but no job either: GitLab runs nothing."""
+    write(tmp_path, {".gitlab-ci.yml": text})
+    (finding,) = json_findings(tmp_path)
+    assert finding["rule"] == "CIL001" and finding["severity"] == "blocker"
+    assert "defines no jobs and no keywords" in finding["message"]
+
+
+def test_an_included_file_with_only_comments_is_no_empty_pipeline(tmp_path):
+    write(tmp_path, {".gitlab-ci.yml": "include: ci/later.yml\njob:\n  script: echo\n", "ci/later.yml": "# todo\n"})
+    assert json_findings(tmp_path) == []
+
+
 def test_an_empty_included_file(tmp_path):
     write(tmp_path, {".gitlab-ci.yml": "include: ci/empty.yml\njob:\n  script: echo\n", "ci/empty.yml": ""})
     (finding,) = json_findings(tmp_path)
