@@ -49,6 +49,12 @@ class SourceFile:
             i = find("\n", i + 1)
         return starts
 
+    @cached_property
+    def newline(self) -> str:
+        """The line ending an edit writes: CRLF if the file uses it anywhere. Once per file, since
+        a search of the whole text per fix made large files quadratic."""
+        return "\r\n" if "\r\n" in self.text else "\n"
+
     @classmethod
     def from_bytes(cls, path: str, data: bytes) -> SourceFile:
         try:

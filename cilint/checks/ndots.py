@@ -112,7 +112,7 @@ class NdotsExternalLookups:
             keys = [k for k, _ in anchor.entries.values()] if isinstance(anchor, YMap) else []
             line = source.line_text(source.position(keys[-1].span.start).line) if keys else ""
             indent = line[: len(line) - len(line.lstrip())]
-        newline = "\r\n" if "\r\n" in source.text else "\n"
+        newline = source.newline
         body = (f"{newline}{indent}[[runners.kubernetes.dns_config.options]]{newline}{indent}  name = \"ndots\""
                 f"{newline}{indent}  value = \"{wanted}\"")
         return anchor, Fix(f'Add the dns_config option ndots = "{wanted}"', (Edit(source.path, Span(at, at), body),),

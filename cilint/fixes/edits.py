@@ -13,10 +13,6 @@ def _line_end(text: str, offset: int) -> int:
     return len(text) if end == -1 else end
 
 
-def _newline(text: str) -> str:
-    return "\r\n" if "\r\n" in text else "\n"
-
-
 def _indent_of(source: SourceFile, offset: int) -> str:
     line = source.line_text(source.position(offset).line)
     return line[: len(line) - len(line.lstrip(" \t"))]
@@ -47,7 +43,7 @@ def add_toml_key(source: SourceFile, table: YMap, key: str, value: object) -> Ed
     at = _line_end(source.text, last_value.span.end)
     if at > 0 and source.text[at - 1] == "\r":
         at -= 1
-    newline = _newline(source.text)
+    newline = source.newline
     return Edit(source.path, Span(at, at), f"{newline}{indent}{key} = {toml_value(value)}")
 
 
@@ -130,7 +126,7 @@ def insert_after_table_keys(source: SourceFile, table: YMap, lines: list[str]) -
     if table.flow:
         return None
     plain = [(k, v) for k, v in table.entries.values() if not _is_header_table(v)]
-    newline = _newline(source.text)
+    newline = source.newline
     if plain:
         last_key, last_value = plain[-1]
         indent = _indent_of(source, last_key.span.start)
@@ -206,7 +202,7 @@ def add_yaml_entry(source: SourceFile, mapping: YMap, key: str, value: str | dic
         return Edit(source.path, Span(last_value.span.end, last_value.span.end), f", {key}: {value}")
     # The column of the first key, not the line's indent: `- name: x` keys start after the dash.
     indent = " " * (source.position(own[0][0].span.start).column - 1)
-    newline = _newline(text)
+    newline = source.newline
     at = _block_end(text, last_value)
     if isinstance(value, dict):
         body = "".join(f"{newline}{indent}  {k}: {v}" for k, v in value.items())
@@ -229,7 +225,7 @@ def append_seq_item(source: SourceFile, seq: YNode, rendered: str) -> Edit | Non
         return None
     column = source.position(dash).column - 1
     at = _block_end(source.text, last)
-    return Edit(source.path, Span(at, at), f"{_newline(source.text)}{' ' * column}- {rendered}")
+    return Edit(source.path, Span(at, at), f"{source.newline}{' ' * column}- {rendered}")
 
 
 def replace_in_scalar(source: SourceFile, node: YNode, old: str, new: str) -> Edit | None:

@@ -47,13 +47,18 @@ def test_aliases_that_stay_small_are_fine(tmp_path):
     assert rules == {"DNS001"}
 
 
+def reference_fan_out(levels: int, width: int) -> str:
+    """`levels` hidden jobs whose script is `width` references to the one before: width^levels lines."""
+    parts = [".r0:\n  script:\n    - curl http://host.docker.internal"]
+    for level in range(1, levels):
+        parts.append(f".r{level}:\n  script:\n" + f"    - !reference [.r{level - 1}, script]\n" * width)
+    parts.append(f"job:\n  script:\n    - !reference [.r{levels - 1}, script]\n")
+    return "\n".join(parts)
+
+
 def test_reference_fan_out_is_bounded(tmp_path):
     """Ten levels of ten `!reference`s: 10^10 script lines once expanded, 3 KB on disk."""
-    parts = [".r0:\n  script:\n    - curl http://host.docker.internal"]
-    for level in range(1, 10):
-        parts.append(f".r{level}:\n  script:\n" + f"    - !reference [.r{level - 1}, script]\n" * 10)
-    parts.append("job:\n  script:\n    - !reference [.r9, script]\n")
-    (tmp_path / ".gitlab-ci.yml").write_text("\n".join(parts))
+    (tmp_path / ".gitlab-ci.yml").write_text(reference_fan_out(10, 10))
     found = findings(tmp_path)
     big = [f for f in found if f["rule"] == "CIL003" and "expands to more than" in f["message"]]
     assert big and all(f["severity"] == "major" for f in big)
@@ -62,11 +67,7 @@ def test_reference_fan_out_is_bounded(tmp_path):
 
 
 def test_reference_fan_out_under_the_limit_is_expanded(tmp_path):
-    parts = [".r0:\n  script:\n    - curl http://host.docker.internal"]
-    for level in range(1, 4):
-        parts.append(f".r{level}:\n  script:\n" + f"    - !reference [.r{level - 1}, script]\n" * 3)
-    parts.append("job:\n  script:\n    - !reference [.r3, script]\n")
-    (tmp_path / ".gitlab-ci.yml").write_text("\n".join(parts))
+    (tmp_path / ".gitlab-ci.yml").write_text(reference_fan_out(4, 3))
     assert {f["rule"] for f in findings(tmp_path)} == {"DNS001"}
 
 
