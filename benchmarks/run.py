@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "tests" / "corpus"
 PEERS = REPO / "benchmarks" / ".peers"
 INSTALL = REPO / "benchmarks" / ".install"
 SEED = REPO / "examples" / "seed"

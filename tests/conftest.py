@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = REPO / "tests" / "corpus"  # copied unchanged from the shared corpus, with its MANIFEST.tsv
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
@@ -33,7 +33,7 @@ def project(tmp_path: Path):
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     if not CORPUS.is_dir():
-        raise RuntimeError(f"the shared corpus is missing at {CORPUS}")
+        raise RuntimeError(f"the corpus is missing at {CORPUS}")
     return CORPUS
 
 

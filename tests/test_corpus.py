@@ -1,4 +1,4 @@
-"""Every real project of the shared corpus is analysed without a crash, and includes resolve."""
+"""Every real project of the corpus (tests/corpus) is analysed without a crash, and includes resolve."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The reviewed snapshot of the DNS and NET rules' findings on the shared corpus.
+"""The reviewed snapshot of the DNS and NET rules' findings on the corpus (tests/corpus).
 
 Every finding has a verdict in tests/corpus_findings.tsv, read by a person. A change in what the rules
 report on real projects fails here until the snapshot is reviewed and updated.
