@@ -82,6 +82,12 @@ class DuplicateServiceWithoutAlias:
             name_key = node.key_node("name") if isinstance(node, YMap) else None
             if not isinstance(node, YMap) or node.flow or name_key is None or not isinstance(source, SourceFile):
                 return None
+            if "alias" in node:  # written but empty (`alias: ""`): give it the value, never a second key
+                empty = node.get("alias")
+                if not isinstance(empty, YScalar) or empty.span.start == empty.span.end:
+                    return None
+                edits.append(Edit(node.path, empty.span, alias))
+                continue
             line = source.position(name_key.span.start)
             indent = " " * (line.column - 1)
             end = source.text.find("\n", service.name_node.span.end)

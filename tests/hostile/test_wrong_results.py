@@ -239,6 +239,22 @@ def test_net015_makes_no_alias_from_an_image_name_that_cannot_be_one(tmp_path):
     assert finding.fix is None
 
 
+@pytest.mark.parametrize(("alias", "fixed"), [('""', "docker-2"), ("''", "docker-2"), ("~", "docker-2"), ("", None)])
+def test_net015_fills_an_empty_alias_instead_of_adding_a_second_one(tmp_path, alias, fixed):
+    """Found by tests/fuzz: `alias: ""` got a second `alias:` key on every run (a duplicate key)."""
+    write(tmp_path, {".gitlab-ci.yml": "job:\n  services:\n    - docker:27-dind\n    - name: docker:27-dind\n"
+                     f"      alias: {alias}\n  script:\n    - docker info\n"})
+    outcome = loop.fix(Options(paths=(tmp_path,), select=("NET015",)), unsafe=True)
+    assert outcome.broken == []
+    if fixed is None:
+        assert outcome.applied == 0 and outcome.changed == {}
+        return
+    ((_, after),) = outcome.changed.values()
+    assert after.count("alias:") == 1 and f"      alias: {fixed}\n" in after
+    loop.write(outcome, Options(paths=(tmp_path,)))
+    assert loop.fix(Options(paths=(tmp_path,)), unsafe=True).applied == 0
+
+
 def test_rendered_scalars_never_escape_surrogate_halves():
     from cilint.fixes.edits import double_quoted
 
