@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from cilint.checks.common import DOCKER_EXECUTORS, is_dind
 from cilint.checks.context import expander, job_commands
 from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity
+from cilint.fixes.edits import double_quoted
 from cilint.fixes.pipeline_edits import add_service_entry
 from cilint.models.images import parse_image
 from cilint.models.nodes import location
@@ -16,7 +17,7 @@ from cilint.models.pipeline import Job, Service
 from cilint.models.project import Project, RunnerChoice
 from cilint.shell.network import command_targets, value_hosts
 from cilint.source import SourceFile
-from cilint.syntax.yaml import YMap, YScalar
+from cilint.syntax.yaml import YMap, YScalar, resolve_plain
 
 _FULL_VERSION = re.compile(r"^v?\d+\.\d+\.\d+")
 
@@ -185,6 +186,14 @@ def is_dns1123_subdomain(name: str) -> bool:
     return len(name) <= 253 and bool(_DNS1123_SUBDOMAIN.match(name)) and all(len(p) <= 63 for p in name.split("."))
 
 
+def _dns_safe(alias: str) -> str | None:
+    """`alias` made a DNS-1123 subdomain label by label (invalid characters to `-`, no `-` at a label's
+    ends, empty labels dropped); None when nothing valid is left."""
+    labels = (re.sub(r"[^a-z0-9-]+", "-", label).strip("-")[:63].strip("-") for label in alias.lower().split("."))
+    safe = ".".join(label for label in labels if label)
+    return safe if safe and is_dns1123_subdomain(safe) else None
+
+
 class ServiceAliasNotDnsSafe:
     """NET004: explicit aliases that are not DNS-1123 subdomains, and uses of `__` derived hostnames."""
 
@@ -242,7 +251,7 @@ class ServiceAliasNotDnsSafe:
     def _alias(self, job: Job, service: Service, alias: str, executors: frozenset[str]) -> Finding:
         node = service.alias_node
         assert node is not None
-        safe = re.sub(r"[^a-z0-9.-]+", "-", alias.lower()).strip("-.") or "service"
+        safe = _dns_safe(alias)
         if "kubernetes" in executors:
             severity, effect = Severity.BLOCKER, ("the Kubernetes executor refuses to create the pod ('provided host "
                                                   f"alias {alias} ... is invalid DNS')")
@@ -250,11 +259,12 @@ class ServiceAliasNotDnsSafe:
             severity, effect = Severity.MINOR, ("on the Docker executor it works, but names that are not RFC 1123 "
                                                 "can fail in clients, and on Kubernetes the job would not start")
         fix = None
-        if isinstance(node, YScalar) and node.value == alias and node.style in ("", "'", '"'):
-            fix = Fix(f"Use the alias `{safe}`", (Edit(node.path, node.span, safe),), Applicability.UNSAFE)
+        if safe and isinstance(node, YScalar) and node.value == alias and node.style in ("", "'", '"'):
+            written = safe if isinstance(resolve_plain(safe), str) else double_quoted(safe)  # `0.0` is a float
+            fix = Fix(f"Use the alias `{safe}`", (Edit(node.path, node.span, written),), Applicability.UNSAFE)
         return Finding(
             self.rule_id,
             f"the alias `{alias}` of service `{service.name}` (job `{job.name}`) is not a valid DNS-1123 name "
-            f"(lowercase letters, digits, '-' and '.'): {effect}; use `{safe}`",
+            f"(lowercase letters, digits, '-' and '.'): {effect}; use " + (f"`{safe}`" if safe else "such a name"),
             location(node), severity, fix=fix, route=("alias", service.name, alias),
         )

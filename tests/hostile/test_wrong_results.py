@@ -255,6 +255,26 @@ def test_net015_fills_an_empty_alias_instead_of_adding_a_second_one(tmp_path, al
     assert loop.fix(Options(paths=(tmp_path,)), unsafe=True).applied == 0
 
 
+@pytest.mark.parametrize(("alias", "written"), [
+    ('"0:.0"', '"0.0"'),  # `0.0` unquoted would be a float
+    ("Db_1-.Local", "db-1.local"),  # `db-1-.local` (the old suggestion) is no valid name either
+    ('"___"', None),
+])
+def test_net004_suggests_only_a_valid_alias(tmp_path, alias, written):
+    """Found by tests/fuzz: the alias `0:.0` got the suggestion `0-.0`, itself invalid: the fix was idle."""
+    write(tmp_path, {".gitlab-ci.yml": f"a:\n  services:\n    - name: postgres:16\n      alias: {alias}\n"
+                     "  script:\n    - echo\n"})
+    options = Options(paths=(tmp_path,), select=("NET004",))
+    outcome = loop.fix(options, unsafe=True)
+    assert outcome.broken == [] and outcome.idle == []
+    if written is None:
+        (finding,) = outcome.result.findings
+        assert finding.fix is None and finding.message.endswith("use such a name")
+        return
+    ((_, after),) = outcome.changed.values()
+    assert f"      alias: {written}\n" in after and outcome.result.findings == []
+
+
 def test_rendered_scalars_never_escape_surrogate_halves():
     from cilint.fixes.edits import double_quoted
 
