@@ -248,7 +248,7 @@ def load_project(
             findings.append(Finding(
                 "CIL001", f"`{path}` is empty; GitLab creates no pipeline and says 'Please provide content of "
                 f"{path}'", Location(path, Span(0, 0)), Severity.BLOCKER, route=("empty", path)))
-        elif path == config.ci_file and result.config is not None and not result.config.entries:
+        elif path == config.ci_file and result.no_content:
             findings.append(Finding(
                 "CIL001", f"`{path}` defines no jobs and no keywords (only comments, a null or an empty mapping); GitLab "
                 "creates no pipeline from it", Location(path, Span(0, 0)), Severity.BLOCKER, route=("empty", path)))

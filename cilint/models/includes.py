@@ -49,6 +49,7 @@ class IncludeResult:
     findings: list[Finding] = field(default_factory=list)
     header: YMap | None = None  # the `spec:` header of the main file, if any
     has_references: bool = False  # some file read uses `!reference`
+    no_content: bool = False  # the main file itself holds no key (only comments, a null, `{}`)
 
 
 class IncludeResolver:
@@ -110,6 +111,8 @@ class IncludeResolver:
             self.result.header = header
         if header is not None or inputs is not None:
             content = interpolate(content, header, inputs)
+        if content is None or is_null(content) or (isinstance(content, YMap) and not content.entries):
+            self.result.no_content |= is_main
         if content is None or is_null(content):
             return YMap(path, 0, 0, "tag:yaml.org,2002:map", None, False)
         if not isinstance(content, YMap):
