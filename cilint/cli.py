@@ -167,6 +167,9 @@ def run_check(request: CheckRequest) -> int:
             for title in outcome.idle:
                 sys.stderr.write(f"cilint: bug: a fix was not applied because it changes nothing ({title}); "
                                  "please report it\n")
+            if outcome.cycling:
+                sys.stderr.write("cilint: bug: no fix was applied because these fixes undo each other ("
+                                 f"{'; '.join(outcome.cycling)}); please report it\n")
             if request.diff:
                 text = loop.unified_diff(outcome, Path.cwd())
                 sys.stdout.write(text)

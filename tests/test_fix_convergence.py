@@ -82,3 +82,27 @@ def test_a_fix_that_changes_nothing_is_dropped_and_not_counted(tmp_path: Path, m
     monkeypatch.setattr("cilint.engine.ALL_CHECKS", (Idle(), *ALL_CHECKS))
     outcome = loop.fix(Options(paths=(tmp_path,)), unsafe=False)
     assert outcome.applied == 0 and outcome.changed == {} and outcome.idle == ["do nothing"]
+
+
+def test_fixes_that_undo_each_other_are_not_applied(tmp_path: Path, monkeypatch):
+    """The loop's guard: a rule whose fix flips a value back and forth ends with nothing applied."""
+    from cilint.checks import ALL_CHECKS
+    from cilint.findings import Applicability, Edit, Finding, Fix, Location, Severity, Span
+
+    (tmp_path / ".gitlab-ci.yml").write_text("job:\n  script: echo on\n")
+
+    class Flip:
+        rule_id = "DNS001"
+
+        def run(self, project):  # type: ignore[no-untyped-def]
+            text = project.workspace.source(".gitlab-ci.yml").text
+            at = text.index("echo ") + 5
+            word = "off" if text[at:at + 2] == "on" else "on"
+            edit = Edit(".gitlab-ci.yml", Span(at, at + len("on" if word == "off" else "off")), word)
+            yield Finding("DNS001", "flip", Location(".gitlab-ci.yml", Span(at, at)), Severity.MAJOR,
+                          Fix(f"say {word}", (edit,), Applicability.SAFE))
+
+    monkeypatch.setattr("cilint.engine.ALL_CHECKS", (Flip(), *ALL_CHECKS))
+    outcome = loop.fix(Options(paths=(tmp_path,)), unsafe=False)
+    assert outcome.applied == 0 and outcome.changed == {}
+    assert outcome.cycling == ["say off", "say on"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cilint.checks.common import (
     DOCKER_EXECUTORS, effective_variable, is_dind, is_docker_cli_image, job_flag, job_image, known_executors,
@@ -152,14 +152,20 @@ class DindTlsPortMismatch:
     rule_id = "NET001"
 
     def run(self, project: Project) -> Iterator[Finding]:
-        groups = _group(dind_setups(project), lambda s: (id(s.docker_host.node), id(s.service.name_node))
+        # One finding per DOCKER_HOST definition, dind service and TLS state. A fix edits the
+        # definition (or adds a variable beside it), so it is offered only when every job that
+        # reads the definition is in the same state: otherwise fixing one job breaks another.
+        groups = _group(dind_setups(project), lambda s: (id(s.docker_host.node), id(s.service.name_node), s.tls,
+                                                         s.tls_explicit, s.port)
                         if s.docker_host is not None and _client_targets_service(s) else None)
-        for setups in groups.values():
-            first = setups[0]
+        states: dict[int, set[tuple]] = {}
+        for key in groups:
+            states.setdefault(key[0], set()).add(key[2:])
+        for key, setups in groups.items():
             jobs = [s.job.name for s in setups]
-            finding = self._finding(project, first, jobs)
+            finding = self._finding(project, setups[0], jobs)
             if finding is not None:
-                yield finding
+                yield finding if len(states[key[0]]) == 1 else replace(finding, fix=None)
 
     def _finding(self, project: Project, s: DindSetup, jobs: list[str]) -> Finding | None:
         assert s.docker_host is not None

@@ -36,6 +36,7 @@ class FixOutcome:
     skipped: list[str] = field(default_factory=list)  # fixes left for lack of rounds / overlaps
     broken: list[str] = field(default_factory=list)  # fixes dropped because a file would not parse
     idle: list[str] = field(default_factory=list)  # fixes dropped because they would change nothing
+    cycling: list[str] = field(default_factory=list)  # fixes that undo each other: none is applied
 
 
 def fix(options: Options, unsafe: bool) -> FixOutcome:
@@ -44,6 +45,8 @@ def fix(options: Options, unsafe: bool) -> FixOutcome:
     outcome = FixOutcome(result=run(options))
     rejected: set[tuple[str, str]] = set()
     roots: dict[Path, Path] = {}
+    seen: set[frozenset[tuple[str, str]]] = {frozenset()}  # the overlays of earlier rounds
+    titles: set[str] = set()  # of the fixes applied so far
     for _ in range(MAX_ROUNDS):
         candidates: list[tuple[tuple[str, str], Fix]] = []  # (finding key, fix with absolute paths)
         texts: dict[Path, SourceFile] = {}
@@ -81,6 +84,12 @@ def fix(options: Options, unsafe: bool) -> FixOutcome:
                 source = texts[path]
                 originals[path] = (source.text, source.bom)
             overlay[key] = text
+        state = frozenset((key, text) for key, text in overlay.items() if text != originals[Path(key)][0])
+        if state in seen:  # back to an earlier state: fixes that undo each other, a bug in their rules
+            outcome.cycling = sorted(titles | {f.title for f in applied})
+            return FixOutcome(result=run(options), cycling=outcome.cycling, idle=outcome.idle, broken=outcome.broken)
+        seen.add(state)
+        titles.update(f.title for f in applied)
         outcome.applied += len(applied)
         outcome.applied_paths.extend(frozenset(Path(e.path) for e in f.edits) for f in applied)
         outcome.skipped = [f.title for f in skipped]

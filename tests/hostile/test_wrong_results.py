@@ -275,6 +275,50 @@ def test_net004_suggests_only_a_valid_alias(tmp_path, alias, written):
     assert f"      alias: {written}\n" in after and outcome.result.findings == []
 
 
+def test_net001_offers_no_fix_on_a_definition_jobs_need_differently(tmp_path):
+    """Found by tests/fuzz: one global DOCKER_HOST, a job with TLS by default and one with TLS set:
+    one fix turned TLS off next to DOCKER_HOST, the other changed its port, and they undid each other
+    (8 fixes counted, nothing changed)."""
+    write(tmp_path, {".gitlab-ci.yml": """\
+        variables:
+          DOCKER_HOST: tcp://docker:2375
+        default:
+          services:
+            - docker:27-dind
+        a:
+          script: [docker info]
+        b:
+          services:
+            - docker:27-dind
+          variables:
+            DOCKER_TLS_CERTDIR: /certs
+          script: [docker info]
+        """})
+    options = Options(paths=(tmp_path,), select=("NET001",))
+    findings = run(options).findings
+    assert len(findings) == 2 and all(f.fix is None for f in findings)
+    outcome = loop.fix(options, unsafe=True)
+    assert outcome.applied == 0 and outcome.changed == {} and outcome.cycling == []
+
+
+def test_net001_fixes_a_definition_all_its_jobs_need_alike(tmp_path):
+    write(tmp_path, {".gitlab-ci.yml": """\
+        variables:
+          DOCKER_HOST: tcp://docker:2375
+        a:
+          services: [docker:27-dind]
+          script: [docker info]
+        b:
+          services: [docker:27-dind]
+          script: [docker info]
+        """})
+    options = Options(paths=(tmp_path,), select=("NET001",))
+    outcome = loop.fix(options, unsafe=True)
+    assert outcome.result.findings == [] and outcome.cycling == []
+    ((_, after),) = outcome.changed.values()
+    assert after.startswith('variables:\n  DOCKER_HOST: tcp://docker:2375\n  DOCKER_TLS_CERTDIR: ""\na:\n')
+
+
 def test_rendered_scalars_never_escape_surrogate_halves():
     from cilint.fixes.edits import double_quoted
 
