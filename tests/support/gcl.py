@@ -144,5 +144,10 @@ def ensure_rsync() -> None:
     apt = shutil.which("apt-get")
     if apt is None or os.geteuid() != 0:
         raise RuntimeError("rsync is needed by gitlab-ci-local --force-shell-executor; install it (apt-get install rsync)")
-    subprocess.run([apt, "update", "-qq"], check=True, capture_output=True, timeout=600)
-    subprocess.run([apt, "install", "-y", "-qq", "rsync"], check=True, capture_output=True, timeout=600)
+    install = [apt, "install", "-y", "-qq", "rsync"]
+    # The package lists on the machine usually suffice, and `apt-get update` can fail where they do
+    # (seen: a machine without gpgv refused the security repository): update only when needed.
+    if subprocess.run(install, capture_output=True, timeout=600).returncode == 0:
+        return
+    subprocess.run([apt, "update", "-qq"], capture_output=True, timeout=600)
+    subprocess.run(install, check=True, capture_output=True, timeout=600)
