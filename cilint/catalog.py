@@ -8,7 +8,7 @@ from importlib import resources
 from typing import Any
 
 from cilint.findings import Severity
-from cilint.models.nodes import plain
+from cilint.syntax.nodes import plain
 
 _FIX_KINDS = ("none", "display-only", "unsafe", "safe")
 

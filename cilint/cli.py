@@ -133,8 +133,9 @@ def split_list(value: str) -> tuple[str, ...]:
 
 def run_check(request: CheckRequest) -> int:
     """Lint, write the report, return the exit code."""
-    from cilint.engine import Options, UsageError, fails, run
+    from cilint.engine import run
     from cilint.findings import Severity
+    from cilint.results import Options, UsageError, fails
 
     gitlab = None
     if request.gitlab_url or request.project:

@@ -144,9 +144,10 @@ def mr_comment(
     gitlab_timeout: Annotated[float, typer.Option("--gitlab-timeout", help="Seconds per API request.")] = 20.0,
 ) -> None:
     """Post findings on lines a merge request changes as discussions, with fixes as suggestions."""
-    from cilint.engine import Options, UsageError, run
+    from cilint.engine import run
     from cilint.gitlab_api import ApiError, GitLabSource
     from cilint.mr_comments import post
+    from cilint.results import Options, UsageError
 
     if not (gitlab_url and project and mr):
         typer.echo("cilint: error: mr-comment needs --gitlab-url, --project and --mr", err=True)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from cilint.checks import ALL_CHECKS
 from cilint.config import ProjectConfig, find_settings, parse_settings
@@ -17,56 +16,16 @@ from cilint.discover import (
     looks_like_helm_values,
 )
 from cilint.findings import Finding, Location, Severity, Span
-from cilint.suppress import apply_suppressions
 from cilint.models.includes import IncludeResolver, IncludeResult
 from cilint.models.pipeline import Pipeline, build_pipeline
 from cilint.models.project import Project
+from cilint.results import Options, ProjectResult, Result, UsageError, fails  # noqa: F401 (the entry point re-exports them)
 from cilint.source import SourceFile
+from cilint.suppress import apply_suppressions
 from cilint.workspace import Workspace
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import RunnerConfig
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Options:
-    """What one run lints and how: the command line, after parsing."""
-
-    paths: tuple[Path, ...] = (Path("."),)
-    runner_configs: tuple[Path, ...] = ()
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    overlay: Mapping[str, str] = field(default_factory=dict)  # absolute path -> text (fixes not written yet)
-    gitlab: Any = None  # cilint.gitlab_api.GitLabSource when --gitlab-url is given
-
-
-@dataclass(eq=False)
-class ProjectResult:
-    """The findings of one project root, and the files read for them (to show and fix findings).
-    The project's model is not kept: a run over many roots holds one model at a time."""
-
-    root: Path
-    files: dict[str, SourceFile]
-    findings: list[Finding] = field(default_factory=list)
-    # What reports put before the project's paths: "" for a run over one root; in a run over several,
-    # the root's path (relative to the working directory when under it), so that no two files of
-    # the run are reported under one name.
-    prefix: str = ""
-
-
-@dataclass(eq=False)
-class Result:
-    """The findings of one run, per project root."""
-
-    projects: list[ProjectResult]
-
-    @property
-    def findings(self) -> list[Finding]:
-        return [f for p in self.projects for f in p.findings]
-
-
-class UsageError(Exception):
-    """Bad command-line input (exit code 2)."""
 
 
 def run(options: Options) -> Result:
@@ -263,7 +222,9 @@ def load_project(
         pipelines.append(pipeline)
     runner_configs: list[RunnerConfig] = []
     if runner_paths:
-        from cilint.models.runner_files import load_runner_configs  # runner models: only when needed
+        from cilint.models.runner_files import (
+            load_runner_configs,  # runner models: only when needed
+        )
 
         for path in dict.fromkeys(runner_paths):
             runner_configs.extend(load_runner_configs(ws, path, findings))
@@ -393,7 +354,3 @@ def _dedupe_and_sort(findings: list[Finding], project: Project) -> list[Finding]
         unique.values(),
         key=lambda f: (f.location.path, f.location.span.start, f.rule_id, f.message),
     )
-
-
-def fails(findings: Iterable[Finding], threshold: Severity) -> bool:
-    return any(f.severity >= threshold for f in findings)

@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from cilint.engine import ProjectResult
 from cilint.redact import Redactor
 from cilint.report.common import Placed, placed
+from cilint.results import ProjectResult
 from cilint.source import SourceFile
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import pytest
 
+from cilint.edits.entries import (
+    add_yaml_entry,
+    append_seq_item,
+    own_entry,
+    replace_in_scalar,
+)
 from cilint.findings import Applicability, Fix
 from cilint.fixes.apply import splice
-from cilint.fixes.edits import add_yaml_entry, append_seq_item, own_entry, replace_in_scalar
 from cilint.source import SourceFile
 from cilint.syntax.yaml import YMap, YSeq, parse_yaml
 
@@ -20,7 +25,7 @@ def _load(text: str):
 
 
 def _plain(node):
-    from cilint.models.nodes import plain
+    from cilint.syntax.nodes import plain
 
     return plain(node)
 

@@ -6,12 +6,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from cilint.findings import Location, Span
-from cilint.models.nodes import location
 from cilint.models.pipeline import Job, ScriptLine
 from cilint.models.project import Project
 from cilint.shell.bash import Command, analyse
 from cilint.source import SourceFile
 from cilint.syntax.embedded import scalar_offsets
+from cilint.syntax.nodes import location
 from cilint.syntax.yaml import YNode, YScalar
 
 

@@ -8,21 +8,37 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from cilint.checks.common import (
-    DOCKER_EXECUTORS, effective_variable, is_dind, is_docker_cli_image, job_flag, job_image, known_executors,
+    DOCKER_EXECUTORS,
+    effective_variable,
+    is_dind,
+    is_docker_cli_image,
+    job_flag,
+    job_image,
+    known_executors,
     known_runners,
 )
 from cilint.checks.context import job_commands
-from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity
-from cilint.fixes.edits import (
-    add_toml_key, add_yaml_entry, append_seq_item, append_to_array, own_entry, replace_in_scalar, yaml_scalar,
+from cilint.edits.entries import (
+    add_toml_key,
+    add_yaml_entry,
+    append_seq_item,
+    append_to_array,
+    own_entry,
+    replace_in_scalar,
+    yaml_scalar,
 )
-from cilint.fixes.pipeline_edits import add_job_variable, add_service_entry, add_sibling_entries
+from cilint.edits.pipeline import (
+    add_job_variable,
+    add_service_entry,
+    add_sibling_entries,
+)
+from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from cilint.models.images import parse_image
-from cilint.models.nodes import location
 from cilint.models.pipeline import Job, Service
 from cilint.models.project import Project, RunnerChoice
 from cilint.models.variables import Variable
 from cilint.source import SourceFile
+from cilint.syntax.nodes import location
 from cilint.syntax.yaml import YMap, YSeq
 
 _TCP = re.compile(r"^tcp://(\[[0-9a-fA-F:.]+\]|[^:/\s]+):([0-9]+)/?$")

@@ -5,14 +5,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cilint.checks.common import DOCKER_EXECUTORS, DnsFlag, dns_flags, is_dind, is_ip, network_per_build, uses_docker_images
+from cilint.checks.common import (
+    DOCKER_EXECUTORS,
+    DnsFlag,
+    dns_flags,
+    is_dind,
+    is_ip,
+    network_per_build,
+    uses_docker_images,
+)
 from cilint.checks.resolver import lost_cluster_names, mixed_views, runner_jobs_of
+from cilint.edits.entries import (
+    insert_after_table_keys,
+    remove_seq_items,
+    replace_scalar,
+    toml_value,
+)
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
-from cilint.fixes.edits import insert_after_table_keys, remove_seq_items, replace_scalar, toml_value
-from cilint.models.nodes import location
 from cilint.models.pipeline import Job, Service
 from cilint.models.project import Project, RunnerChoice
 from cilint.source import SourceFile
+from cilint.syntax.nodes import location
 from cilint.syntax.yaml import YMap, YScalar
 
 EMBEDDED_DNS = "127.0.0.11"  # handled by DNS007 (or GitLab's documented per-build-network workaround)

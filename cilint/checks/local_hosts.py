@@ -6,16 +6,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from cilint.data import load
 from cilint.checks.context import Positions, expander, job_commands
+from cilint.data import load
+from cilint.edits.entries import add_toml_key, append_to_array
 from cilint.findings import Applicability, Finding, Fix, Location, Related, Severity
-from cilint.fixes.edits import add_toml_key, append_to_array
-from cilint.models.nodes import location
 from cilint.models.pipeline import Job, Pipeline
 from cilint.models.project import Project
 from cilint.models.variables import Variable
 from cilint.shell.network import command_targets, value_hosts
 from cilint.source import SourceFile
+from cilint.syntax.nodes import location
 
 
 @dataclass(frozen=True, slots=True, eq=False)

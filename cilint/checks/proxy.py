@@ -7,20 +7,20 @@ import ipaddress
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from cilint.checks.common import effective_variable, is_dind, known_runners
 from cilint.checks.context import expander, job_commands
 from cilint.checks.service_network import service_names
+from cilint.edits.pipeline import add_sibling_entries
 from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity
-from cilint.fixes.pipeline_edits import add_sibling_entries
-from cilint.models.nodes import location
 from cilint.models.pipeline import Job
 from cilint.models.project import Project
 from cilint.models.variables import Variable
 from cilint.shell.network import command_targets
 from cilint.source import SourceFile
+from cilint.syntax.nodes import location
 from cilint.syntax.yaml import YScalar
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration

@@ -14,17 +14,23 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from cilint.data import load
-from cilint.checks.common import dns_flags, image_facts, is_dind, is_musl_image, known_runners
+from cilint.checks.common import (
+    dns_flags,
+    image_facts,
+    is_dind,
+    is_musl_image,
+    known_runners,
+)
 from cilint.checks.local_hosts import classify
 from cilint.checks.service_network import job_references
+from cilint.data import load
+from cilint.edits.entries import replace_scalar
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
-from cilint.fixes.edits import replace_scalar
 from cilint.models.images import parse_image
-from cilint.models.nodes import location, scalar_text
 from cilint.models.pipeline import Job
 from cilint.models.project import Project
 from cilint.shell.network import hosts_in_text
+from cilint.syntax.nodes import location, scalar_text
 from cilint.syntax.yaml import YNode, YScalar
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration

@@ -7,15 +7,15 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from cilint.checks.common import DOCKER_EXECUTORS, known_runners, truthy
+from cilint.edits.entries import add_toml_key, insert_after_table_keys, remove_key_line
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
-from cilint.fixes.edits import add_toml_key, insert_after_table_keys, remove_key_line
-from cilint.models.nodes import location, scalar_text
 from cilint.models.project import Project
 from cilint.source import SourceFile
+from cilint.syntax.nodes import location, scalar_text
 from cilint.syntax.yaml import YMap, YSeq
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration

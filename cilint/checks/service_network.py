@@ -10,16 +10,22 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from cilint.checks.common import (
-    DOCKER_EXECUTORS, image_facts, is_dind, is_docker_cli_image, known_executors, known_runners, network_per_build,
+    DOCKER_EXECUTORS,
+    image_facts,
+    is_dind,
+    is_docker_cli_image,
+    known_executors,
+    known_runners,
+    network_per_build,
 )
 from cilint.checks.context import expander, job_commands
+from cilint.edits.pipeline import add_job_variable, add_service_entry
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
-from cilint.fixes.pipeline_edits import add_job_variable, add_service_entry
 from cilint.models.images import parse_image
-from cilint.models.nodes import location
 from cilint.models.pipeline import Job, Service
 from cilint.models.project import Project
 from cilint.shell.network import command_targets, hosts_in_text, value_hosts
+from cilint.syntax.nodes import location
 from cilint.syntax.yaml import YNode
 
 _HOST_NAMES = re.compile(r"(_HOST|_HOSTNAME|_URL|_URI|_ADDR|_ADDRESS|_ENDPOINT|_SERVER|_DSN)$", re.IGNORECASE)

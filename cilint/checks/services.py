@@ -8,15 +8,15 @@ from collections.abc import Iterator
 
 from cilint.checks.common import DOCKER_EXECUTORS, is_dind
 from cilint.checks.context import expander, job_commands
+from cilint.edits.entries import double_quoted
+from cilint.edits.pipeline import add_service_entry
 from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity
-from cilint.fixes.edits import double_quoted
-from cilint.fixes.pipeline_edits import add_service_entry
 from cilint.models.images import parse_image
-from cilint.models.nodes import location
 from cilint.models.pipeline import Job, Service
 from cilint.models.project import Project, RunnerChoice
 from cilint.shell.network import command_targets, value_hosts
 from cilint.source import SourceFile
+from cilint.syntax.nodes import location
 from cilint.syntax.yaml import YMap, YScalar, resolve_plain
 
 _FULL_VERSION = re.compile(r"^v?\d+\.\d+\.\d+")

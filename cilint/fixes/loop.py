@@ -14,10 +14,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cilint.engine import Options, Result, run
+from cilint.engine import run
 from cilint.filesystem import Written, write_fixed
 from cilint.findings import Fix
 from cilint.fixes.apply import applicable, changes_something, splice_report
+from cilint.results import Options, Result
 from cilint.source import BOM, SourceFile
 
 MAX_ROUNDS = 8

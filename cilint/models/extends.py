@@ -16,8 +16,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cilint.findings import Finding, Severity
-from cilint.models.nodes import deep_merge, location, scalar_text, string_list, with_entries
-from cilint.syntax.yaml import MAX_EXPANDED_BYTES, YMap, YNode, YScalar, YSeq, expanded_size
+from cilint.models.merge import deep_merge, with_entries
+from cilint.syntax.nodes import location, scalar_text, string_list
+from cilint.syntax.yaml import (
+    MAX_EXPANDED_BYTES,
+    YMap,
+    YNode,
+    YScalar,
+    YSeq,
+    expanded_size,
+)
 
 MAX_EXTENDS_ANCESTORS = 10
 MAX_REFERENCE_DEPTH = 10

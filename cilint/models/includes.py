@@ -15,7 +15,8 @@ from typing import Any
 
 from cilint.findings import Finding, Location, Severity, Span
 from cilint.models.inputs import content_index, interpolate, split_header
-from cilint.models.nodes import deep_merge, is_null, location, scalar_text, with_entries
+from cilint.models.merge import deep_merge, with_entries
+from cilint.syntax.nodes import is_null, location, scalar_text
 from cilint.syntax.yaml import YamlDocument, YMap, YNode, YScalar, YSeq
 from cilint.workspace import SourceFile, Workspace, syntax_finding, unreadable_finding
 

@@ -10,8 +10,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from cilint.models.nodes import scalar_text, with_entries
-from cilint.syntax.yaml import YamlDocument, YMap, YNode, YScalar, YSeq, ruby_to_s, text_of_key
+from cilint.models.merge import with_entries
+from cilint.syntax.nodes import scalar_text
+from cilint.syntax.yaml import (
+    YamlDocument,
+    YMap,
+    YNode,
+    YScalar,
+    YSeq,
+    ruby_to_s,
+    text_of_key,
+)
 
 _BLOCK = re.compile(r"\$\[\[\s*inputs\.([A-Za-z0-9_-]+)\s*(?:\|[^\]]*)?\]\]")
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from cilint.findings import Finding
 from cilint.models.extends import Completeness, expand_extends, resolve_references
 from cilint.models.images import derived_aliases, split_aliases
-from cilint.models.nodes import is_null, scalar_text, string_list
 from cilint.models.variables import Expansion, Variable, expand, read_variables
+from cilint.syntax.nodes import is_null, scalar_text, string_list
 from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
 
 # Top-level keys that are keywords, not jobs (docs: ci/yaml, facts 3.4).

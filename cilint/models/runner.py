@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cilint.data import load
-from cilint.models.nodes import plain, scalar_text
 from cilint.models.variables import Variable
+from cilint.syntax.nodes import plain, scalar_text
 from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
 
 HELM_TEMPLATE_TAG = "helm-template"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from cilint.findings import Finding, Location, Severity, Span
-from cilint.models.nodes import scalar_text
 from cilint.models.runner import HELM_TEMPLATE_TAG, RunnerConfig, build_runner_config
 from cilint.source import SourceFile
 from cilint.syntax.embedded import neutralise_templates, scalar_offsets
+from cilint.syntax.nodes import scalar_text
 from cilint.syntax.toml import parse_toml
 from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
 from cilint.workspace import Workspace, syntax_finding, unreadable_finding

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cilint.models.nodes import scalar_text
+from cilint.syntax.nodes import scalar_text
 from cilint.syntax.yaml import YMap, YNode, YScalar
 
 _NAME = re.compile(r"^[A-Za-z0-9_]+$")

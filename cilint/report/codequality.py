@@ -13,9 +13,9 @@ import json
 import os
 from collections.abc import Sequence
 
-from cilint.engine import ProjectResult
 from cilint.redact import Redactor
 from cilint.report.common import Placed, fix_diff, placed
+from cilint.results import ProjectResult
 from cilint.source import SourceFile
 
 _CATEGORY = {"CIL": "Bug Risk", "DNS": "Bug Risk", "NET": "Bug Risk"}

@@ -8,9 +8,9 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from cilint.engine import ProjectResult
 from cilint.findings import Edit, Finding
 from cilint.redact import Redactor
+from cilint.results import ProjectResult
 from cilint.source import Position, SourceFile
 
 

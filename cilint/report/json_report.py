@@ -7,9 +7,9 @@ import os
 from collections.abc import Sequence
 
 from cilint import __version__
-from cilint.engine import ProjectResult
 from cilint.redact import Redactor
 from cilint.report.common import Placed, placed
+from cilint.results import ProjectResult
 from cilint.source import SourceFile
 
 

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 
 from cilint import __version__
 from cilint.catalog import load_catalog
-from cilint.engine import ProjectResult
 from cilint.redact import Redactor
 from cilint.report.common import Placed, placed
+from cilint.results import ProjectResult
 from cilint.source import SourceFile
 
 _LEVEL = {"info": "note", "minor": "warning", "major": "warning", "critical": "error", "blocker": "error"}

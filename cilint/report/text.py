@@ -6,10 +6,10 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 
-from cilint.engine import ProjectResult
 from cilint.findings import Finding
 from cilint.redact import Redactor
 from cilint.report.common import excerpt
+from cilint.results import ProjectResult
 from cilint.source import SourceFile
 
 _COLOURS = {"blocker": "31;1", "critical": "31", "major": "33", "minor": "36", "info": "34"}

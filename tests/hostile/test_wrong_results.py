@@ -320,7 +320,7 @@ def test_net001_fixes_a_definition_all_its_jobs_need_alike(tmp_path):
 
 
 def test_rendered_scalars_never_escape_surrogate_halves():
-    from cilint.fixes.edits import double_quoted
+    from cilint.edits.entries import double_quoted
 
     assert double_quoted("\U0001f680 x") == '"\U0001f680 x"'
 

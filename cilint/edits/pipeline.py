@@ -4,8 +4,8 @@ one already written. They find the mapping the user wrote (not the merged result
 from __future__ import annotations
 
 from cilint.findings import Edit
-from cilint.fixes.edits import add_yaml_entry, double_quoted, own_entry
-from cilint.models.nodes import subtree_end
+from cilint.edits.entries import add_yaml_entry, double_quoted, own_entry
+from cilint.syntax.nodes import subtree_end
 from cilint.models.pipeline import Job, Service
 from cilint.models.project import Project
 from cilint.models.variables import Variable

@@ -1,4 +1,5 @@
-"""Helpers over YAML nodes shared by the pipeline model: reading scalars and GitLab's deep merge."""
+"""Reading YAML and TOML nodes: scalars as GitLab sees them, nodes as plain data, where a node's
+text ends, and the location of a node for a finding."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ def location(node: YNode) -> Location:
     return Location(node.path, node.span)
 
 
+
 def is_null(node: YNode | None) -> bool:
     return node is None or (isinstance(node, YScalar) and node.value is None)
+
 
 
 def scalar_text(node: YNode | None) -> str | None:
@@ -24,6 +27,7 @@ def scalar_text(node: YNode | None) -> str | None:
     if value is None:
         return None
     return value if isinstance(value, str) else ruby_to_s(value)
+
 
 
 def plain(node: YNode | None) -> Any:
@@ -37,6 +41,7 @@ def plain(node: YNode | None) -> Any:
     return None
 
 
+
 def string_list(node: YNode | None) -> list[YScalar]:
     """A string or a list of strings (nested lists flattened); other items are skipped."""
     if isinstance(node, YScalar):
@@ -48,36 +53,6 @@ def string_list(node: YNode | None) -> list[YScalar]:
         return out
     return []
 
-
-def deep_merge(base: YNode | None, override: YNode | None) -> YNode | None:
-    """Rails' `deep_merge`: hashes merge key by key, anything else is replaced by `override`.
-
-    Nodes are never mutated (an alias is shared); a merged hash is a new YMap that takes the
-    position of `override`, while every leaf keeps the node (and so the span) it was written as.
-    """
-    if override is None:
-        return base
-    if isinstance(base, YMap) and isinstance(override, YMap):
-        merged = YMap(override.path, override.start, override.end, override.tag, override.anchor, override.flow)
-        entries = dict(base.entries)
-        for key, (key_node, value) in override.entries.items():
-            existing = entries.get(key)
-            if existing is not None and isinstance(existing[1], YMap) and isinstance(value, YMap):
-                combined = deep_merge(existing[1], value)
-                assert combined is not None
-                entries[key] = (key_node, combined)
-            else:
-                entries[key] = (key_node, value)
-        merged.entries = entries
-        return merged
-    return override
-
-
-def with_entries(template: YMap, entries: dict[str, tuple[YNode, YNode]]) -> YMap:
-    """A copy of `template` (same position) holding `entries`."""
-    copy = YMap(template.path, template.start, template.end, template.tag, template.anchor, template.flow)
-    copy.entries = entries
-    return copy
 
 
 def subtree_end(node: YNode) -> int:

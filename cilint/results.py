@@ -1,0 +1,58 @@
+"""What a run is asked to do and what it found: the request (`Options`), the result per project
+root, and the usage error. Below the engine, so that reports, the fix loop and the merge-request
+comments read results without depending on the orchestrator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cilint.findings import Finding, Severity
+from cilint.source import SourceFile
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Options:
+    """What one run lints and how: the command line, after parsing."""
+
+    paths: tuple[Path, ...] = (Path("."),)
+    runner_configs: tuple[Path, ...] = ()
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    overlay: Mapping[str, str] = field(default_factory=dict)  # absolute path -> text (fixes not written yet)
+    gitlab: Any = None  # cilint.gitlab_api.GitLabSource when --gitlab-url is given
+
+
+@dataclass(eq=False)
+class ProjectResult:
+    """The findings of one project root, and the files read for them (to show and fix findings).
+    The project's model is not kept: a run over many roots holds one model at a time."""
+
+    root: Path
+    files: dict[str, SourceFile]
+    findings: list[Finding] = field(default_factory=list)
+    # What reports put before the project's paths: "" for a run over one root; in a run over several,
+    # the root's path (relative to the working directory when under it), so that no two files of
+    # the run are reported under one name.
+    prefix: str = ""
+
+
+@dataclass(eq=False)
+class Result:
+    """The findings of one run, per project root."""
+
+    projects: list[ProjectResult]
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for p in self.projects for f in p.findings]
+
+
+class UsageError(Exception):
+    """Bad command-line input (exit code 2)."""
+
+
+def fails(findings: Iterable[Finding], threshold: Severity) -> bool:
+    return any(f.severity >= threshold for f in findings)
