@@ -344,3 +344,14 @@ def test_a_pipeline_with_those_lines_is_checked(tmp_path):
     write(tmp_path, {".gitlab-ci.yml": f"j:\n  script:\n{lines}"})
     measured = run_bounded(["check", "--format", "json"], tmp_path)
     assert measured.returncode == 0, measured.stderr
+
+
+@pytest.mark.parametrize(("text", "newline"), [
+    ('a: "x\r\n y"\nb: 1\n', "\n"),  # a CRLF inside a quoted scalar is no line ending of the file
+    ("a: 1\r\nb: 2\r\n", "\r\n"),
+    ("a: 1", "\n"),
+])
+def test_edits_use_the_line_ending_of_the_file(text, newline):
+    from cilint.source import SourceFile
+
+    assert SourceFile(".gitlab-ci.yml", text).newline == newline
