@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO / "tests" / "corpus"  # copied unchanged from the shared corpus, with its MANIFEST.tsv
+CORPUS = REPO / "tests" / "corpus"  # the real-world corpus, with its MANIFEST.tsv
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:

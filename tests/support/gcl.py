@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-GCL_VERSION = "4.60.0"  # the last release that runs on Node 20 (see shared/docs/tooling-notes.md)
+GCL_VERSION = "4.60.0"  # the last release that runs on Node 20
 TOOLS_DIR = Path(__file__).resolve().parents[2] / ".cache" / "gitlab-ci-local"
 
 
