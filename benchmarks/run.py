@@ -114,15 +114,21 @@ def parse_floor(files_yaml: list[Path], files_toml: list[Path], runs: int) -> Ti
 _FIRST_USE_IMPORTS = (
     "import importlib\n"
     "for _m in ('json', 'tomllib', 'difflib', 'ipaddress', 'pathspec', 'tree_sitter', 'ruamel.yaml.cyaml',"
-    " 'ruamel.yaml.constructor', 'cilint.models.runner_files', 'cilint.syntax.toml', 'cilint.catalog'):\n"
+    " 'ruamel.yaml.constructor', 'cilint.loading.runner_files', 'cilint.models.runner_files', 'cilint.syntax.toml', 'cilint.catalog'):\n"
     "    try: importlib.import_module(_m)\n"
     "    except ImportError: pass\n"
+)
+# `Options` moved from cilint.engine to cilint.results; an older checkout (--against) has it in the engine.
+_RUN_IMPORTS = (
+    "from cilint.engine import run\n"
+    "try: from cilint.results import Options\n"
+    "except ImportError: from cilint.engine import Options\n"
 )
 
 
 def in_process_cilint(projects: list[Path], runs: int, python: str) -> Timing:
     code = (
-        "import sys, time\nfrom pathlib import Path\nfrom cilint.engine import Options, run\n" + _FIRST_USE_IMPORTS +
+        "import sys, time\nfrom pathlib import Path\n" + _RUN_IMPORTS + _FIRST_USE_IMPORTS +
         "paths = tuple(Path(p) for p in sys.argv[1:])\ns = time.perf_counter()\nrun(Options(paths=paths))\n"
         "print(time.perf_counter() - s)\n"
     )
@@ -151,7 +157,7 @@ _FLOOR_CODE = (
     "        except Exception: pass\n"
 )
 _ANALYSIS_CODE = (
-    "import sys\nfrom pathlib import Path\nfrom cilint.engine import Options, run\n" + _FIRST_USE_IMPORTS +
+    "import sys\nfrom pathlib import Path\n" + _RUN_IMPORTS + _FIRST_USE_IMPORTS +
     "if sys.argv[1] == 'work':\n    run(Options(paths=tuple(Path(p) for p in sys.argv[2:])))\n"
 )
 

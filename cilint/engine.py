@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
+import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+from cilint.catalog import rule_name
 from cilint.checks import ALL_CHECKS
-from cilint.config import ProjectConfig, find_settings, parse_settings
-from cilint.discover import (
-    Inventory,
-    inventory,
-    is_component_path,
-    looks_like_helm_values,
-)
-from cilint.findings import Finding, Location, Severity, Span
-from cilint.models.includes import IncludeResolver, IncludeResult
-from cilint.models.pipeline import Pipeline, build_pipeline
-from cilint.models.project import Project
-from cilint.results import Options, ProjectResult, Result, UsageError, fails  # noqa: F401 (the entry point re-exports them)
-from cilint.source import SourceFile
+from cilint.findings import Finding
+from cilint.loading.discover import shown_name
+from cilint.loading.load import load_config, load_project
+from cilint.loading.project import Project
+from cilint.loading.roots import group_by_root, under
+from cilint.loading.workspace import Workspace
+from cilint.models.settings import ProjectConfig
+from cilint.results import Options, ProjectResult, Result, UsageError
 from cilint.suppress import apply_suppressions
-from cilint.workspace import Workspace
-
-if TYPE_CHECKING:  # runner models load only for projects with runner configuration
-    from cilint.models.runner import RunnerConfig
 
 
 def run(options: Options) -> Result:
@@ -41,7 +34,7 @@ def run(options: Options) -> Result:
 
 
 def _run(options: Options) -> Result:
-    groups = _group_by_root(options.paths)
+    groups = group_by_root(options.paths)
     extra_runner_configs = [p.resolve() for p in options.runner_configs]
     for path in extra_runner_configs:
         if not path.is_file():
@@ -74,238 +67,11 @@ def _run(options: Options) -> Result:
 def _path_prefix(root: Path, roots: Iterable[Path]) -> str:
     """The root relative to the working directory when every root is under it, else relative to
     the roots' common directory: report paths stay relative (Code Quality requires it) and unique."""
-    import os
-
     cwd = Path.cwd().resolve()
     every = list(roots)
-    base = cwd if all(_under(r, cwd) for r in every) else Path(os.path.commonpath(every))
-    from cilint.discover import shown_name
-
+    base = cwd if all(under(r, cwd) for r in every) else Path(os.path.commonpath(every))
     shown = shown_name(root.relative_to(base).as_posix())
     return "" if shown == "." else shown + "/"
-
-
-# -- which roots and files ---------------------------------------------------------------------
-
-
-def _group_by_root(paths: Iterable[Path]) -> dict[Path, list[Path] | None]:
-    """Project root -> files to lint there (None: the whole project)."""
-    groups: dict[Path, list[Path] | None] = {}
-    from cilint.discover import shown_name
-
-    for raw in paths:
-        if shown_name(str(raw)) != str(raw):
-            raise UsageError(f"{shown_name(str(raw))}: the path is not valid UTF-8; rename it")
-        if not raw.exists():
-            raise UsageError(f"{raw}: no such file or directory")
-        path = raw.resolve()
-        if path.is_dir():
-            groups[path] = None
-            continue
-        root = _root_of(path)
-        existing = groups.get(root, [])
-        if existing is not None:
-            existing.append(path)
-            groups[root] = existing
-    return groups
-
-
-def _root_of(file: Path) -> Path:
-    """The project a single file belongs to: its git work tree, else its directory."""
-    for parent in file.parents:
-        if (parent / ".git").exists():
-            return parent
-    import subprocess  # only when a single file is checked inside a git work tree
-
-    try:
-        top = subprocess.run(
-            ["git", "-C", str(file.parent), "rev-parse", "--show-toplevel"],
-            capture_output=True, text=True, timeout=10, check=False,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        top = ""
-    return Path(top).resolve() if top else file.parent
-
-
-# -- loading a project -------------------------------------------------------------------------
-
-
-def load_config(ws: Workspace) -> ProjectConfig:
-    texts = {}
-    for name in (".cilint.toml", "pyproject.toml"):
-        if ws.exists(name):
-            source = ws.source(name)
-            if isinstance(source, SourceFile):
-                texts[name] = source.text
-    found = find_settings(texts)
-    return parse_settings(*found) if found else ProjectConfig()
-
-
-def load_project(
-    root: Path,
-    targets: list[Path] | None,
-    config: ProjectConfig,
-    extra_runner_configs: list[Path],
-    ws: Workspace | None = None,
-    gitlab: Any = None,
-) -> Project:
-    ws = ws or Workspace(root)
-    findings: list[Finding] = list(config.problems)
-    listing: list[str] = []
-    inv: Inventory | None = None
-
-    def list_files() -> list[str]:
-        nonlocal inv
-        if inv is None:
-            inv = inventory(root, config.exclude)
-            listing.extend(inv.files)
-        return listing
-
-    pipeline_paths: list[str] = []
-    runner_paths: list[str] = []
-    if targets is None:
-        inv = inventory(root, config.exclude)
-        listing.extend(inv.files)
-        main = config.ci_file
-        if ws.exists(main):
-            pipeline_paths.append(main)
-        elif config.source is not None and config.ci_file != ".gitlab-ci.yml":
-            findings.append(
-                Finding(
-                    "CIL002",
-                    f"`ci-file` in {config.source} names `{main}`, which does not exist",
-                    Location(main, Span(0, 0)),
-                    Severity.MAJOR,
-                    route=("ci-file",),
-                )
-            )
-        pipeline_paths.extend(p for p in (*inv.pipelines, *inv.components) if p != main)
-        runner_paths.extend(inv.runner_tomls)
-        findings.extend(_unreadable_finding(path, reason) for path, reason in inv.unreadable)
-        findings.extend(_bad_name_finding(name) for name in inv.bad_names)
-        runner_paths.extend(p for p in inv.helm_candidates if _is_helm_values(ws, p))
-    else:
-        for target in targets:
-            rel = ws.relative(target)
-            kind = _classify(ws, rel)
-            (runner_paths if kind == "runner" else pipeline_paths).append(rel)
-    given: list[str] = []
-    for extra in extra_runner_configs:
-        if not _under(extra, root):
-            ws.outside.add(str(extra))
-        given.append(ws.relative(extra) if _under(extra, root) else str(extra))
-    runner_paths.extend(given)
-
-    resolved = _resolve_all(ws, pipeline_paths, list_files, gitlab)
-    included = {f for path, r in resolved.items() for f in r.files if f != path}
-    pipelines: list[Pipeline] = []
-    for path, result in resolved.items():
-        if path in included and path != config.ci_file:
-            continue  # analysed as part of the pipeline that includes it
-        findings.extend(result.findings)
-        if path == config.ci_file and _blank(ws, path):
-            findings.append(Finding(
-                "CIL001", f"`{path}` is empty; GitLab creates no pipeline and says 'Please provide content of "
-                f"{path}'", Location(path, Span(0, 0)), Severity.BLOCKER, route=("empty", path)))
-        elif path == config.ci_file and result.no_content:
-            findings.append(Finding(
-                "CIL001", f"`{path}` defines no jobs and no keywords (only comments, a null or an empty mapping); GitLab "
-                "creates no pipeline from it", Location(path, Span(0, 0)), Severity.BLOCKER, route=("empty", path)))
-        if result.config is None:
-            continue
-        partial = any(f.rule_id == "CIL002" for f in result.findings)
-        standalone = path != config.ci_file and not is_component_path(path)
-        pipeline = build_pipeline(
-            path, tuple(result.files), result.config, findings, result.header, partial, standalone,
-            has_references=result.has_references,
-        )
-        pipelines.append(pipeline)
-    runner_configs: list[RunnerConfig] = []
-    if runner_paths:
-        from cilint.models.runner_files import (
-            load_runner_configs,  # runner models: only when needed
-        )
-
-        for path in dict.fromkeys(runner_paths):
-            runner_configs.extend(load_runner_configs(ws, path, findings))
-    return Project(
-        root=root,
-        workspace=ws,
-        pipelines=tuple(pipelines),
-        runner_configs=tuple(runner_configs),
-        findings=tuple(findings),
-        config=config,
-        given_runner_configs=frozenset(given),
-    )
-
-
-def _blank(ws: Workspace, path: str) -> bool:
-    source = ws.source(path)
-    return isinstance(source, SourceFile) and not source.text.strip()
-
-
-def _unreadable_finding(path: str, reason: str) -> Finding:
-    kind = "a runner configuration" if path.endswith(".toml") else "Helm values with a runner configuration"
-    return Finding(
-        "CIL002",
-        f"`{path}` was not checked: {reason}; if it is {kind}, give cilint read access to it",
-        Location(path, Span(0, 0)),
-        Severity.MINOR,
-        route=("unreadable", path),
-    )
-
-
-def _bad_name_finding(name: str) -> Finding:
-    return Finding(
-        "CIL001",
-        f"the file name `{name}` is not valid UTF-8, so the file was not read; GitLab shows and includes "
-        "files by UTF-8 paths: rename it",
-        Location(name, Span(0, 0)),
-        Severity.MAJOR,
-        route=("file-name", name),
-    )
-
-
-def _resolve_all(ws: Workspace, paths: list[str], list_files, gitlab: Any = None) -> dict[str, IncludeResult]:  # type: ignore[no-untyped-def]
-    """Each pipeline file with its includes merged; a file already included by one resolved before it
-    (the main pipeline comes first) is not resolved on its own: it is analysed as part of that one."""
-    results: dict[str, IncludeResult] = {}
-    included: set[str] = set()
-    for index, path in enumerate(dict.fromkeys(paths)):
-        if index and path in included:
-            continue
-        results[path] = result = IncludeResolver(ws, list_files, gitlab).resolve(path)
-        included.update(f for f in result.files if f != path)
-    return results
-
-
-def _under(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
-
-
-def _classify(ws: Workspace, rel: str) -> str:
-    if rel.endswith(".toml"):
-        return "runner"
-    if is_component_path(rel) or rel.endswith((".gitlab-ci.yml", ".gitlab-ci.yaml")):
-        return "pipeline"
-    source = ws.source(rel)
-    if isinstance(source, SourceFile) and looks_like_helm_values(source.text) and _is_helm_values(ws, rel):
-        return "runner"
-    return "pipeline"
-
-
-def _is_helm_values(ws: Workspace, rel: str) -> bool:
-    source = ws.source(rel)
-    if not isinstance(source, SourceFile):
-        return False
-    parsed = ws.yaml(source)
-    if parsed.problem is not None:
-        return True  # it reads like runner Helm values but cannot be read: reported, not skipped
-    if not parsed.documents:
-        return False
-    from cilint.models.runner_files import helm_runner_sections
-
-    return bool(helm_runner_sections(parsed.documents[0].root))
 
 
 # -- selection and order -----------------------------------------------------------------------
@@ -319,8 +85,6 @@ def _matches(rule_id: str, patterns: Iterable[str]) -> bool:
         # A rule name (`include-problem`) always has a hyphen, an id or prefix never: the catalog is
         # read only for names.
         if "-" in pattern:
-            from cilint.catalog import rule_name
-
             if pattern == rule_name(rule_id):
                 return True
     return False
@@ -330,9 +94,7 @@ def _per_file(findings: list[Finding], config: ProjectConfig) -> list[Finding]:
     """`per-file-ignores` and `severity` overrides from the settings."""
     if not config.per_file_ignores and not config.severity:
         return findings
-    import dataclasses
-
-    import pathspec
+    import pathspec  # third-party, loaded only for projects with per-file settings
 
     ignores = [(pathspec.GitIgnoreSpec.from_lines([p]), codes) for p, codes in config.per_file_ignores]
     overrides = dict(config.severity)

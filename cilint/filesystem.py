@@ -17,6 +17,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+# GitLab's `max_yaml_size_bytes` (2 MB since 17.3; docs: administration/instance_limits).
+MAX_FILE_BYTES = 2 * 1024 * 1024
 _READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 _CHUNK = 1024 * 1024
 

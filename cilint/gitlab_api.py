@@ -1,6 +1,6 @@
 """Opt-in GitLab API access: the include files cilint cannot read offline, and merge-request comments.
 
-Only imported when `--gitlab-url` is given. The token comes from `GITLAB_TOKEN` (a personal, project
+Used only when `--gitlab-url` is given. The token comes from `GITLAB_TOKEN` (a personal, project
 or group access token); `CI_JOB_TOKEN` cannot read repository files or templates through the API
 (facts 8.3). The token is never printed: messages name the endpoint and the HTTP status only, and
 URLs are shown without user, password or query. It is sent only to the origin of `--gitlab-url`.
@@ -16,6 +16,13 @@ import json
 import os
 import urllib.parse
 from dataclasses import dataclass, field
+
+from cilint import __version__
+from cilint.filesystem import MAX_FILE_BYTES
+from cilint.urls import origin, shown_url
+
+# cilint.http_fetch is imported where a request is made: it loads http.client, ssl and urllib.request
+# (tens of milliseconds), which a run without --gitlab-url never needs.
 
 TOKEN_HELP = (
     "GITLAB_TOKEN must hold a personal, project or group access token with the read_api scope; "
@@ -49,7 +56,6 @@ class Fetched:
 def check_url(url: str) -> str:
     """`--gitlab-url` without a trailing slash; an ApiError for one cilint must not use. The message
     never repeats the URL's user or password."""
-    from cilint.http_fetch import shown_url
 
     try:
         parts = urllib.parse.urlsplit(url)
@@ -107,7 +113,6 @@ class GitLabSource:
 
     def _call(self, what: str, function):  # type: ignore[no-untyped-def]
         """Run a python-gitlab call, turning its errors into ApiError (None for 404)."""
-        from cilint.http_fetch import shown_url
 
         self._client  # noqa: B018 - imports python-gitlab
         errors = self._gitlab_module.exceptions
@@ -136,9 +141,7 @@ class GitLabSource:
 
     def _api(self, what: str, path: str, query: dict[str, str] | None = None) -> bytes | None:
         """GET an API path with the token; None for 404."""
-        from cilint import __version__
-        from cilint.http_fetch import DeadlinePassed, FetchError, Policy, TooLarge, get, shown_url
-        from cilint.workspace import MAX_FILE_BYTES
+        from cilint.http_fetch import DeadlinePassed, FetchError, Policy, TooLarge, get
 
         url = f"{self.url}/api/v4/{path}" + (f"?{urllib.parse.urlencode(query)}" if query else "")
         headers = {"PRIVATE-TOKEN": self._token, "User-Agent": f"cilint/{__version__}"}
@@ -210,8 +213,7 @@ class GitLabSource:
     def remote(self, url: str) -> Fetched | None:
         """An `include: remote:` URL, fetched as GitLab does: a plain GET without the token, and not
         from the local network unless allowed."""
-        from cilint.http_fetch import DeadlinePassed, FetchError, Policy, TooLarge, get, shown_url
-        from cilint.workspace import MAX_FILE_BYTES
+        from cilint.http_fetch import DeadlinePassed, FetchError, Policy, TooLarge, get
 
         if not self.allow_remote:
             return None
@@ -244,7 +246,6 @@ class _CrossOriginRedirect(Exception):
 def _same_origin_session(url: str):  # type: ignore[no-untyped-def]
     import requests
 
-    from cilint.http_fetch import origin, shown_url
 
     home = origin(url)
 

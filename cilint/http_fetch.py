@@ -26,6 +26,8 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from cilint.urls import origin, shown_url  # noqa: F401 (callers of the fetcher use them with it)
+
 REDIRECTS = (301, 302, 303, 307, 308)
 _CHUNK = 64 * 1024
 
@@ -73,25 +75,6 @@ class Policy:
     same_origin_redirects_only: bool = True  # for requests that carry a token
     allow_local_network: bool = True  # False: refuse loopback, link-local, private and reserved addresses
     max_redirects: int = 5
-
-
-def shown_url(url: str) -> str:
-    """A URL fit for messages: no user, password, query or fragment."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-        host = parts.hostname or ""
-        if ":" in host:
-            host = f"[{host}]"
-        port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return "<an unparsable URL>"
-    return f"{parts.scheme}://{host}{port}{parts.path}"
-
-
-def origin(url: str) -> tuple[str, str, int]:
-    parts = urllib.parse.urlsplit(url)
-    scheme = parts.scheme.lower()
-    return scheme, (parts.hostname or "").lower(), parts.port or (443 if scheme == "https" else 80)
 
 
 def get(url: str, headers: Mapping[str, str], policy: Policy, deadline: Deadline) -> Response:

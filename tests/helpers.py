@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cilint.config import ProjectConfig
-from cilint.engine import Options, Result, load_config, load_project, run
-from cilint.workspace import Workspace
+from cilint.models.settings import ProjectConfig
+from cilint.engine import run
+from cilint.results import Options, Result
+from cilint.loading.load import load_config, load_project
+from cilint.loading.workspace import Workspace
 from cilint.models.pipeline import Pipeline
 from cilint.report.common import placed
 

@@ -9,7 +9,8 @@ import pytest
 
 from cilint.catalog import load_catalog
 from cilint.checks import ALL_CHECKS
-from cilint.engine import Options, run
+from cilint.engine import run
+from cilint.results import Options
 from cilint.findings import Applicability
 from cilint.fixes.apply import applicable, splice
 from cilint.report.common import placed
@@ -118,7 +119,8 @@ def test_a_broken_rule_file_is_reported_with_its_line():
 def test_select_by_id_does_not_read_the_catalog(tmp_path):
     """`--select`/`--ignore` by id or prefix match without the catalog; a name needs it."""
     from cilint import catalog
-    from cilint.engine import Options, run
+    from cilint.engine import run
+    from cilint.results import Options
 
     (tmp_path / ".gitlab-ci.yml").write_text("job:\n  script: [curl -k https://kubernetes.docker.internal:6443]\n",
                                              encoding="utf-8")

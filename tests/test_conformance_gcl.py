@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from cilint.config import ProjectConfig
-from cilint.engine import load_project
-from cilint.models.dump import pipeline_view
+from cilint.models.settings import ProjectConfig
+from cilint.loading.load import load_project
+from tests.support.job_view import pipeline_view
 from tests.conftest import CORPUS
 from tests.support.gcl import gcl_binary, make_git_project, normalise, preview
 

@@ -8,8 +8,10 @@ import sys
 
 import pytest
 
-from cilint.engine import Options, load_config, load_project, run
-from cilint.workspace import Workspace
+from cilint.engine import run
+from cilint.results import Options
+from cilint.loading.load import load_config, load_project
+from cilint.loading.workspace import Workspace
 from tests.conftest import CORPUS
 
 PROJECTS = sorted(p for p in CORPUS.iterdir() if p.is_dir()) if CORPUS.is_dir() else []
@@ -45,8 +47,8 @@ def test_cli_on_large_real_pipelines(name):
 
 
 def test_gitlab_pipeline_model_is_complete():
-    from cilint.config import ProjectConfig
-    from cilint.engine import load_project
+    from cilint.models.settings import ProjectConfig
+    from cilint.loading.load import load_project
 
     project = load_project(CORPUS / "gitlabhq__gitlabhq", None, ProjectConfig(), [])
     main = next(p for p in project.pipelines if p.path == ".gitlab-ci.yml")

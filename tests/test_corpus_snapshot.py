@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cilint.engine import Options, run
+from cilint.engine import run
+from cilint.results import Options
 from cilint.report.common import placed
 from tests.conftest import CORPUS, REPO
 

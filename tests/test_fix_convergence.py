@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from cilint.catalog import load_catalog
-from cilint.engine import Options, run
+from cilint.engine import run
+from cilint.results import Options
 from cilint.fixes import loop
 from cilint.fixes.apply import applicable
 from tests.conftest import CORPUS

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cilint.catalog import load_catalog
-from cilint.engine import Options
+from cilint.results import Options
 from cilint.fixes import loop
 from cilint.source import SourceFile
 from cilint.syntax.yaml import parse_yaml

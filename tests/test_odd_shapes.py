@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cilint.engine import Options, run
+from cilint.engine import run
+from cilint.results import Options
 from cilint.report.common import placed
 
 CI_SHAPES = {

@@ -484,7 +484,7 @@ def test_files_without_reference_tags_need_no_resolution(corpus):
 def test_workspace_confinement_follows_symlinks_at_any_depth(tmp_path_factory):
     """Directories are resolved from their parent's resolution: a link deep in the tree, a `..`
     and a sibling whose name starts like the root's are all judged as `realpath` would."""
-    from cilint.workspace import Workspace
+    from cilint.loading.workspace import Workspace
 
     base = tmp_path_factory.mktemp("ws")
     root, sibling = base / "proj", base / "proj-other"

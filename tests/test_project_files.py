@@ -55,7 +55,7 @@ def test_runner_markers_match_their_line_patterns(seed, corpus):
     import random
     import re
 
-    from cilint.discover import looks_like_helm_values, looks_like_runner_toml
+    from cilint.loading.discover import looks_like_helm_values, looks_like_runner_toml
 
     toml = re.compile(r"^[ \t]*\[\[[ \t]*runners[ \t]*\]\]", re.MULTILINE)
     helm = (re.compile(r"^(?:[ \t]{1,4})?runners[ \t]*:", re.MULTILINE), re.compile(r"^[ \t]+config[ \t]*:", re.MULTILINE))

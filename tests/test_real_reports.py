@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from cilint.engine import Options, run
+from cilint.engine import run
+from cilint.results import Options
 from cilint.report.common import placed
 from tests.conftest import REPO
 

@@ -11,7 +11,8 @@ import textwrap
 from pathlib import Path
 from types import FrameType
 
-from cilint.engine import Options, run
+from cilint.engine import run
+from cilint.results import Options
 
 PIPELINE = """\
 variables:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import jsonschema
 
-from cilint.engine import Options, run
+from cilint.engine import run
+from cilint.results import Options
 from cilint.report import codequality, json_report, sarif
 from tests.conftest import CORPUS, REPO
 

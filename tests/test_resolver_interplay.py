@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from cilint.catalog import load_catalog
-from cilint.engine import Options, run
+from cilint.engine import run
+from cilint.results import Options
 from cilint.report.common import placed
 
 CATALOG = load_catalog()

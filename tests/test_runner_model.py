@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from cilint.engine import load_config, load_project
+from cilint.loading.load import load_config, load_project
 from cilint.findings import Finding
-from cilint.models.runner_files import load_runner_configs
+from cilint.loading.runner_files import load_runner_configs
 from cilint.source import SourceFile
 from cilint.syntax.toml import parse_toml
 from cilint.syntax.yaml import YMap, YScalar, YSeq
-from cilint.workspace import Workspace
+from cilint.loading.workspace import Workspace
 from tests.conftest import CORPUS, REPO
 
 SEEDS = REPO / "tests" / "fixtures" / "seeds"

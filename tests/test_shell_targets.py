@@ -129,9 +129,9 @@ def test_lines_that_need_the_grammar_are_not_plain(line):
 
 def test_every_plain_corpus_script_line_reads_as_with_the_grammar(corpus):
     """The fast reading of plain lines agrees with tree-sitter on every such line of the corpus."""
-    from cilint.engine import load_config, load_project
+    from cilint.loading.load import load_config, load_project
     from cilint.shell import bash
-    from cilint.workspace import Workspace
+    from cilint.loading.workspace import Workspace
 
     roots = sorted(p for p in corpus.iterdir() if p.is_dir())
     models = [load_project(root, None, load_config(Workspace(root)), []) for root in roots]

@@ -29,7 +29,8 @@ def test_toml_comment_suppresses(project):
 
 
 def test_unused_suppression_not_reported_for_disabled_rule(project):
-    from cilint.engine import Options, run
+    from cilint.engine import run
+    from cilint.results import Options
     from tests.helpers import rows as rows_of
 
     root = project({".gitlab-ci.yml": "j:\n  script: make  # cilint: ignore[DNS001]\n"})

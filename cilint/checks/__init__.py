@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Protocol
 
 from cilint.findings import Finding
-from cilint.models.project import Project
+from cilint.loading.project import Project
 
 
 class Check(Protocol):

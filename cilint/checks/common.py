@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from cilint.data import load
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Image, Job, Service
-from cilint.models.project import Project, RunnerChoice
+from cilint.loading.project import Project, RunnerChoice
 from cilint.models.variables import Variable
 from cilint.syntax.yaml import YNode, YSeq
 

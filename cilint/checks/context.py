@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from cilint.findings import Location, Span
 from cilint.models.pipeline import Job, ScriptLine
-from cilint.models.project import Project
+from cilint.loading.project import Project
 from cilint.shell.bash import Command, analyse
 from cilint.source import SourceFile
 from cilint.syntax.embedded import scalar_offsets

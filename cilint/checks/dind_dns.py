@@ -23,7 +23,7 @@ from cilint.edits.entries import (
 )
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.models.pipeline import Job, Service
-from cilint.models.project import Project, RunnerChoice
+from cilint.loading.project import Project, RunnerChoice
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
 from cilint.syntax.yaml import YMap, YScalar

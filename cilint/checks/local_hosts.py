@@ -11,7 +11,7 @@ from cilint.data import load
 from cilint.edits.entries import add_toml_key, append_to_array
 from cilint.findings import Applicability, Finding, Fix, Location, Related, Severity
 from cilint.models.pipeline import Job, Pipeline
-from cilint.models.project import Project
+from cilint.loading.project import Project
 from cilint.models.variables import Variable
 from cilint.shell.network import command_targets, value_hosts
 from cilint.source import SourceFile

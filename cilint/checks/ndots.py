@@ -9,7 +9,7 @@ from cilint.checks.common import is_ip, is_musl_image
 from cilint.checks.resolver import is_partial_name, runner_jobs_of
 from cilint.edits.entries import replace_scalar
 from cilint.findings import Applicability, Edit, Finding, Fix, Severity, Span
-from cilint.models.project import Project
+from cilint.loading.project import Project
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location, subtree_end
 from cilint.syntax.yaml import YMap, YNode

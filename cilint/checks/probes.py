@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from cilint.checks.context import Positions, ScriptCommand, expander, job_commands
 from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity, Span
 from cilint.models.pipeline import Job
-from cilint.models.project import Project
+from cilint.loading.project import Project
 from cilint.shell.network import command_targets
 
 _PROBE_TOOLS = {"curl", "wget", "nc", "ncat", "netcat", "telnet", "ping"}

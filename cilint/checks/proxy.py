@@ -16,7 +16,7 @@ from cilint.checks.service_network import service_names
 from cilint.edits.pipeline import add_sibling_entries
 from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from cilint.models.pipeline import Job
-from cilint.models.project import Project
+from cilint.loading.project import Project
 from cilint.models.variables import Variable
 from cilint.shell.network import command_targets
 from cilint.source import SourceFile

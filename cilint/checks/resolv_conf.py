@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from cilint.checks.common import DOCKER_EXECUTORS, dns_flags, is_dind, network_per_build
 from cilint.checks.context import Positions, job_commands
 from cilint.findings import Finding, Location, Severity
-from cilint.models.project import Project
+from cilint.loading.project import Project
 from cilint.shell.bash import Command, analyse
 from cilint.syntax.nodes import location
 from cilint.syntax.yaml import YScalar, YSeq

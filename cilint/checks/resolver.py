@@ -28,7 +28,7 @@ from cilint.edits.entries import replace_scalar
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Job
-from cilint.models.project import Project
+from cilint.loading.project import Project
 from cilint.shell.network import hosts_in_text
 from cilint.syntax.nodes import location, scalar_text
 from cilint.syntax.yaml import YNode, YScalar

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from cilint.checks.common import is_ip
 from cilint.checks.resolver import lost_cluster_names, runner_jobs_of
 from cilint.findings import Applicability, Edit, Finding, Fix, Location, Severity
-from cilint.models.project import Project
+from cilint.loading.project import Project
 from cilint.syntax.nodes import location
 from cilint.syntax.yaml import YSeq
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from cilint.checks.common import DOCKER_EXECUTORS, known_runners, truthy
 from cilint.edits.entries import add_toml_key, insert_after_table_keys, remove_key_line
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
-from cilint.models.project import Project
+from cilint.loading.project import Project
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location, scalar_text
 from cilint.syntax.yaml import YMap, YSeq

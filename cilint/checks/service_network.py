@@ -23,7 +23,7 @@ from cilint.edits.pipeline import add_job_variable, add_service_entry
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Job, Service
-from cilint.models.project import Project
+from cilint.loading.project import Project
 from cilint.shell.network import command_targets, hosts_in_text, value_hosts
 from cilint.syntax.nodes import location
 from cilint.syntax.yaml import YNode

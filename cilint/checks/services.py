@@ -13,7 +13,7 @@ from cilint.edits.pipeline import add_service_entry
 from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Job, Service
-from cilint.models.project import Project, RunnerChoice
+from cilint.loading.project import Project, RunnerChoice
 from cilint.shell.network import command_targets, value_hosts
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location

@@ -7,7 +7,7 @@ from cilint.findings import Edit
 from cilint.edits.entries import add_yaml_entry, double_quoted, own_entry
 from cilint.syntax.nodes import subtree_end
 from cilint.models.pipeline import Job, Service
-from cilint.models.project import Project
+from cilint.loading.project import Project
 from cilint.models.variables import Variable
 from cilint.source import SourceFile
 from cilint.syntax.yaml import YMap, YScalar

@@ -110,7 +110,7 @@ def _absolute(root: Path, fix_: Fix) -> Fix:
 
 
 def _parses(fix_: Fix, texts: dict[str, str]) -> bool:
-    from cilint.models.runner_files import helm_runner_sections
+    from cilint.loading.runner_files import helm_runner_sections
     from cilint.syntax.embedded import neutralise_templates, scalar_offsets
     from cilint.syntax.toml import parse_toml
     from cilint.syntax.yaml import parse_yaml

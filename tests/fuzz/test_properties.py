@@ -17,7 +17,8 @@ from pathlib import Path
 import jsonschema
 from hypothesis import HealthCheck, given, settings
 
-from cilint.engine import Options, run
+from cilint.engine import run
+from cilint.results import Options
 from cilint.fixes import loop
 from cilint.report import codequality, json_report, sarif, text
 from tests.conftest import REPO

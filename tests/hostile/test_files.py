@@ -8,7 +8,7 @@ import os
 import pytest
 
 from cilint import filesystem
-from cilint.engine import Options
+from cilint.results import Options
 from cilint.fixes import loop
 from tests.hostile.measure import run_bounded
 

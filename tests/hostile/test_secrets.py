@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from cilint.engine import Options, run
+from cilint.engine import run
+from cilint.results import Options
 from cilint.mr_comments import comments
 from cilint.redact import Redactor
 

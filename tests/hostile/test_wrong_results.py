@@ -11,7 +11,8 @@ import textwrap
 
 import pytest
 
-from cilint.engine import Options, run
+from cilint.engine import run
+from cilint.results import Options
 from cilint.fixes import loop
 from tests.hostile.measure import run_bounded
 

@@ -108,7 +108,7 @@ def _lines(value: Any) -> list[str]:
 
 
 def normalise(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per job, the same fields as `cilint.models.dump.job_view`."""
+    """Per job, the same fields as `tests.support.job_view.job_view`."""
     reserved = {"stages", "variables", "include", "default", "workflow", "image", "services",
                 "before_script", "after_script", "cache", "types"}
     global_vars = {k: _var(v) for k, v in (document.get("variables") or {}).items()}

@@ -11,7 +11,7 @@ from cilint.syntax.embedded import neutralise_templates, scalar_offsets
 from cilint.syntax.nodes import scalar_text
 from cilint.syntax.toml import parse_toml
 from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
-from cilint.workspace import Workspace, syntax_finding, unreadable_finding
+from cilint.loading.workspace import Workspace, syntax_finding, unreadable_finding
 
 # The gitlab-runner chart registers its runner with the kubernetes executor unless told otherwise.
 HELM_DEFAULT_EXECUTOR = "kubernetes"

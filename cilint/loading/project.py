@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from pathlib import Path
 
-from cilint.config import ProjectConfig
+from cilint.models.settings import ProjectConfig
 from cilint.findings import Finding
 from cilint.models.pipeline import Job, Pipeline
-from cilint.workspace import Workspace
+from cilint.loading.workspace import Workspace
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import Runner, RunnerConfig

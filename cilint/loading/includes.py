@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cilint.findings import Finding, Location, Severity, Span
+from cilint.gitlab_api import IncludeRefused
 from cilint.models.inputs import content_index, interpolate, split_header
 from cilint.models.merge import deep_merge, with_entries
 from cilint.syntax.nodes import is_null, location, scalar_text
+from cilint.urls import shown_url
 from cilint.syntax.yaml import YamlDocument, YMap, YNode, YScalar, YSeq
-from cilint.workspace import SourceFile, Workspace, syntax_finding, unreadable_finding
+from cilint.loading.workspace import SourceFile, Workspace, syntax_finding, unreadable_finding
 
 # docs: ci/yaml/includes "Maximum of 150 nested includes are allowed!" (counting duplicates).
 MAX_INCLUDES = 150
@@ -187,7 +189,6 @@ class IncludeResolver:
             return
         origin = self.origins.get(including)
         if entry.kind == "local" and origin is not None and self.remote is not None:
-            from cilint.gitlab_api import IncludeRefused
 
             try:
                 fetched = self.remote.project_file(origin[0], entry.target, origin[1])
@@ -256,7 +257,6 @@ class IncludeResolver:
             assert isinstance(entry.node, YMap)
             project = scalar_text(entry.node.get("project")) or ""
             ref = scalar_text(entry.node.get("ref"))
-            from cilint.gitlab_api import IncludeRefused
 
             for file_node in _as_list(entry.node.get("file")):
                 name = scalar_text(file_node) or ""
@@ -271,7 +271,6 @@ class IncludeResolver:
             self._unresolved(entry, "remote includes are fetched only with --allow-remote-includes")
             return
         fetch = {"template": self.remote.template, "component": self.remote.component, "remote": self.remote.remote}
-        from cilint.gitlab_api import IncludeRefused
 
         try:
             fetched = fetch[entry.kind](entry.target)
@@ -377,8 +376,6 @@ def _shown(target: str) -> str:
     """An include target for a message: a URL without its user, password or query."""
     if "://" not in target:
         return target
-    from cilint.http_fetch import shown_url
-
     return shown_url(target)
 
 

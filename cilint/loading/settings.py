@@ -7,41 +7,10 @@ wrong, so the rest of the analysis still runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
 from cilint.findings import Finding, Location, Severity, Span
+from cilint.models.settings import EXECUTORS, ProjectConfig, RunnerMapping
 from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
-
-EXECUTORS = (
-    "docker", "docker-windows", "docker+machine", "docker-autoscaler", "kubernetes", "shell", "ssh",
-    "parallels", "virtualbox", "custom", "instance",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class RunnerMapping:
-    """`[[tool.cilint.runners]]`: which job tags a runner (by its `name` in config.toml) picks up."""
-
-    name: str
-    tags: tuple[str, ...] = ()
-    run_untagged: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectConfig:
-    """The project's cilint settings (`.cilint.toml` or `[tool.cilint]` in pyproject.toml)."""
-
-    ci_file: str = ".gitlab-ci.yml"
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()  # gitignore-style patterns of files cilint never reads
-    runners: tuple[RunnerMapping, ...] = ()
-    executor: str | None = None  # the executor when no runner configuration is available
-    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (gitignore-style pattern, rules)
-    severity: tuple[tuple[str, Severity], ...] = ()  # rule id -> severity override
-    source: str | None = None  # the settings file, for messages
-    problems: tuple[Finding, ...] = field(default=())
-
 
 _KEYS = {"ci-file", "select", "ignore", "exclude", "runners", "executor", "per-file-ignores", "severity"}
 _RUNNER_KEYS = {"name", "tags", "run-untagged"}

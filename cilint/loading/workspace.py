@@ -7,14 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from cilint.filesystem import NotRegular, TooLarge, kind_of, read_regular
+from cilint.filesystem import MAX_FILE_BYTES, NotRegular, TooLarge, kind_of, read_regular
 from cilint.findings import Finding, Location, Severity, Span
 from cilint.source import DecodeError, SourceFile
 from cilint.syntax.yaml import YamlParse, parse_yaml
-
-# GitLab's `max_yaml_size_bytes` (2 MB since 17.3; docs: administration/instance_limits).
-MAX_FILE_BYTES = 2 * 1024 * 1024
-
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Unreadable:

@@ -1,0 +1,203 @@
+"""Building a `Project` from a root: settings, which files are pipelines and runner configurations,
+include resolution, the merged pipelines and the runner models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cilint.findings import Finding, Location, Severity, Span
+from cilint.loading.discover import Inventory, inventory, is_component_path, looks_like_helm_values
+from cilint.loading.includes import IncludeResolver, IncludeResult
+from cilint.loading.project import Project
+from cilint.loading.roots import under
+from cilint.loading.settings import find_settings, parse_settings
+from cilint.loading.workspace import Workspace
+from cilint.models.pipeline import Pipeline, build_pipeline
+from cilint.models.settings import ProjectConfig
+from cilint.source import SourceFile
+
+
+def load_config(ws: Workspace) -> ProjectConfig:
+    texts = {}
+    for name in (".cilint.toml", "pyproject.toml"):
+        if ws.exists(name):
+            source = ws.source(name)
+            if isinstance(source, SourceFile):
+                texts[name] = source.text
+    found = find_settings(texts)
+    return parse_settings(*found) if found else ProjectConfig()
+
+
+@dataclass(slots=True)
+class _Files:
+    """What a project's run reads: pipeline files, runner files, and the listing includes glob over."""
+
+    root: Path
+    exclude: tuple[str, ...]
+    pipelines: list[str] = field(default_factory=list)
+    runners: list[str] = field(default_factory=list)
+    given: list[str] = field(default_factory=list)  # --runner-config paths as shown
+    inventory: Inventory | None = None
+
+    def listing(self) -> list[str]:
+        """Every file of the project, listed the first time an include needs it."""
+        if self.inventory is None:
+            self.inventory = inventory(self.root, self.exclude)
+        return self.inventory.files
+
+
+def load_project(
+    root: Path,
+    targets: list[Path] | None,
+    config: ProjectConfig,
+    extra_runner_configs: list[Path],
+    ws: Workspace | None = None,
+    gitlab: Any = None,
+) -> Project:
+    ws = ws or Workspace(root)
+    findings: list[Finding] = list(config.problems)
+    files = _Files(root, config.exclude)
+    if targets is None:
+        findings.extend(_whole_project(ws, config, files))
+    else:
+        for target in targets:
+            rel = ws.relative(target)
+            (files.runners if _classify(ws, rel) == "runner" else files.pipelines).append(rel)
+    for extra in extra_runner_configs:
+        if not under(extra, root):
+            ws.outside.add(str(extra))
+        files.given.append(ws.relative(extra) if under(extra, root) else str(extra))
+    files.runners.extend(files.given)
+    pipelines = _pipelines(ws, config, files, gitlab, findings)
+    runner_configs = []
+    if files.runners:
+        from cilint.loading.runner_files import load_runner_configs  # runner models: only when needed
+
+        for path in dict.fromkeys(files.runners):
+            runner_configs.extend(load_runner_configs(ws, path, findings))
+    return Project(
+        root=root,
+        workspace=ws,
+        pipelines=tuple(pipelines),
+        runner_configs=tuple(runner_configs),
+        findings=tuple(findings),
+        config=config,
+        given_runner_configs=frozenset(files.given),
+    )
+
+
+def _whole_project(ws: Workspace, config: ProjectConfig, files: _Files) -> list[Finding]:
+    """The pipeline and runner files of the whole root (the main pipeline first)."""
+    findings = []
+    inv = files.inventory = inventory(files.root, config.exclude)
+    main = config.ci_file
+    if ws.exists(main):
+        files.pipelines.append(main)
+    elif config.source is not None and config.ci_file != ".gitlab-ci.yml":
+        findings.append(Finding(
+            "CIL002", f"`ci-file` in {config.source} names `{main}`, which does not exist",
+            Location(main, Span(0, 0)), Severity.MAJOR, route=("ci-file",)))
+    files.pipelines.extend(p for p in (*inv.pipelines, *inv.components) if p != main)
+    files.runners.extend(inv.runner_tomls)
+    findings.extend(_unreadable_finding(path, reason) for path, reason in inv.unreadable)
+    findings.extend(_bad_name_finding(name) for name in inv.bad_names)
+    files.runners.extend(p for p in inv.helm_candidates if _is_helm_values(ws, p))
+    return findings
+
+
+def _pipelines(ws: Workspace, config: ProjectConfig, files: _Files, gitlab: Any, findings: list[Finding]) -> list[Pipeline]:
+    resolved = _resolve_all(ws, files.pipelines, files.listing, gitlab)
+    included = {f for path, r in resolved.items() for f in r.files if f != path}
+    pipelines: list[Pipeline] = []
+    for path, result in resolved.items():
+        if path in included and path != config.ci_file:
+            continue  # analysed as part of the pipeline that includes it
+        findings.extend(result.findings)
+        if path == config.ci_file:
+            findings.extend(_empty_main_pipeline(ws, path, result))
+        if result.config is None:
+            continue
+        partial = any(f.rule_id == "CIL002" for f in result.findings)
+        standalone = path != config.ci_file and not is_component_path(path)
+        pipelines.append(build_pipeline(
+            path, tuple(result.files), result.config, findings, result.header, partial, standalone,
+            has_references=result.has_references,
+        ))
+    return pipelines
+
+
+def _empty_main_pipeline(ws: Workspace, path: str, result: IncludeResult) -> list[Finding]:
+    source = ws.source(path)
+    if isinstance(source, SourceFile) and not source.text.strip():
+        message = f"`{path}` is empty; GitLab creates no pipeline and says 'Please provide content of {path}'"
+    elif result.no_content:
+        message = (f"`{path}` defines no jobs and no keywords (only comments, a null or an empty mapping); GitLab "
+                   "creates no pipeline from it")
+    else:
+        return []
+    return [Finding("CIL001", message, Location(path, Span(0, 0)), Severity.BLOCKER, route=("empty", path))]
+
+
+def _unreadable_finding(path: str, reason: str) -> Finding:
+    kind = "a runner configuration" if path.endswith(".toml") else "Helm values with a runner configuration"
+    return Finding(
+        "CIL002",
+        f"`{path}` was not checked: {reason}; if it is {kind}, give cilint read access to it",
+        Location(path, Span(0, 0)),
+        Severity.MINOR,
+        route=("unreadable", path),
+    )
+
+
+def _bad_name_finding(name: str) -> Finding:
+    return Finding(
+        "CIL001",
+        f"the file name `{name}` is not valid UTF-8, so the file was not read; GitLab shows and includes "
+        "files by UTF-8 paths: rename it",
+        Location(name, Span(0, 0)),
+        Severity.MAJOR,
+        route=("file-name", name),
+    )
+
+
+def _resolve_all(
+    ws: Workspace, paths: list[str], list_files: Callable[[], list[str]], gitlab: Any = None
+) -> dict[str, IncludeResult]:
+    """Each pipeline file with its includes merged; a file already included by one resolved before it
+    (the main pipeline comes first) is not resolved on its own: it is analysed as part of that one."""
+    results: dict[str, IncludeResult] = {}
+    included: set[str] = set()
+    for index, path in enumerate(dict.fromkeys(paths)):
+        if index and path in included:
+            continue
+        results[path] = result = IncludeResolver(ws, list_files, gitlab).resolve(path)
+        included.update(f for f in result.files if f != path)
+    return results
+
+
+def _classify(ws: Workspace, rel: str) -> str:
+    if rel.endswith(".toml"):
+        return "runner"
+    if is_component_path(rel) or rel.endswith((".gitlab-ci.yml", ".gitlab-ci.yaml")):
+        return "pipeline"
+    source = ws.source(rel)
+    if isinstance(source, SourceFile) and looks_like_helm_values(source.text) and _is_helm_values(ws, rel):
+        return "runner"
+    return "pipeline"
+
+
+def _is_helm_values(ws: Workspace, rel: str) -> bool:
+    source = ws.source(rel)
+    if not isinstance(source, SourceFile):
+        return False
+    parsed = ws.yaml(source)
+    if parsed.problem is not None:
+        return True  # it reads like runner Helm values but cannot be read: reported, not skipped
+    if not parsed.documents:
+        return False
+    from cilint.loading.runner_files import helm_runner_sections  # runner models: only when needed
+
+    return bool(helm_runner_sections(parsed.documents[0].root))
