@@ -1,10 +1,56 @@
-"""Checks: the behaviour behind each rule of the catalog. `ALL_CHECKS` is the explicit registry."""
+"""Checks: the behaviour behind each rule of the catalog, one module per rule named by its id and
+name. `ALL_CHECKS` is the explicit registry, sorted by rule id."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Protocol
 
+from cilint.checks.dns001_desktop_only_hostname import DesktopOnlyHostname
+from cilint.checks.dns002_dind_dns_flag import DindDnsFlag
+from cilint.checks.dns003_ndots_external_lookups import NdotsExternalLookups
+from cilint.checks.dns004_probe_blocks_agent_context import ProbeBlocksAgentContext
+from cilint.checks.dns005_resolv_conf_rewrite import ResolvConfRewrite
+from cilint.checks.dns006_dns_config_invalid import InvalidDnsConfig
+from cilint.checks.dns007_docker_embedded_dns_misuse import EmbeddedDnsMisuse
+from cilint.checks.dns008_musl_mixed_nameservers import MuslMixedNameservers
+from cilint.checks.dns009_ndots_breaks_partial_names import NdotsBreaksPartialNames
+from cilint.checks.dns010_musl_ignored_resolv_options import MuslIgnoredResolvOptions
+from cilint.checks.dns011_cluster_names_lost import ClusterNamesLost
+from cilint.checks.dns012_musl_no_tcp_fallback import MuslNoTcpFallback
+from cilint.checks.dns013_mdns_local_name import MdnsLocalName
+from cilint.checks.net001_dind_tls_port_mismatch import DindTlsPortMismatch
+from cilint.checks.net002_dind_tls_client_certs import DindTlsClientCerts
+from cilint.checks.net003_service_hostname_from_registry_path import (
+    ServiceHostnameFromRegistryPath,
+)
+from cilint.checks.net004_service_alias_not_dns_safe import ServiceAliasNotDnsSafe
+from cilint.checks.net005_service_to_service_without_network_per_build import (
+    ServiceToServiceWithoutNetworkPerBuild,
+)
+from cilint.checks.net006_network_per_build_ineffective import (
+    NetworkPerBuildIneffective,
+)
+from cilint.checks.net007_dind_mtu_not_set import DindMtuNotSet
+from cilint.checks.net008_dind_not_ready_on_kubernetes import DindNotReadyOnKubernetes
+from cilint.checks.net009_docker_endpoint_unset_or_localhost import (
+    DockerEndpointUnsetOrLocalhost,
+)
+from cilint.checks.net010_service_port_collision import ServicePortCollision
+from cilint.checks.net011_host_network_with_services import HostNetworkWithServices
+from cilint.checks.net012_no_proxy_gaps import NoProxyGaps
+from cilint.checks.net013_runner_network_keys_misplaced import (
+    RunnerNetworkKeysMisplaced,
+)
+from cilint.checks.net014_runner_url_unreachable_from_job import (
+    RunnerUrlUnreachableFromJob,
+)
+from cilint.checks.net015_duplicate_service_without_alias import (
+    DuplicateServiceWithoutAlias,
+)
+from cilint.checks.net016_dind_unpinned_or_unprivileged import (
+    DindUnpinnedOrUnprivileged,
+)
 from cilint.findings import Finding
 from cilint.loading.project import Project
 
@@ -15,57 +61,34 @@ class Check(Protocol):
     def run(self, project: Project) -> Iterator[Finding]: ...
 
 
-def _registry() -> tuple[Check, ...]:
-    from cilint.checks.dind import (
-        DindMtuNotSet, DindNotReadyOnKubernetes, DindTlsClientCerts, DindTlsPortMismatch, DockerEndpointUnsetOrLocalhost,
-    )
-    from cilint.checks.dind_dns import DindDnsFlag
-    from cilint.checks.local_hosts import DesktopOnlyHostname
-    from cilint.checks.ndots import NdotsExternalLookups
-    from cilint.checks.probes import ProbeBlocksAgentContext
-    from cilint.checks.resolver import (
-        ClusterNamesLost, MdnsLocalName, MuslIgnoredResolvOptions, MuslMixedNameservers, MuslNoTcpFallback, NdotsBreaksPartialNames,
-    )
-    from cilint.checks.resolv_conf import EmbeddedDnsMisuse, ResolvConfRewrite
-    from cilint.checks.runner_dns import InvalidDnsConfig
-    from cilint.checks.service_network import (
-        HostNetworkWithServices, ServiceHostnameFromRegistryPath, ServicePortCollision, ServiceToServiceWithoutNetworkPerBuild,
-    )
-    from cilint.checks.proxy import NoProxyGaps
-    from cilint.checks.runner_network import NetworkPerBuildIneffective, RunnerNetworkKeysMisplaced, RunnerUrlUnreachableFromJob
-    from cilint.checks.services import DindUnpinnedOrUnprivileged, DuplicateServiceWithoutAlias, ServiceAliasNotDnsSafe
-
-    return (
-        DesktopOnlyHostname(),
-        DindDnsFlag(),
-        NdotsExternalLookups(),
-        ProbeBlocksAgentContext(),
-        ResolvConfRewrite(),
-        InvalidDnsConfig(),
-        EmbeddedDnsMisuse(),
-        MuslMixedNameservers(),
-        NdotsBreaksPartialNames(),
-        MuslIgnoredResolvOptions(),
-        ClusterNamesLost(),
-        MuslNoTcpFallback(),
-        MdnsLocalName(),
-        ServiceAliasNotDnsSafe(),
-        DuplicateServiceWithoutAlias(),
-        DindUnpinnedOrUnprivileged(),
-        DindTlsPortMismatch(),
-        DindTlsClientCerts(),
-        DindMtuNotSet(),
-        DindNotReadyOnKubernetes(),
-        DockerEndpointUnsetOrLocalhost(),
-        ServiceHostnameFromRegistryPath(),
-        ServiceToServiceWithoutNetworkPerBuild(),
-        ServicePortCollision(),
-        HostNetworkWithServices(),
-        NetworkPerBuildIneffective(),
-        RunnerNetworkKeysMisplaced(),
-        RunnerUrlUnreachableFromJob(),
-        NoProxyGaps(),
-    )
-
-
-ALL_CHECKS: tuple[Check, ...] = _registry()
+ALL_CHECKS: tuple[Check, ...] = (
+    DesktopOnlyHostname(),
+    DindDnsFlag(),
+    NdotsExternalLookups(),
+    ProbeBlocksAgentContext(),
+    ResolvConfRewrite(),
+    InvalidDnsConfig(),
+    EmbeddedDnsMisuse(),
+    MuslMixedNameservers(),
+    NdotsBreaksPartialNames(),
+    MuslIgnoredResolvOptions(),
+    ClusterNamesLost(),
+    MuslNoTcpFallback(),
+    MdnsLocalName(),
+    DindTlsPortMismatch(),
+    DindTlsClientCerts(),
+    ServiceHostnameFromRegistryPath(),
+    ServiceAliasNotDnsSafe(),
+    ServiceToServiceWithoutNetworkPerBuild(),
+    NetworkPerBuildIneffective(),
+    DindMtuNotSet(),
+    DindNotReadyOnKubernetes(),
+    DockerEndpointUnsetOrLocalhost(),
+    ServicePortCollision(),
+    HostNetworkWithServices(),
+    NoProxyGaps(),
+    RunnerNetworkKeysMisplaced(),
+    RunnerUrlUnreachableFromJob(),
+    DuplicateServiceWithoutAlias(),
+    DindUnpinnedOrUnprivileged(),
+)

@@ -1,13 +1,14 @@
-"""DNS003 ndots-external-lookups: `ndots` makes external names walk the cluster search list first."""
+"""DNS003 ndots-external-lookups: ndots makes external names walk the cluster search list first."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from cilint.checks.common import is_ip, is_musl_image
-from cilint.checks.resolver import is_partial_name, runner_jobs_of
 from cilint.edits.entries import replace_scalar
+from cilint.facts.hosts import is_ip, is_partial_name
+from cilint.facts.images import is_musl_image
+from cilint.facts.runner_jobs import runner_jobs_of
 from cilint.findings import Applicability, Edit, Finding, Fix, Severity, Span
 from cilint.loading.project import Project
 from cilint.source import SourceFile
@@ -16,6 +17,7 @@ from cilint.syntax.yaml import YMap, YNode
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import Runner, RunnerConfig
+
 
 _CLUSTER_SUFFIXES = (".svc", ".cluster.local", ".svc.cluster.local", ".local", ".internal")
 

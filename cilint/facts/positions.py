@@ -1,63 +1,13 @@
-"""What checks share: the commands of a job's scripts in order, and positions inside scalars."""
+"""Positions inside scalars: a character offset of a value -> a Location in its file."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-
 from cilint.findings import Location, Span
-from cilint.models.pipeline import Job, ScriptLine
 from cilint.loading.project import Project
-from cilint.shell.bash import Command, analyse
 from cilint.source import SourceFile
 from cilint.syntax.embedded import scalar_offsets
 from cilint.syntax.nodes import location
 from cilint.syntax.yaml import YNode, YScalar
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class ScriptCommand:
-    """One command of a job's scripts, with the line it is on and its place in the run order."""
-
-    line: ScriptLine
-    command: Command
-    order: int  # position in the job's run order (before_script then script, then after_script)
-
-
-def job_commands(job: Job, project: Project | None = None) -> tuple[ScriptCommand, ...]:
-    """Commands in the order the job runs them: `hooks:` before the clone, then `before_script` and
-    `script` in one shell (so a `set +e` carries over), then `after_script` in a new shell.
-    With `project`, the result is kept for the other checks of the run."""
-    if project is None:
-        return tuple(_job_commands(job))
-    key = ("job_commands", id(job))
-    found = project.memo.get(key)
-    if found is None:
-        found = project.memo[key] = tuple(_job_commands(job))
-    return found
-
-
-def _job_commands(job: Job) -> Iterator[ScriptCommand]:
-    order = 0
-    for sections in ((job.hooks,), (job.before_script, job.script), (job.after_script,)):
-        errexit = True
-        for section in sections:
-            for line in section:
-                script = analyse(line.text, errexit)
-                errexit = script.errexit_after
-                for command in script.commands:
-                    yield ScriptCommand(line, command, order)
-                    order += 1
-
-
-def expander(job: Job) -> Callable[[str], str | None]:
-    """Expand `$VAR` through the job's variables; None while a name stays unknown."""
-
-    def expand(text: str) -> str | None:
-        result = job.expand(text)
-        return None if result.unresolved else result.text
-
-    return expand
 
 
 class Positions:
@@ -108,3 +58,6 @@ def _toml_string_offsets(source: SourceFile, node: YScalar) -> list[int] | None:
     if raw[base : base + len(value)] != value:
         return None
     return [node.span.start + base + i for i in range(len(value))]
+
+
+

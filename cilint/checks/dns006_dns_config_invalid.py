@@ -1,12 +1,12 @@
-"""DNS006 dns-config-invalid: runner DNS settings that GitLab Runner or Kubernetes reject."""
+"""DNS006 dns-config-invalid: Runner DNS settings that GitLab Runner or Kubernetes reject."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from cilint.checks.common import is_ip
-from cilint.checks.resolver import lost_cluster_names, runner_jobs_of
+from cilint.facts.hosts import is_ip
+from cilint.facts.runner_jobs import lost_cluster_names, runner_jobs_of
 from cilint.findings import Applicability, Edit, Finding, Fix, Location, Severity
 from cilint.loading.project import Project
 from cilint.syntax.nodes import location
@@ -15,9 +15,14 @@ from cilint.syntax.yaml import YSeq
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import Runner, Setting
 
+
 # Kubernetes (dns-pod-service.md "Pod's DNS Config"; KEP-2595 expanded limits, stable since 1.28).
 MAX_NAMESERVERS = 3
+
+
 MAX_SEARCHES = 32
+
+
 MAX_SEARCH_CHARS = 2048
 
 

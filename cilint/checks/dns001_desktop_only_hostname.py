@@ -1,41 +1,21 @@
-"""DNS001 desktop-only-hostname: names that resolve only on a developer machine, used by CI jobs."""
+"""DNS001 desktop-only-hostname: A hostname that only resolves on a developer machine is used by a CI job."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from cilint.checks.context import Positions, expander, job_commands
-from cilint.data import load
 from cilint.edits.entries import add_toml_key, append_to_array
+from cilint.facts.local_hosts import LocalOnlyHost, classify, local_only_hosts
+from cilint.facts.positions import Positions
+from cilint.facts.scripts import expander, job_commands
 from cilint.findings import Applicability, Finding, Fix, Location, Related, Severity
-from cilint.models.pipeline import Job, Pipeline
 from cilint.loading.project import Project
+from cilint.models.pipeline import Job, Pipeline
 from cilint.models.variables import Variable
 from cilint.shell.network import command_targets, value_hosts
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class LocalOnlyHost:
-    """A hostname (or `*.suffix`) that resolves only on a developer's machine."""
-
-    pattern: str
-    provider: str
-    note: str
-
-    def matches(self, host: str) -> bool:
-        if self.pattern.startswith("*."):
-            return host.endswith(self.pattern[1:])
-        return host == self.pattern
-
-
-@cache
-def local_only_hosts() -> tuple[LocalOnlyHost, ...]:
-    data = load("local_only_hosts.toml")
-    return tuple(LocalOnlyHost(h["pattern"], h["provider"], h["note"]) for h in data["host"])
 
 
 @cache
@@ -51,10 +31,6 @@ def might_name_local_host(text: str) -> bool:
     labels, names = _needles()
     lowered = text.lower()
     return any(label in lowered for label in labels) and any(name in lowered for name in names)
-
-
-def classify(host: str) -> LocalOnlyHost | None:
-    return next((entry for entry in local_only_hosts() if entry.matches(host)), None)
 
 
 def _message(host: str, entry: LocalOnlyHost, where: str) -> str:

@@ -1,29 +1,23 @@
-"""DNS002 dind-dns-flag: `--dns` on a Docker-in-Docker service does not change dockerd's own lookups."""
+"""DNS002 dind-dns-flag: --dns on a dind service does not change dockerd's own lookups."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cilint.checks.common import (
-    DOCKER_EXECUTORS,
-    DnsFlag,
-    dns_flags,
-    is_dind,
-    is_ip,
-    network_per_build,
-    uses_docker_images,
-)
-from cilint.checks.resolver import lost_cluster_names, mixed_views, runner_jobs_of
 from cilint.edits.entries import (
     insert_after_table_keys,
     remove_seq_items,
     replace_scalar,
     toml_value,
 )
+from cilint.facts.hosts import is_ip, mixed_views
+from cilint.facts.images import DnsFlag, dns_flags, is_dind, uses_docker_images
+from cilint.facts.runner_jobs import lost_cluster_names, runner_jobs_of
+from cilint.facts.runners import DOCKER_EXECUTORS, network_per_build
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
-from cilint.models.pipeline import Job, Service
 from cilint.loading.project import Project, RunnerChoice
+from cilint.models.pipeline import Job, Service
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
 from cilint.syntax.yaml import YMap, YScalar

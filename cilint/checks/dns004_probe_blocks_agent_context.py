@@ -1,18 +1,23 @@
-"""DNS004 probe-blocks-agent-context: a fatal Kubernetes API probe before the GitLab agent context."""
+"""DNS004 probe-blocks-agent-context: A fatal Kubernetes API probe runs before the job switches to the GitLab agent context."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 
-from cilint.checks.context import Positions, ScriptCommand, expander, job_commands
+from cilint.facts.positions import Positions
+from cilint.facts.scripts import ScriptCommand, expander, job_commands
 from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity, Span
-from cilint.models.pipeline import Job
 from cilint.loading.project import Project
+from cilint.models.pipeline import Job
 from cilint.shell.network import command_targets
 
 _PROBE_TOOLS = {"curl", "wget", "nc", "ncat", "netcat", "telnet", "ping"}
+
+
 _API_HINT = re.compile(r":6443\b|/(?:healthz|livez|readyz|version)\b|/api(?:/|$)|kube|k8s", re.IGNORECASE)
+
+
 _AGENT_SERVER = re.compile(r"KAS_URL|k8s-proxy|kubernetes-agent|//kas\.", re.IGNORECASE)
 
 

@@ -1,5 +1,4 @@
-"""NET012 no-proxy-gaps: a proxy is set, but NO_PROXY misses the internal hosts the job or runner
-reaches over HTTP (dns-catalog.md R12; GitLab's runner proxy docs, "we need to talk: NO_PROXY")."""
+"""NET012 no-proxy-gaps: A proxy is set, but NO_PROXY misses the internal hosts the job or runner reaches, or is not portable."""
 
 from __future__ import annotations
 
@@ -10,13 +9,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from cilint.checks.common import effective_variable, is_dind, known_runners
-from cilint.checks.context import expander, job_commands
-from cilint.checks.service_network import service_names
 from cilint.edits.pipeline import add_sibling_entries
+from cilint.facts.images import is_dind
+from cilint.facts.references import service_names
+from cilint.facts.runners import effective_variable, known_runners
+from cilint.facts.scripts import expander, job_commands
 from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity
-from cilint.models.pipeline import Job
 from cilint.loading.project import Project
+from cilint.models.pipeline import Job
 from cilint.models.variables import Variable
 from cilint.shell.network import command_targets
 from cilint.source import SourceFile
@@ -26,9 +26,16 @@ from cilint.syntax.yaml import YScalar
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import Runner
 
+
 PROXY_NAMES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy")
+
+
 _HTTP_URL = re.compile(r"\b(?:https?|wss?|tcp)://(?:[^/@\s]*@)?(\[[0-9a-fA-F:.]+\]|[^/:\s?#\"']+)")
+
+
 _HTTP_TOOLS = frozenset({"curl", "wget", "http", "https", "helm", "kubectl"})
+
+
 _INTERNAL_SUFFIXES = (".local", ".internal", ".lan", ".corp", ".home", ".intranet", ".svc", ".cluster.local")
 
 

@@ -1,0 +1,34 @@
+"""DNS005 resolv-conf-rewrite: A script rewrites /etc/resolv.conf."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from cilint.facts.positions import Positions
+from cilint.facts.runners import DOCKER_EXECUTORS
+from cilint.findings import Finding, Severity
+from cilint.loading.project import Project
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    pass
+from cilint.facts.resolv_conf import RESOLV_CONF, resolv_conf_writes
+
+
+class ResolvConfRewrite:
+    rule_id = "DNS005"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        for write in resolv_conf_writes(project, Positions(project)):
+            executor = write.runner.executor if write.runner else next(iter(sorted(write.job_executors)), None)
+            proper = {
+                "kubernetes": "`[runners.kubernetes] dns_policy` with `[runners.kubernetes.dns_config]`",
+            }.get(executor or "", "`[runners.docker] dns` / `dns_search` (Docker) or `[runners.kubernetes.dns_config]` (Kubernetes)")
+            if executor in DOCKER_EXECUTORS:
+                proper = "`[runners.docker] dns` and `dns_search`"
+            message = (f"{write.where} rewrites {RESOLV_CONF}: it changes one container only and the container "
+                       f"runtime regenerates the file; set the resolver in the runner configuration with {proper}")
+            if write.setting is not None and write.setting.key == "pre_clone_script":
+                message += "; besides, `pre_clone_script` no longer runs at all since GitLab Runner 17.0"
+            yield Finding(self.rule_id, message, write.location, Severity.MINOR,
+                          route=("resolv.conf", write.where))

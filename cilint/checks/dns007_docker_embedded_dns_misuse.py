@@ -1,0 +1,69 @@
+"""DNS007 docker-embedded-dns-misuse: 127.0.0.11, Docker's embedded resolver, used where it does not exist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from cilint.facts.images import dns_flags, is_dind
+from cilint.facts.positions import Positions
+from cilint.facts.runners import DOCKER_EXECUTORS, network_per_build
+from cilint.findings import Finding, Location, Severity
+from cilint.loading.project import Project
+from cilint.syntax.nodes import location
+from cilint.syntax.yaml import YSeq
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    pass
+from cilint.facts.resolv_conf import resolv_conf_writes
+
+EMBEDDED_DNS = "127.0.0.11"
+
+
+class EmbeddedDnsMisuse:
+    rule_id = "DNS007"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        positions = Positions(project)
+        for _, runner in project.runners:
+            if runner.executor != "kubernetes":
+                continue
+            nameservers = runner.kubernetes.table("dns_config").setting("nameservers")
+            if nameservers is not None and isinstance(nameservers.node, YSeq):
+                for item in nameservers.node.items:
+                    if getattr(item, "value", None) == EMBEDDED_DNS:
+                        yield self._finding(location(item), f"runner `{runner.name}` lists {EMBEDDED_DNS} as a pod "
+                                            "nameserver", ("k8s-nameserver", runner.name))
+        for write in resolv_conf_writes(project, positions):
+            executors = {write.runner.executor} if write.runner else set(write.job_executors)
+            if "kubernetes" in executors and any(EMBEDDED_DNS in a.text for a in write.command.args):
+                yield self._finding(write.location, f"{write.where} writes {EMBEDDED_DNS} into a pod's resolv.conf",
+                                    ("resolv.conf", write.where))
+        for pipeline in project.pipelines:
+            for job in pipeline.jobs.values():
+                for service in job.services:
+                    if not is_dind(service):
+                        continue
+                    for flag in dns_flags(service):
+                        if flag.value != EMBEDDED_DNS:
+                            continue
+                        for choice in project.runners_for(job):
+                            executor = choice.runner.executor or ""
+                            if executor == "kubernetes" or (
+                                executor in DOCKER_EXECUTORS and not network_per_build(job, choice.runner)
+                            ):
+                                where = ("Kubernetes executor" if executor == "kubernetes"
+                                         else "Docker executor without a per-build network: FF_NETWORK_PER_BUILD is off")
+                                yield self._finding(location(flag.node),
+                                                    f"`--dns={EMBEDDED_DNS}` on the dind service of job `{job.name}` "
+                                                    f"(runner `{choice.runner.name}`, {where})", ("dind", job.name, choice.runner.name))
+                                break
+
+    def _finding(self, where: Location, context: str, route: tuple[str, ...]) -> Finding:
+        return Finding(
+            self.rule_id,
+            f"{context}: {EMBEDDED_DNS} is Docker's embedded resolver, which exists only inside containers on a "
+            "user-defined Docker network; there nothing answers on it and every lookup fails. Use the address of a "
+            "real resolver (the cluster DNS or your network's)",
+            where, Severity.MAJOR, route=route,
+        )

@@ -1,0 +1,58 @@
+"""DNS009 ndots-breaks-partial-names: A lowered `ndots` breaks partially qualified names in musl images."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from cilint.edits.entries import replace_scalar
+from cilint.findings import Applicability, Finding, Fix, Related, Severity
+from cilint.loading.project import Project
+from cilint.syntax.nodes import location, scalar_text
+from cilint.syntax.yaml import YScalar
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    from cilint.models.runner import Runner, Setting
+from cilint.facts.hosts import is_partial_name
+from cilint.facts.runner_jobs import _musl_note, runner_jobs
+
+
+class NdotsBreaksPartialNames:
+    rule_id = "DNS009"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        for rj in runner_jobs(project):
+            if rj.runner.executor != "kubernetes" or not rj.musl_images:
+                continue
+            option = _ndots_option(rj.runner)
+            if option is None:
+                continue
+            value_setting, ndots = option
+            broken = sorted(h for h in rj.hosts if is_partial_name(h) and h.count(".") >= ndots)
+            if not broken:
+                continue
+            wanted = max(h.count(".") for h in broken) + 1
+            node = value_setting.node
+            fix = None
+            if isinstance(node, YScalar) and node.style in ('"', "'", "toml"):
+                fix = Fix(f'Set ndots to "{wanted}"', (replace_scalar(node, f'"{wanted}"'),), Applicability.UNSAFE)
+            first = rj.hosts[broken[0]]
+            yield Finding(
+                self.rule_id,
+                f"runner `{rj.runner.name}` sets `ndots` to {ndots}, and {_musl_note(rj)}: musl never applies the "
+                f"search list to a name with at least ndots dots, so the partial names {', '.join(f'`{h}`' for h in broken[:4])} "
+                f"fail ('bad address'); use full names (`...svc.cluster.local`) or set ndots to {wanted}",
+                location(node), Severity.MAJOR, fix=fix,
+                related=(Related(location(first), f"`{broken[0]}` is used here"),),
+                route=("partial-names", rj.runner.name),
+            )
+
+
+def _ndots_option(runner: Runner) -> tuple[Setting, int] | None:
+    for option in runner.kubernetes.table("dns_config").tables("options"):
+        if option.text("name") == "ndots":
+            value = option.setting("value")
+            text = scalar_text(value.node) if value else None
+            if value is not None and text is not None and text.strip().isdigit():
+                return value, int(text)
+    return None

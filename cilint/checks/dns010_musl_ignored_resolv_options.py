@@ -1,0 +1,38 @@
+"""DNS010 musl-ignored-resolv-options: resolv.conf options that musl ignores."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from cilint.findings import Finding, Severity
+from cilint.loading.project import Project
+from cilint.syntax.nodes import location
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    pass
+from cilint.facts.runner_jobs import _musl_note, runner_jobs
+
+MUSL_OPTIONS = frozenset({"ndots", "timeout", "attempts"})  # musl src/network/resolvconf.c
+
+
+class MuslIgnoredResolvOptions:
+    rule_id = "DNS010"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        for rj in runner_jobs(project):
+            if rj.runner.executor != "kubernetes" or not rj.musl_images:
+                continue
+            for option in rj.runner.kubernetes.table("dns_config").tables("options"):
+                name = option.text("name")
+                setting = option.setting("name")
+                if not name or name in MUSL_OPTIONS or setting is None:
+                    continue
+                yield Finding(
+                    self.rule_id,
+                    f"runner `{rj.runner.name}` sets the resolv.conf option `{name}`, which musl ignores (it reads only "
+                    f"ndots, timeout and attempts), and {_musl_note(rj)}: those containers keep the behaviour the "
+                    "option was meant to fix (the conntrack-race timeouts, UDP-only answers); use NodeLocal DNSCache "
+                    "or glibc-based images",
+                    location(setting.node), Severity.MINOR, route=("musl-ignored-option", rj.runner.name, name),
+                )

@@ -1,0 +1,42 @@
+"""DNS011 cluster-names-lost: "`dns_policy` none/default loses the cluster names the runner or its jobs use"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from cilint.findings import Finding, Related, Severity
+from cilint.loading.project import Project
+from cilint.syntax.nodes import location
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    pass
+from cilint.facts.runner_jobs import lost_cluster_names, runner_jobs
+
+
+class ClusterNamesLost:
+    rule_id = "DNS011"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        for rj in runner_jobs(project):
+            runner = rj.runner
+            if runner.executor != "kubernetes":
+                continue
+            dns = runner.kubernetes_dns()
+            names = lost_cluster_names(rj, dns.policy, dns.nameservers, dns.searches)
+            if not names:
+                continue
+            setting = runner.kubernetes.setting("dns_policy")
+            assert setting is not None
+            why = ("inherits the node's resolv.conf" if dns.policy == "Default" else
+                   f"uses only {', '.join(dns.nameservers) or 'no nameserver'}")
+            yield Finding(
+                self.rule_id,
+                f"runner `{runner.name}` sets `dns_policy = \"{dns.written_policy}\"`, which {why}: the cluster DNS and "
+                f"its search list are gone, so the cluster names {', '.join(f'`{h}`' for h in names[:4])} do not "
+                "resolve; keep `cluster-first` and tune `ndots`, or with `none` list the cluster DNS first and add "
+                "`searches = [\"<namespace>.svc.cluster.local\", \"svc.cluster.local\", \"cluster.local\"]`",
+                location(setting.node), Severity.MAJOR,
+                related=(Related(location(rj.hosts[names[0]]), f"`{names[0]}` is used here"),),
+                route=("cluster-names-lost", runner.name),
+            )

@@ -1,0 +1,73 @@
+"""DNS013 mdns-local-name: A `.local` (mDNS) hostname used in a container."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from cilint.facts.local_hosts import classify
+from cilint.facts.runners import (
+    known_runners,
+)
+from cilint.findings import Finding, Severity
+from cilint.loading.project import Project
+from cilint.models.pipeline import Job
+from cilint.shell.network import hosts_in_text
+from cilint.syntax.nodes import location, scalar_text
+from cilint.syntax.yaml import YNode
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    pass
+from cilint.facts.runner_jobs import job_hosts
+
+
+def _mentions(job: Job, text: str) -> bool:
+    """The text appears in the job's scripts or variable values (a cheap filter before parsing)."""
+    return any(text in line.text for line in (*job.hooks, *job.script_lines())) or any(
+        text in (v.value or "") for v in job.variables.values())
+
+
+class MdnsLocalName:
+    rule_id = "DNS013"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        reported: set[tuple[str, int]] = set()
+        for rj_or_job, hosts, mapped, searches in self._sources(project):
+            for host, node in hosts:
+                if not host.endswith(".local") or host.endswith("cluster.local") or classify(host) is not None:
+                    continue
+                zone = host.split(".", 1)[1] if host.count(".") > 1 else "local"
+                if host in mapped or any(s.strip(".") in (zone, "local") or host.endswith("." + s.strip(".")) for s in searches):
+                    continue
+                if (host, id(node)) in reported:
+                    continue
+                reported.add((host, id(node)))
+                yield Finding(
+                    self.rule_id,
+                    f"`{host}` ({rj_or_job}) is a `.local` name: on a developer machine mDNS (Bonjour/Avahi) resolves it, "
+                    "but containers have no mDNS, so it resolves only if a DNS server of the runner serves that zone "
+                    "(an Active Directory domain does); otherwise map it with `extra_hosts`/`host_aliases` or use a "
+                    "unicast DNS name",
+                    location(node), Severity.INFO, route=("mdns", host),
+                )
+
+    @staticmethod
+    def _sources(project: Project) -> Iterator[tuple[str, list[tuple[str, YNode]], set[str], list[str]]]:
+        for pipeline in project.pipelines:
+            for job in pipeline.jobs.values():
+                if not _mentions(job, ".local"):  # analyse only the jobs that can matter
+                    continue
+                runners = known_runners(project, job)
+                mapped = {h for c in runners for h in c.runner.mapped_hosts()}
+                searches = [s for c in runners for s in (*c.runner.docker.strings("dns_search"),
+                                                         *c.runner.kubernetes_dns().searches)]
+                mapped |= {a for s in job.services for a in s.aliases}
+                yield f"job `{job.name}`", list(job_hosts(project, job)), mapped, searches
+        for config, runner in project.runners:
+            hosts = []
+            for key in ("url", "clone_url"):
+                setting = runner.table.setting(key)
+                if setting is not None:
+                    hosts += [(h, setting.node) for h in hosts_in_text(scalar_text(setting.node) or "")]
+            searches = [*runner.docker.strings("dns_search"), *runner.kubernetes_dns().searches]
+            yield f"runner `{runner.name}`", hosts, set(runner.mapped_hosts()), searches

@@ -1,0 +1,119 @@
+"""NET002 dind-tls-client-certs: TLS dind, but the runner does not share the client certificates with the job."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cilint.edits.entries import (
+    add_toml_key,
+    append_to_array,
+)
+from cilint.facts.dind import DindSetup, _client_targets_service, _jobs, dind_setups
+from cilint.facts.runners import (
+    DOCKER_EXECUTORS,
+)
+from cilint.findings import Applicability, Finding, Fix, Related, Severity
+from cilint.loading.project import Project, RunnerChoice
+from cilint.source import SourceFile
+from cilint.syntax.nodes import location
+
+
+def _client_uses_tls(s: DindSetup) -> bool:
+    if not s.tls:
+        return False
+    if s.port is not None:
+        return s.port == 2376 and _client_targets_service(s)
+    return s.docker_host is None and s.entrypoint_runs
+
+
+def _volume_target(spec: str) -> str:
+    """The container path of a docker volume spec: `/certs/client`, `src:/dst[:mode]`."""
+    parts = spec.split(":")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def _cert_paths(s: DindSetup) -> set[str]:
+    base = "/certs"
+    if s.tls_source is not None and s.tls_source.value:
+        base = s.job.expand(s.tls_source.value).text.rstrip("/") or "/certs"
+    return {base, f"{base}/client", f"{base}/client/"}
+
+
+class DindTlsClientCerts:
+    rule_id = "NET002"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        reported: set[tuple[int, int]] = set()
+        unknown: dict[int, tuple[DindSetup, list[str]]] = {}
+        for s in dind_setups(project):
+            if not _client_uses_tls(s):
+                continue
+            if not s.runners:
+                unknown.setdefault(id(s.service.name_node), (s, []))[1].append(s.job.name)
+                continue
+            for choice in s.runners:
+                key = (id(choice.runner), id(s.service.name_node))
+                if key in reported:
+                    continue
+                finding = self._runner(project, s, choice)
+                if finding is not None:
+                    reported.add(key)
+                    yield finding
+        for s, jobs in unknown.values():
+            yield Finding(
+                self.rule_id,
+                f"the dind service `{s.service.name}` (jobs {_jobs(jobs)}) uses TLS: its runner must share the client "
+                "certificates with the job (`volumes = [\"/certs/client\"]` in `[runners.docker]`, or an `empty_dir` "
+                "mounted at `/certs/client` on Kubernetes), else the client falls back to tcp://docker:2375 "
+                "('Cannot connect to the Docker daemon'); pass the runner configuration with --runner-config to check it",
+                location(s.service.name_node), Severity.INFO, route=("certs-unknown-runner", s.service.name),
+            )
+
+    def _runner(self, project: Project, s: DindSetup, choice: RunnerChoice) -> Finding | None:
+        runner = choice.runner
+        paths = _cert_paths(s)
+        executor = runner.executor or ""
+        if executor in DOCKER_EXECUTORS:
+            volumes = runner.docker.strings("volumes")
+            if any(_volume_target(v).rstrip("/") in paths for v in volumes):
+                return None
+            setting = runner.docker.setting("volumes")
+            anchor = setting.node if setting else (runner.docker.node or runner.table.node)
+            fix = self._docker_fix(project, choice, setting)
+            what = "`volumes` of `[runners.docker]` has no `/certs/client`"
+        elif executor == "kubernetes":
+            mounts = [t.text("mount_path") or "" for kind in ("empty_dir", "host_path", "secret", "config_map", "pvc", "csi")
+                      for t in runner.kubernetes.table("volumes").tables(kind)]
+            if any(m.rstrip("/") in paths for m in mounts):
+                return None
+            anchor = runner.kubernetes.node or runner.table.node
+            fix = None
+            what = "`[runners.kubernetes]` mounts no volume at `/certs/client` (an `empty_dir` shared by job and service)"
+        else:
+            return None
+        if anchor is None:
+            return None
+        return Finding(
+            self.rule_id,
+            f"runner `{runner.name}` runs job `{s.job.name}` with the TLS dind service `{s.service.name}`, but {what}: "
+            "the client never sees the certificates dind writes and fails ('Cannot connect to the Docker daemon at "
+            "tcp://docker:2375' or 'open /certs/client/ca.pem: no such file or directory')",
+            location(anchor), Severity.BLOCKER, fix=fix,
+            related=(Related(location(s.service.name_node), f"the dind service of job `{s.job.name}`"),),
+            route=("certs", runner.name, s.service.name),
+        )
+
+    @staticmethod
+    def _docker_fix(project: Project, choice: RunnerChoice, setting) -> Fix | None:
+        source = project.workspace.source(choice.runner.path)
+        if not isinstance(source, SourceFile):
+            return None
+        if choice.config.kind == "helm" and getattr(choice.config.config_node, "style", "") != "|":
+            return None
+        if setting is not None:
+            edit = append_to_array(source, setting.node, "/certs/client")
+        elif choice.runner.docker.node is not None:
+            edit = add_toml_key(source, choice.runner.docker.node, "volumes", ["/certs/client", "/cache"])
+        else:
+            edit = None
+        return Fix("Share /certs/client between the dind service and the job", (edit,), Applicability.UNSAFE) if edit else None

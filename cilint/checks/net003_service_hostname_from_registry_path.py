@@ -1,0 +1,67 @@
+"""NET003 service-hostname-from-registry-path: A service pulled from a registry path or mirror does not get its short hostname."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cilint.edits.pipeline import add_service_entry
+from cilint.facts.images import is_dind, is_docker_cli_image
+from cilint.facts.references import Reference, job_references, service_names
+from cilint.facts.runners import known_runners
+from cilint.findings import Applicability, Finding, Fix, Related, Severity
+from cilint.loading.project import Project
+from cilint.models.images import parse_image
+from cilint.models.pipeline import Job, Service
+from cilint.syntax.nodes import location
+
+
+class ServiceHostnameFromRegistryPath:
+    rule_id = "NET003"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        reported: set[int] = set()
+        for pipeline in project.pipelines:
+            for job in pipeline.jobs.values():
+                if not any("/" in s.name for s in job.services):
+                    continue  # only a service pulled from a path loses its short name
+                provided: set[str] = set()
+                for service in job.services:
+                    provided |= service_names(job, service)[0]
+                for choice in known_runners(project, job):
+                    provided |= set(choice.runner.mapped_hosts())
+                references = {r.host: r for r in job_references(project, job)}
+                for service in job.services:
+                    finding = self._service(project, job, service, provided, references)
+                    if finding is not None and id(service.name_node) not in reported:
+                        reported.add(id(service.name_node))
+                        yield finding
+
+    def _service(self, project: Project, job: Job, service: Service, provided: set[str],
+                 references: dict[str, Reference]) -> Finding | None:
+        written = job.expand(service.name).text
+        image = parse_image(written)
+        short = image.short_name.lower()
+        if "/" not in image.repository or short in provided or "$" in short:
+            return None
+        reference = references.get(short)
+        via = reference.via if reference else None
+        if reference is None and short == "docker" and is_dind(service) and "DOCKER_HOST" not in job.variables \
+                and is_docker_cli_image(job):
+            via = "the `docker` image's default DOCKER_HOST (tcp://docker:2375/2376)"
+        if via is None:
+            return None
+        same_short = [s for s in job.services if parse_image(job.expand(s.name).text).short_name.lower() == short]
+        fix = None
+        if not service.aliases and len(same_short) == 1:
+            edit = add_service_entry(project, service, "alias", short)
+            fix = Fix(f"Add `alias: {short}`", (edit,), Applicability.SAFE) if edit else None
+        derived = service.derived_aliases(job.variables)
+        shown = f" ({', '.join(f'`{d}`' for d in derived)})" if derived else ""
+        related = (Related(location(reference.node), f"`{short}` is used here"),) if reference else ()
+        return Finding(
+            self.rule_id,
+            f"job `{job.name}` reaches `{short}` ({via}), but the service `{service.name}` is pulled from a registry "
+            f"path, so the runner names it after the full path{shown}, not `{short}`: 'no such host'; add `alias: {short}` to the service",
+            location(service.name_node), Severity.BLOCKER, fix=fix, related=related,
+            route=("registry-path-hostname", service.name, short),
+        )

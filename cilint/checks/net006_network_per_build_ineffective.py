@@ -1,0 +1,121 @@
+"""NET006 network-per-build-ineffective: FF_NETWORK_PER_BUILD, `network_mtu` or `enable_ipv6` silently has no effect."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from cilint.edits.entries import add_toml_key, insert_after_table_keys, remove_key_line
+from cilint.facts.runners import DOCKER_EXECUTORS, known_runners, truthy
+from cilint.findings import Applicability, Finding, Fix, Related, Severity
+from cilint.loading.project import Project
+from cilint.source import SourceFile
+from cilint.syntax.nodes import location, scalar_text
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    from cilint.models.runner import Runner, RunnerConfig
+
+
+FLAG = "FF_NETWORK_PER_BUILD"
+
+
+def _editable(project: Project, config: RunnerConfig) -> SourceFile | None:
+    """The file to splice into: config.toml, or a Helm values file whose TOML is a literal block."""
+    source = project.workspace.source(config.path)
+    if not isinstance(source, SourceFile):
+        return None
+    if config.kind == "helm" and getattr(config.config_node, "style", "") != "|":
+        return None
+    return source
+
+
+def _is_docker(runner: Runner) -> bool:
+    return (runner.executor or "") in DOCKER_EXECUTORS or (runner.executor is None and runner.docker.node is not None)
+
+
+class NetworkPerBuildIneffective:
+    rule_id = "NET006"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        for config in project.runner_configs:
+            for runner in config.runners:
+                if _is_docker(runner):
+                    yield from self._runner(project, config, runner)
+        yield from self._job_flags(project)
+
+    def _runner(self, project: Project, config: RunnerConfig, runner: Runner) -> Iterator[Finding]:
+        mode = runner.docker.setting("network_mode")
+        flag = runner.feature_flag(FLAG)
+        mode_set = mode is not None and bool(scalar_text(mode.node)) and not mode.is_template
+        if mode_set and flag:
+            assert mode is not None
+            source = _editable(project, config)
+            edit = remove_key_line(source, mode.key_node, mode.node) if source else None
+            yield Finding(
+                self.rule_id,
+                f"runner `{runner.name}` turns on `{FLAG}` but also sets `network_mode = \"{mode.value}\"`: the runner "
+                "creates a network per job only when `network_mode` is empty (even `\"bridge\"` disables it), so the "
+                "flag has no effect and services still cannot resolve each other; remove `network_mode`",
+                location(mode.node), Severity.MAJOR,
+                fix=Fix("Remove network_mode", (edit,), Applicability.UNSAFE) if edit else None,
+                route=("flag-with-network-mode", runner.name),
+            )
+        for key in ("network_mtu", "enable_ipv6"):
+            setting = runner.docker.setting(key)
+            if setting is None or setting.is_template or setting.value in (0, False, None):
+                continue
+            if mode_set:
+                assert mode is not None
+                yield Finding(
+                    self.rule_id,
+                    f"runner `{runner.name}` sets `{key}`, which applies only to the per-job network, but "
+                    f"`network_mode = \"{mode.value}\"` turns that network off: `{key}` has no effect",
+                    location(setting.node), Severity.MAJOR, route=(key, runner.name),
+                )
+            elif not flag:
+                explicit_off = flag is False
+                severity = Severity.MAJOR if explicit_off else Severity.MINOR
+                caveat = "" if explicit_off else " (only jobs that set the flag themselves get it)"
+                yield Finding(
+                    self.rule_id,
+                    f"runner `{runner.name}` sets `{key}`, which applies only to the per-job network created with "
+                    f"`{FLAG}`, and the runner does not turn the flag on{caveat}; set `{FLAG} = true` in "
+                    "`[runners.feature_flags]`",
+                    location(setting.node), severity, fix=self._flag_fix(project, config, runner),
+                    route=(key, runner.name),
+                )
+
+    @staticmethod
+    def _flag_fix(project: Project, config: RunnerConfig, runner: Runner) -> Fix | None:
+        source = _editable(project, config)
+        if source is None or runner.table.node is None:
+            return None
+        flags = runner.table.table("feature_flags")
+        if flags.node is not None:
+            if FLAG in flags.node.entries:
+                return None  # written false: turning it on is the owner's decision
+            edit = add_toml_key(source, flags.node, FLAG, True)
+        else:
+            edit = insert_after_table_keys(source, runner.table.node, ["[runners.feature_flags]", f"  {FLAG} = true"])
+        return Fix(f"Turn on {FLAG} for the runner", (edit,), Applicability.UNSAFE) if edit else None
+
+    def _job_flags(self, project: Project) -> Iterator[Finding]:
+        seen: set[tuple[int, str]] = set()
+        for pipeline in project.pipelines:
+            for job in pipeline.jobs.values():
+                variable = job.variables.get(FLAG)
+                if variable is None or not truthy(variable.value):
+                    continue
+                for choice in known_runners(project, job):
+                    mode = choice.runner.docker.setting("network_mode")
+                    if mode is None or not scalar_text(mode.node) or (id(variable.node), choice.runner.name) in seen:
+                        continue
+                    seen.add((id(variable.node), choice.runner.name))
+                    yield Finding(
+                        self.rule_id,
+                        f"job `{job.name}` sets `{FLAG}`, but its runner `{choice.runner.name}` sets `network_mode = "
+                        f"\"{mode.value}\"`, which turns per-job networks off: the flag has no effect",
+                        location(variable.node), Severity.MAJOR,
+                        related=(Related(location(mode.node), f"`network_mode` of runner `{choice.runner.name}`"),),
+                        route=("job-flag-with-network-mode", job.name, choice.runner.name),
+                    )

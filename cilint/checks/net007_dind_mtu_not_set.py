@@ -1,0 +1,125 @@
+"""NET007 dind-mtu-not-set: dind without `--mtu` where the outer network has a smaller MTU."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from cilint.edits.entries import (
+    append_seq_item,
+    yaml_scalar,
+)
+from cilint.edits.pipeline import (
+    add_service_entry,
+)
+from cilint.facts.dind import DindSetup, _jobs, dind_setups
+from cilint.facts.scripts import job_commands
+from cilint.findings import Applicability, Edit, Finding, Fix, Severity
+from cilint.loading.project import Project
+from cilint.models.pipeline import Service
+from cilint.source import SourceFile
+from cilint.syntax.nodes import location
+from cilint.syntax.yaml import YSeq
+
+_SAAS_MTU = 1360  # GitLab-hosted runners (docs: runner/executors/docker "Docker-in-Docker MTU")
+
+
+_MTU_FLAG = re.compile(r"^--mtu(?:=(\d+))?$")
+
+
+def _mtu_flag(service: Service) -> tuple[int | None, bool]:
+    """(value, present) of `--mtu` in a service's command."""
+    command = list(service.command)
+    for index, word in enumerate(command):
+        match = _MTU_FLAG.match(word.strip())
+        if match:
+            value = match.group(1) or (command[index + 1] if index + 1 < len(command) else "")
+            return (int(value) if str(value).isdigit() else None), True
+    return None, False
+
+
+class DindMtuNotSet:
+    rule_id = "NET007"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        best: dict[int, tuple[Severity, str, int | None, DindSetup, list[str]]] = {}
+        for s in dind_setups(project):
+            value, present = _mtu_flag(s.service)
+            verdict = self._verdict(s, value, present)
+            if verdict is None:
+                continue
+            severity, reason, mtu = verdict
+            key = id(s.service.name_node)
+            current = best.get(key)
+            if current is None or severity > current[0]:
+                best[key] = (severity, reason, mtu, s, (current[4] if current else []))
+            best[key][4].append(s.job.name)
+        for severity, reason, mtu, s, jobs in best.values():
+            value, present = _mtu_flag(s.service)
+            if present:
+                message = (f"the dind service `{s.service.name}` (jobs {_jobs(jobs)}) sets `--mtu={value}`, larger than "
+                           f"{reason}: packets of inner containers are dropped")
+                yield Finding(self.rule_id, message, location(s.service.command_node or s.service.name_node), severity,
+                              route=("mtu-too-large", s.service.name))
+                continue
+            shown = mtu or _SAAS_MTU
+            message = (f"the dind service `{s.service.name}` (jobs {_jobs(jobs)}) has no `--mtu`: the inner dockerd uses "
+                       f"MTU 1500 whatever the outer network's, {reason}, so TLS handshakes and downloads in "
+                       f"`docker build` hang; add `command: [\"--mtu={shown}\"]`")
+            edit = self._edit(project, s.service, shown)
+            applicability = Applicability.UNSAFE if mtu is not None else Applicability.DISPLAY_ONLY
+            fix = Fix(f"Start dind with --mtu={shown}", (edit,), applicability) if edit else None
+            yield Finding(self.rule_id, message, location(s.service.name_node), severity, fix=fix,
+                          route=("mtu", s.service.name))
+        yield from self._nested_networks(project)
+
+    def _nested_networks(self, project: Project) -> Iterator[Finding]:
+        """`docker network create` inside dind: a user-defined network gets MTU 1500 even when dockerd
+        runs with `--mtu`, unless the driver option is given."""
+        seen: set[int] = set()
+        for s in dind_setups(project):
+            verdict = self._verdict(s, None, False)
+            if verdict is None or verdict[0] < Severity.MAJOR:
+                continue
+            if any("default-network-opt" in w and "mtu" in w for w in s.service.command):
+                continue  # dockerd 24+: `--default-network-opt=bridge=com.docker.network.driver.mtu=N`
+            for item in job_commands(s.job, project):
+                args = [w.text for w in item.command.args]
+                if item.command.name != "docker" or args[:2] != ["network", "create"] or id(item.line.node) in seen:
+                    continue
+                if any("com.docker.network.driver.mtu" in a for a in args):
+                    continue
+                seen.add(id(item.line.node))
+                yield Finding(
+                    self.rule_id,
+                    f"job `{s.job.name}` creates a Docker network inside dind without an MTU, {verdict[1]}: containers on "
+                    "that network use MTU 1500 even when dockerd has `--mtu`; add "
+                    f"`-o com.docker.network.driver.mtu={verdict[2] or _SAAS_MTU}`",
+                    location(item.line.node), verdict[0], route=("nested-network-mtu", s.job.name),
+                )
+
+    @staticmethod
+    def _verdict(s: DindSetup, value: int | None, present: bool) -> tuple[Severity, str, int | None] | None:
+        network_mtus = [m for c in s.runners if (m := c.runner.docker.number("network_mtu"))]
+        if present:
+            limit = min(network_mtus) if network_mtus else None
+            if value is not None and limit is not None and value > limit:
+                return Severity.MAJOR, f"the runner's `network_mtu` ({limit})", limit
+            return None
+        if network_mtus and min(network_mtus) < 1500:
+            return Severity.MAJOR, f"and the runner's job network has MTU {min(network_mtus)}", min(network_mtus)
+        if any(t.startswith("saas-linux-") for t in s.job.tags):
+            return Severity.MAJOR, f"and GitLab-hosted runners (tags `saas-linux-*`) use MTU {_SAAS_MTU}", _SAAS_MTU
+        if s.kubernetes:
+            return Severity.MAJOR, "and Kubernetes overlay networks usually have a smaller MTU (about 1450)", None
+        return Severity.INFO, "which breaks when the runner's network has a smaller MTU (overlays, VPNs, GitLab-hosted runners: 1360)", None
+
+    @staticmethod
+    def _edit(project: Project, service: Service, mtu: int) -> Edit | None:
+        flag = f"--mtu={mtu}"
+        source = project.workspace.source(service.node.path)
+        if service.command_node is not None:
+            if not isinstance(source, SourceFile) or not isinstance(service.command_node, YSeq):
+                return None
+            return append_seq_item(source, service.command_node, yaml_scalar(flag))
+        return add_service_entry(project, service, "command", f"[{yaml_scalar(flag)}]")

@@ -1,0 +1,98 @@
+"""NET008 dind-not-ready-on-kubernetes: dind on Kubernetes is used before it is ready."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from cilint.edits.entries import (
+    add_yaml_entry,
+    own_entry,
+    yaml_scalar,
+)
+from cilint.edits.pipeline import (
+    add_service_entry,
+)
+from cilint.facts.dind import DindSetup, _jobs, dind_setups
+from cilint.facts.runners import (
+    DOCKER_EXECUTORS,
+)
+from cilint.findings import Applicability, Finding, Fix, Related, Severity
+from cilint.loading.project import Project
+from cilint.models.pipeline import Job
+from cilint.source import SourceFile
+from cilint.syntax.nodes import location
+from cilint.syntax.yaml import YMap
+
+_WAIT = re.compile(
+    r"\b(until|while|for|timeout|retry|wait-for|wait-for-it|dockerize)\b.*\bdocker\b|\bdocker\s+(info|version)\b.*(\|\||;\s*do)"
+    r"|\bsleep\s+[0-9]+"
+)
+
+
+def _waits_for_daemon(job: Job) -> bool:
+    for line in (*job.before_script, *job.script):
+        if _WAIT.search(line.text):
+            return True
+        if re.search(r"\bdocker\b", line.text):
+            return False
+    return False
+
+
+class DindNotReadyOnKubernetes:
+    rule_id = "NET008"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        groups: dict[int, tuple[DindSetup, list[str]]] = {}
+        for s in dind_setups(project):
+            if not s.kubernetes or "HEALTHCHECK_TCP_PORT" in s.service.variables \
+                    or "HEALTHCHECK_TCP_PORT" in s.job.variables or _waits_for_daemon(s.job):
+                continue
+            groups.setdefault(id(s.service.name_node), (s, []))[1].append(s.job.name)
+        for s, jobs in groups.values():
+            port = str(s.listening_port())
+            yield Finding(
+                self.rule_id,
+                f"the dind service `{s.service.name}` (jobs {_jobs(jobs)}) runs on Kubernetes, where the runner does not "
+                "wait for a service unless `HEALTHCHECK_TCP_PORT` is set: the first docker command can run before "
+                f"dockerd listens ('Cannot connect to the Docker daemon'); set `HEALTHCHECK_TCP_PORT: \"{port}\"` in the "
+                "service's `variables`",
+                location(s.service.name_node), Severity.MAJOR, fix=self._fix(project, s, port),
+                route=("not-ready", s.service.name),
+            )
+        for finding in self._docker_runners(project):
+            yield finding
+
+    @staticmethod
+    def _fix(project: Project, s: DindSetup, port: str) -> Fix | None:
+        variables = own_entry(s.service.node, "variables") if isinstance(s.service.node, YMap) else None
+        source = project.workspace.source(s.service.node.path)
+        if isinstance(variables, YMap) and isinstance(source, SourceFile):
+            edit = add_yaml_entry(source, variables, "HEALTHCHECK_TCP_PORT", yaml_scalar(port))
+        elif variables is None:
+            edit = add_service_entry(project, s.service, "variables", {"HEALTHCHECK_TCP_PORT": yaml_scalar(port)})
+        else:
+            edit = None
+        applicability = Applicability.SAFE if s.tls_explicit else Applicability.UNSAFE
+        return Fix(f"Wait for dind on port {port}", (edit,), applicability) if edit else None
+
+    @staticmethod
+    def _docker_runners(project: Project) -> Iterator[Finding]:
+        seen: set[int] = set()
+        for s in dind_setups(project):
+            for choice in s.runners:
+                setting = choice.runner.docker.setting("wait_for_services_timeout")
+                if (choice.runner.executor or "") not in DOCKER_EXECUTORS or setting is None \
+                        or setting.value != -1 or id(setting.node) in seen:
+                    continue
+                seen.add(id(setting.node))
+                yield Finding(
+                    "NET008",
+                    f"runner `{choice.runner.name}` sets `wait_for_services_timeout = -1`, which turns off the wait for "
+                    f"services, and runs the dind service `{s.service.name}` of job `{s.job.name}`: the first docker "
+                    "command can run before dockerd listens (and Runner 18.7 fails the job with 'service failed to start'); "
+                    "remove the setting (default 30 s)",
+                    location(setting.node), Severity.MAJOR,
+                    related=(Related(location(s.service.name_node), "the dind service"),),
+                    route=("no-service-wait", choice.runner.name),
+                )

@@ -1,0 +1,107 @@
+"""NET009 docker-endpoint-unset-or-localhost: The Docker client endpoint is unset, or `localhost` on the Docker executor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cilint.edits.entries import (
+    replace_in_scalar,
+    yaml_scalar,
+)
+from cilint.edits.pipeline import (
+    add_job_variable,
+)
+from cilint.facts.dind import LOOPBACK, DindSetup, _jobs, dind_setups
+from cilint.facts.images import is_docker_cli_image, job_image
+from cilint.facts.runners import DOCKER_EXECUTORS
+from cilint.facts.scripts import job_commands
+from cilint.findings import Applicability, Finding, Fix, Related, Severity
+from cilint.loading.project import Project
+from cilint.models.images import parse_image
+from cilint.models.pipeline import Job
+from cilint.source import SourceFile
+from cilint.syntax.nodes import location
+
+
+def _uses_docker_cli(project: Project, job: Job) -> bool:
+    return any(item.command.name in ("docker", "docker-compose") for item in job_commands(job, project))
+
+
+def _sets_in_script(job: Job, name: str) -> bool:
+    return any(name in line.text for line in job.script_lines())
+
+
+def _socket_mounted(s: DindSetup) -> bool:
+    return any("docker.sock" in v for c in s.runners for v in c.runner.docker.strings("volumes"))
+
+
+class DockerEndpointUnsetOrLocalhost:
+    rule_id = "NET009"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        unset: dict[int, tuple[DindSetup, list[str]]] = {}
+        loopback: dict[tuple[int, int], tuple[DindSetup, list[str]]] = {}
+        old: dict[int, DindSetup] = {}
+        for s in dind_setups(project):
+            if s.docker_host is None:
+                if s.image is None or s.entrypoint_runs or _sets_in_script(s.job, "DOCKER_HOST") or _socket_mounted(s) \
+                        or not _uses_docker_cli(project, s.job):
+                    continue
+                unset.setdefault(id(s.service.name_node), (s, []))[1].append(s.job.name)
+                continue
+            executors = {c.runner.executor or "" for c in s.runners} or set(s.executors)
+            if s.host in LOOPBACK and executors and executors <= DOCKER_EXECUTORS:
+                loopback.setdefault((id(s.docker_host.node), id(s.service.name_node)), (s, []))[1].append(s.job.name)
+            tag = parse_image(s.service.name).tag or ""
+            if tag.startswith(("19.03.0", "19.03.1-", "19.03.1")) and s.host is not None:
+                old.setdefault(id(s.service.name_node), s)
+        for s, jobs in unset.values():
+            yield self._unset(project, s, jobs)
+        for s, jobs in loopback.values():
+            yield self._loopback(project, s, jobs)
+        for s in old.values():
+            yield Finding(
+                self.rule_id,
+                f"the dind service `{s.service.name}` is 19.03.0/19.03.1, whose entrypoint made dockerd listen on the "
+                f"job's `DOCKER_HOST` ({s.docker_host.value if s.docker_host else ''}): 'failed to load listeners' or "
+                "'address already in use'; use a current pinned version",
+                location(s.service.name_node), Severity.INFO, route=("old-dind-listener", s.service.name),
+            )
+
+    def _unset(self, project: Project, s: DindSetup, jobs: list[str]) -> Finding:
+        alias = next(iter(s.service.aliases), None) or (s.service.derived_aliases(s.job.variables) or ("docker",))[0]
+        port = s.listening_port()
+        if s.kubernetes and is_docker_cli_image(s.job, s.runners):
+            why = "the Kubernetes executor does not run the `docker` image entrypoint that would set it"
+        elif (image := job_image(s.job, s.runners)) is not None and image.entrypoint is not None:
+            why = "the job image's `entrypoint` is overridden, so the `docker` image's entrypoint that would set it does not run"
+        else:
+            why = f"only the `docker` image's entrypoint points the client at the service, and the job image is `{s.image}`"
+        message = (f"jobs {_jobs(jobs)} use the dind service `{s.service.name}` but do not set `DOCKER_HOST`, and {why}: "
+                   "the client uses unix:///var/run/docker.sock ('Cannot connect to the Docker daemon at "
+                   f"unix:///var/run/docker.sock'); set `DOCKER_HOST: tcp://{alias}:{port}`"
+                   + (" with the TLS client variables" if s.tls else "")
+                   + " (unless the project's CI/CD settings set it)")
+        fix = None
+        if not s.tls and s.tls_explicit and len(jobs) == 1:
+            edit = add_job_variable(project, s.job, "DOCKER_HOST", yaml_scalar(f"tcp://{alias}:{port}"))
+            fix = Fix(f"Set DOCKER_HOST to tcp://{alias}:{port}", (edit,), Applicability.UNSAFE) if edit else None
+        return Finding(self.rule_id, message, location(s.service.name_node), Severity.MAJOR, fix=fix,
+                       route=("endpoint-unset", s.service.name))
+
+    def _loopback(self, project: Project, s: DindSetup, jobs: list[str]) -> Finding:
+        assert s.docker_host is not None and s.host is not None
+        alias = next(iter(s.service.aliases), None) or (s.service.derived_aliases(s.job.variables) or ("docker",))[0]
+        source = project.workspace.source(s.docker_host.node.path)
+        edit = replace_in_scalar(source, s.docker_host.node, f"//{s.host}:", f"//{alias}:") \
+            if isinstance(source, SourceFile) else None
+        return Finding(
+            self.rule_id,
+            f"`DOCKER_HOST` ({s.docker_host.value}) of {_jobs(jobs)} points at {s.host}, but on the Docker executor the "
+            f"dind service `{s.service.name}` is another container: {s.host} is the job container itself; use "
+            f"tcp://{alias}:{s.port}",
+            location(s.docker_host.node), Severity.BLOCKER,
+            fix=Fix(f"Connect to the service as `{alias}`", (edit,), Applicability.UNSAFE) if edit else None,
+            related=(Related(location(s.service.name_node), "the dind service"),),
+            route=("endpoint-loopback", s.service.name),
+        )

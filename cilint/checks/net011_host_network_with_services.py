@@ -1,0 +1,63 @@
+"""NET011 host-network-with-services: A runner with `network_mode = "host"` runs jobs that reach services by name."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from cilint.facts.images import is_dind
+from cilint.facts.references import job_references, service_names
+from cilint.facts.runners import DOCKER_EXECUTORS, known_runners
+from cilint.findings import Finding, Related, Severity
+from cilint.loading.project import Project
+from cilint.models.pipeline import Job, Service
+from cilint.syntax.nodes import location
+from cilint.syntax.yaml import YNode
+
+
+class HostNetworkWithServices:
+    rule_id = "NET011"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        reported: set[tuple[int, str]] = set()
+        for pipeline in project.pipelines:
+            for job in pipeline.jobs.values():
+                if not job.services or not any(
+                        c.runner.docker.text("network_mode") == "host" for c in known_runners(project, job)):
+                    continue
+                references = {r.host: r for r in job_references(project, job)}
+                for choice in known_runners(project, job):
+                    runner = choice.runner
+                    setting = runner.docker.setting("network_mode")
+                    if (runner.executor or "") not in DOCKER_EXECUTORS or setting is None or setting.value != "host":
+                        continue
+                    for service in job.services:
+                        names = service_names(job, service)[0]
+                        used = sorted(n for n in names if n in references)
+                        if is_dind(service) and "docker" in names and not used and "DOCKER_HOST" not in job.variables:
+                            used = ["docker"]
+                        key = (id(setting.node), service.name)
+                        if not used or key in reported:
+                            continue
+                        reported.add(key)
+                        yield self._finding(job, service, used[0], choice.runner.name, setting.node, references.get(used[0]))
+
+    def _finding(self, job: Job, service: Service, host: str, runner: str, node: YNode, reference) -> Finding:
+        plain_dind = is_dind(service) and (
+            any(re.search(r"--tls(=|\s+)false", w) for w in service.command)
+            or (job.variables.get("DOCKER_TLS_CERTDIR") is not None and not (job.variables["DOCKER_TLS_CERTDIR"].value or "").strip())
+        )
+        severity = Severity.CRITICAL if plain_dind else Severity.MAJOR
+        extra = (" The dind service also listens without TLS on the host's port 2375: anyone who can reach the host "
+                 "controls its Docker daemon." if plain_dind else "")
+        related = [Related(location(service.name_node), f"the service of job `{job.name}`")]
+        if reference is not None:
+            related.append(Related(location(reference.node), f"`{host}` is used here"))
+        return Finding(
+            self.rule_id,
+            f"runner `{runner}` uses `network_mode = \"host\"`, where the runner creates no links or aliases: job "
+            f"`{job.name}` reaches the service `{service.name}` as `{host}`, which does not resolve ('Could not resolve "
+            f"host: {host}'); remove `network_mode` (and use FF_NETWORK_PER_BUILD) or reach services on 127.0.0.1.{extra}",
+            location(node), severity, related=tuple(related),
+            route=("host-network", runner, service.name),
+        )

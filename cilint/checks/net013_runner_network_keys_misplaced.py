@@ -1,0 +1,129 @@
+"""NET013 runner-network-keys-misplaced: Runner network settings in a place the runner does not read for jobs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from cilint.facts.runners import DOCKER_EXECUTORS
+from cilint.findings import Finding, Severity
+from cilint.loading.project import Project
+from cilint.syntax.nodes import location, scalar_text
+from cilint.syntax.yaml import YMap, YSeq
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    from cilint.models.runner import Runner, RunnerConfig
+
+
+_DOCKER_ONLY = ("dns", "dns_search", "extra_hosts", "network_mode", "network_mtu", "links", "enable_ipv6")
+
+
+_KUBERNETES_ONLY = ("dns_policy", "dns_config", "host_aliases")
+
+
+# Keys whose loss changes how jobs reach the network (a misspelling of these is major).
+_NETWORK_KEYS = frozenset({
+    *_DOCKER_ONLY, *_KUBERNETES_ONLY, "url", "clone_url", "environment", "docker", "kubernetes", "feature_flags",
+    "privileged", "services_privileged", "volumes", "services", "wait_for_services_timeout", "host", "tls_verify",
+})
+
+
+_JOB_ENV = re.compile(r"^(HTTPS?_PROXY|NO_PROXY|ALL_PROXY|FF_[A-Z0-9_]+|DOCKER_HOST|DOCKER_TLS_CERTDIR)$", re.IGNORECASE)
+
+
+class RunnerNetworkKeysMisplaced:
+    rule_id = "NET013"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        for config in project.runner_configs:
+            if config.kind == "helm" and config.helm_values is not None:
+                yield from self._helm(config)
+            for runner in config.runners:
+                yield from self._executor_tables(runner)
+                yield from self._unknown(runner)
+
+    def _helm(self, config: RunnerConfig) -> Iterator[Finding]:
+        values = config.helm_values
+        assert values is not None
+        runners = config.runners
+        host_aliases = values.get("hostAliases")
+        if isinstance(host_aliases, YSeq) and host_aliases.items and not any(r.host_aliases() for r in runners):
+            yield Finding(
+                self.rule_id,
+                "`hostAliases` of the gitlab-runner chart is rendered into the runner manager's Deployment, not into "
+                "job pods: jobs do not get these names; add `[[runners.kubernetes.host_aliases]]` (ip, hostnames) to "
+                "`runners.config`",
+                location(values.key_node("hostAliases") or host_aliases), Severity.MAJOR,
+                route=("helm-host-aliases",),
+            )
+        environment = {name.upper() for r in runners for name in r.environment}
+        for name, node in self._manager_env(values):
+            if _JOB_ENV.match(name) and name.upper() not in environment:
+                yield Finding(
+                    self.rule_id,
+                    f"`{name}` is set in the chart's manager environment (`envVars`/`extraEnv`), which reaches only the "
+                    "runner manager container, not job pods: jobs run without it; add it to `environment` of "
+                    "`[[runners]]` in `runners.config`",
+                    location(node), Severity.MAJOR, route=("helm-manager-env", name),
+                )
+
+    @staticmethod
+    def _manager_env(values: YMap) -> Iterator[tuple[str, object]]:
+        env_vars = values.get("envVars")
+        if isinstance(env_vars, YSeq):
+            for item in env_vars.items:
+                if isinstance(item, YMap):
+                    name = scalar_text(item.get("name"))
+                    if name:
+                        yield name, item.get("name")
+        extra = values.get("extraEnv")
+        if isinstance(extra, YMap):
+            for name, (key, _) in extra.entries.items():
+                yield name, key
+
+    def _executor_tables(self, runner: Runner) -> Iterator[Finding]:
+        executor = runner.executor or ""
+        if executor == "kubernetes":
+            wrong, table, right = _DOCKER_ONLY, runner.docker, "[runners.kubernetes]"
+        elif executor in DOCKER_EXECUTORS:
+            wrong, table, right = _KUBERNETES_ONLY, runner.kubernetes, "[runners.docker]"
+        else:
+            return
+        for key in wrong:
+            setting = table.setting(key)
+            if setting is None:
+                continue
+            hint = {"dns_policy": "`dns`", "dns_config": "`dns`/`dns_search`", "host_aliases": "`extra_hosts`",
+                    "extra_hosts": "`[[runners.kubernetes.host_aliases]]`", "dns": "`dns_config.nameservers`",
+                    "dns_search": "`dns_config.searches`"}.get(key, "the executor's own setting")
+            yield Finding(
+                self.rule_id,
+                f"runner `{runner.name}` uses the `{executor}` executor, which ignores `{key}` of `[{table.name}]`: the "
+                f"setting has no effect on jobs; use {hint} in `{right}`",
+                location(setting.key_node), Severity.MAJOR, route=("wrong-executor-table", runner.name, key),
+            )
+
+    def _unknown(self, runner: Runner) -> Iterator[Finding]:
+        for unknown in runner.unknown_keys:
+            if unknown.removed_in:
+                message = (f"`{unknown.key}` in `[{unknown.table}]` of runner `{runner.name}` was removed in GitLab "
+                           f"Runner {unknown.removed_in} and is ignored")
+                severity = Severity.MINOR
+            else:
+                suggestion = f"; did you mean `{unknown.suggestion}`?" if unknown.suggestion else ""
+                whole = isinstance(runner.table.node, YMap) and _is_table(runner, unknown.table, unknown.key)
+                message = (f"`{unknown.key}` is not a setting of `[{unknown.table}]` (runner `{runner.name}`): the runner "
+                           f"ignores {'the whole table' if whole else 'it'}{suggestion}")
+                severity = Severity.MAJOR if whole or unknown.suggestion in _NETWORK_KEYS else Severity.MINOR
+            yield Finding(self.rule_id, message, location(unknown.node), severity,
+                          route=("unknown-key", runner.name, unknown.table, unknown.key))
+
+
+def _is_table(runner: Runner, table: str, key: str) -> bool:
+    parts = table.split(".")[1:]
+    node = runner.table.node
+    for part in parts:
+        node = node.get(part) if isinstance(node, YMap) else None
+    value = node.get(key) if isinstance(node, YMap) else None
+    return isinstance(value, YMap) or isinstance(value, YSeq) and any(isinstance(i, YMap) for i in value.items)

@@ -1,0 +1,93 @@
+"""NET015 duplicate-service-without-alias: The same service image twice without distinct aliases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cilint.edits.pipeline import add_service_entry
+from cilint.facts.hosts import is_dns1123_subdomain
+from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity
+from cilint.loading.project import Project
+from cilint.models.images import parse_image
+from cilint.models.pipeline import Job, Service
+from cilint.source import SourceFile
+from cilint.syntax.nodes import location
+from cilint.syntax.yaml import YMap, YScalar
+
+
+def _image_key(job: Job, service: Service) -> str:
+    expansion = job.expand(service.name)
+    return parse_image(expansion.text if not expansion.unresolved else service.name).path.lower()
+
+
+class DuplicateServiceWithoutAlias:
+    rule_id = "NET015"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        for pipeline in project.pipelines:
+            for job in pipeline.jobs.values():
+                groups: dict[str, list[Service]] = {}
+                for service in job.services:
+                    groups.setdefault(_image_key(job, service), []).append(service)
+                for image, services in groups.items():
+                    if len(services) > 1:
+                        yield from self._group(project, job, image, services)
+
+    def _group(self, project: Project, job: Job, image: str, services: list[Service]) -> Iterator[Finding]:
+        unaliased = [s for s in services if not s.aliases]
+        explicit = [a for s in services for a in s.aliases]
+        collisions = sorted({a for a in explicit if explicit.count(a) > 1})
+        if len(unaliased) < 2 and not collisions:
+            return
+        derived = image.replace("/", "__")
+        second = unaliased[1] if len(unaliased) > 1 else next(s for s in services if set(s.aliases) & set(collisions))
+        reason = (f"{len(unaliased)} of them have no `alias:`, so they all get the hostname `{derived}` and the "
+                  "runner starts only the first ('Service ... is already created. Ignoring.')"
+                  if len(unaliased) > 1 else f"they share the alias {', '.join(f'`{a}`' for a in collisions)}")
+        yield Finding(
+            self.rule_id,
+            f"job `{job.name}` starts `{image}` {len(services)} times and {reason}: give each instance its own `alias:`",
+            location(second.node), Severity.MAJOR,
+            fix=self._fix(project, unaliased[1:], derived, services) if len(unaliased) > 1 and not collisions else None,
+            related=(Related(location(services[0].node), "the first instance"),),
+            route=("duplicate-service", job.name, image),
+        )
+
+    @staticmethod
+    def _fix(project: Project, services: list[Service], derived: str, group: list[Service]) -> Fix | None:
+        # An instance written once and used twice (`- *pg` and `- *pg`) cannot get an alias of its
+        # own: the edit would give both the same one.
+        nodes = [id(s.node) for s in group]
+        if len(set(nodes)) != len(nodes):
+            return None
+        edits = []
+        for number, service in enumerate(services, start=2):
+            alias = f"{derived.replace('__', '-')}-{number}"
+            if not is_dns1123_subdomain(alias):
+                return None  # an image name no alias can be made from (NET004 would report it)
+            node = service.node
+            if isinstance(node, YScalar):
+                edit = add_service_entry(project, service, "alias", alias)
+                if edit is None:
+                    return None
+                edits.append(edit)
+                continue
+            source = project.workspace.source(node.path)
+            name_key = node.key_node("name") if isinstance(node, YMap) else None
+            if not isinstance(node, YMap) or node.flow or name_key is None or not isinstance(source, SourceFile):
+                return None
+            if "alias" in node:  # written but empty (`alias: ""`): give it the value, never a second key
+                empty = node.get("alias")
+                if not isinstance(empty, YScalar) or empty.span.start == empty.span.end:
+                    return None
+                edits.append(Edit(node.path, empty.span, alias))
+                continue
+            line = source.position(name_key.span.start)
+            indent = " " * (line.column - 1)
+            end = source.text.find("\n", service.name_node.span.end)
+            at = len(source.text) if end == -1 else end
+            newline = "\r\n" if source.text[at - 1 : at] == "\r" else "\n"
+            if newline == "\r\n":
+                at -= 1
+            edits.append(Edit(node.path, type(name_key.span)(at, at), f"{newline}{indent}alias: {alias}"))
+        return Fix("Give every instance of the image its own alias", tuple(edits), Applicability.UNSAFE) if edits else None

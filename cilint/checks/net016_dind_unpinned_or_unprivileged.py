@@ -1,0 +1,95 @@
+"""NET016 dind-unpinned-or-unprivileged: The dind service is not pinned to a version, or its runner does not run it privileged."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterator
+
+from cilint.facts.images import is_dind
+from cilint.facts.runners import DOCKER_EXECUTORS
+from cilint.findings import Finding, Related, Severity
+from cilint.loading.project import Project, RunnerChoice
+from cilint.models.images import parse_image
+from cilint.models.pipeline import Job, Service
+from cilint.syntax.nodes import location
+
+_FULL_VERSION = re.compile(r"^v?\d+\.\d+\.\d+")
+
+
+class DindUnpinnedOrUnprivileged:
+    """Reported once per place the service is written (a template used by many jobs is one finding).
+
+    The privileged part needs to know the runner: a `[[tool.cilint.runners]]` mapping, or a runner
+    configuration given with --runner-config. Runner files merely found in the repository (chart
+    defaults, examples, test data) are often not the runners of this pipeline, so they are not used.
+    """
+
+    rule_id = "NET016"
+
+    def run(self, project: Project) -> Iterator[Finding]:
+        unpinned: dict[int, tuple[Service, list[str]]] = {}
+        unprivileged: dict[tuple[int, str], tuple[Service, list[str], object]] = {}
+        for pipeline in project.pipelines:
+            for job in pipeline.jobs.values():
+                for service in job.services:
+                    if not is_dind(service):
+                        continue
+                    tag = parse_image(job.expand(service.name).text).tag or "latest"
+                    if not _FULL_VERSION.match(tag) and "$" not in tag:
+                        unpinned.setdefault(id(service.name_node), (service, []))[1].append(job.name)
+                    for choice in self._unprivileged(project, job, service):
+                        key = (id(service.name_node), choice.runner.name)
+                        unprivileged.setdefault(key, (service, [], choice))[1].append(job.name)
+        for service, jobs in unpinned.values():
+            yield Finding(
+                self.rule_id,
+                f"the dind service `{service.name}` (jobs {_names(jobs)}) is not pinned to a full version: a new "
+                "Docker release can change the daemon under the jobs (Dec 2023: iptables-nft made dind fail with "
+                "'lookup docker ... no such host'); pin an exact version such as `docker:27.3.1-dind` and the "
+                "matching CLI image",
+                location(service.name_node), Severity.MINOR, route=("dind-unpinned", service.name),
+            )
+        for service, jobs, choice in unprivileged.values():
+            runner = choice.runner  # type: ignore[attr-defined]
+            section = "kubernetes" if runner.executor == "kubernetes" else "docker"
+            table = runner.kubernetes if section == "kubernetes" else runner.docker
+            anchor = table.node or runner.table.node
+            yield Finding(
+                self.rule_id,
+                f"the dind service `{service.name}` (jobs {_names(jobs)}) needs a privileged container, but runner "
+                f"`{runner.name}` does not run services privileged: dockerd fails to start and the jobs see "
+                f"'lookup docker ... no such host'; set `privileged = true` in its `[runners.{section}]`",
+                location(service.name_node), Severity.BLOCKER,
+                related=((Related(location(anchor), f"runner `{runner.name}`"),) if anchor is not None else ()),
+                route=("dind-unprivileged", service.name, runner.name),
+            )
+
+    @staticmethod
+    def _unprivileged(project: Project, job: Job, service: Service) -> Iterator[RunnerChoice]:
+        for choice in project.runners_for(job):
+            if choice.reason != "tags" and choice.config.path not in project.given_runner_configs:
+                continue
+            runner = choice.runner
+            executor = runner.executor or ""
+            if executor in DOCKER_EXECUTORS:
+                table = runner.docker
+                privileged = table.flag("services_privileged")
+                if privileged is None:
+                    privileged = table.flag("privileged")
+                allowed = table.strings("allowed_privileged_services")
+                if privileged and allowed and not any(fnmatch.fnmatchcase(service.name, p) for p in allowed):
+                    privileged = False
+            elif executor == "kubernetes":
+                table = runner.kubernetes
+                privileged = table.flag("privileged")
+            else:
+                continue
+            templated = any(s.is_template for s in (table.setting("privileged"), table.setting("services_privileged")) if s)
+            if not privileged and not templated:
+                yield choice
+
+
+def _names(jobs: list[str]) -> str:
+    shown = ", ".join(f"`{j}`" for j in jobs[:3])
+    return shown + (f" and {len(jobs) - 3} more" if len(jobs) > 3 else "")

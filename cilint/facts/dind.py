@@ -1,0 +1,136 @@
+"""Docker-in-Docker client/daemon agreement: NET001 TLS port, NET002 client certificates, NET007 MTU,
+NET008 readiness on Kubernetes, NET009 client endpoint (dns-catalog.md R01, R02, R07, R08, R09)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from cilint.facts.images import is_dind, is_docker_cli_image, job_image
+from cilint.facts.runners import (
+    effective_variable,
+    job_flag,
+    known_executors,
+    known_runners,
+)
+from cilint.loading.project import Project, RunnerChoice
+from cilint.models.images import parse_image
+from cilint.models.pipeline import Job, Service
+from cilint.models.variables import Variable
+
+_TCP = re.compile(r"^tcp://(\[[0-9a-fA-F:.]+\]|[^:/\s]+):([0-9]+)/?$")
+
+
+_VERSION = re.compile(r"^(\d+)\.(\d+)")
+
+
+_PLAIN_LISTENER = re.compile(r"^(?:--host|-H)(?:=|\s+)?tcp://[^:]*:2375$")
+
+
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+
+
+_FF_HONOR_ENTRYPOINT = "FF_KUBERNETES_HONOR_ENTRYPOINT"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DindSetup:
+    """What the dind daemon listens on and where the job's client connects, for one job and service."""
+
+    job: Job
+    service: Service
+    runners: tuple[RunnerChoice, ...]  # known to run the job
+    executors: frozenset[str]
+    tls: bool  # the daemon listens with TLS on 2376 (else plain on 2375)
+    tls_source: Variable | None  # the DOCKER_TLS_CERTDIR that decides it (None: image default)
+    tls_explicit: bool  # decided by something written (a variable, a flag, an old tag)
+    docker_host: Variable | None
+    host: str | None  # of DOCKER_HOST when it is tcp://host:port
+    port: int | None
+
+    @property
+    def kubernetes(self) -> bool:
+        return "kubernetes" in self.executors
+
+    @property
+    def entrypoint_runs(self) -> bool:
+        """The `docker` image entrypoint runs and configures the client (not on Kubernetes by default)."""
+        if not is_docker_cli_image(self.job, self.runners):
+            return False
+        return not self.kubernetes or job_flag(self.job, self.runners, _FF_HONOR_ENTRYPOINT)
+
+    @property
+    def image(self) -> str | None:
+        """The job image's name, None when neither the job nor a known runner says."""
+        image = job_image(self.job, self.runners)
+        return image.name if image else None
+
+    def names(self) -> set[str]:
+        return set(self.service.aliases) | set(self.service.derived_aliases(self.job.variables) or ())
+
+    def listening_port(self) -> int:
+        return 2376 if self.tls else 2375
+
+
+def dind_setups(project: Project) -> Iterator[DindSetup]:
+    key = ("dind_setups", 0)
+    found = project.memo.get(key)
+    if found is None:
+        found = project.memo[key] = tuple(_setups(project))
+    yield from found
+
+
+def _setups(project: Project) -> Iterator[DindSetup]:
+    for pipeline in project.pipelines:
+        for job in pipeline.jobs.values():
+            dinds = [s for s in job.services if is_dind(s)]
+            if not dinds:
+                continue
+            runners = known_runners(project, job)
+            executors = known_executors(project, job)
+            docker_host = effective_variable(job, "DOCKER_HOST", runners)
+            host = port = None
+            if docker_host is not None and docker_host.value is not None:
+                expansion = job.expand(docker_host.value)
+                match = _TCP.match(expansion.text.strip()) if not expansion.unresolved else None
+                if match:
+                    host, port = match.group(1).strip("[]").lower(), int(match.group(2))
+            for service in dinds:
+                mode = _tls_mode(job, service, runners)
+                if mode is None:
+                    continue
+                tls, source, explicit = mode
+                yield DindSetup(job, service, runners, executors, tls, source, explicit, docker_host, host, port)
+
+
+def _tls_mode(job: Job, service: Service, runners: tuple[RunnerChoice, ...]) -> tuple[bool, Variable | None, bool] | None:
+    """(TLS on, the variable deciding it, decided explicitly); None when cilint cannot tell (dockerd
+    started by a custom entrypoint, or a certificate directory that depends on unknown variables)."""
+    if service.entrypoint and any("dockerd" in part for part in service.entrypoint):
+        return None
+    words = " ".join(service.command)
+    if re.search(r"--tls(=|\s+)false\b", words) or any(_PLAIN_LISTENER.match(c) for c in service.command):
+        return False, None, True
+    tag = parse_image(service.name).tag or ""
+    version = _VERSION.match(tag)
+    if version and (int(version.group(1)), int(version.group(2))) < (19, 3):
+        return False, None, True  # before 19.03 the image had no TLS default
+    certdir = service.variables.get("DOCKER_TLS_CERTDIR") or effective_variable(job, "DOCKER_TLS_CERTDIR", runners)
+    if certdir is None:
+        return True, None, False
+    if certdir.value is None:
+        return None
+    expansion = job.expand(certdir.value)
+    if expansion.unresolved:
+        return None
+    return bool(expansion.text.strip()), certdir, True
+
+
+def _client_targets_service(setup: DindSetup) -> bool:
+    return setup.host is not None and (setup.host in setup.names() or setup.host in LOOPBACK)
+
+
+def _jobs(jobs: list[str]) -> str:
+    shown = ", ".join(f"`{j}`" for j in jobs[:3])
+    return shown + (f" and {len(jobs) - 3} more" if len(jobs) > 3 else "")

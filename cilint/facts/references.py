@@ -1,0 +1,73 @@
+"""How jobs and services reach each other: NET003 registry-path hostnames, NET005 service-to-service
+without a per-build network, NET010 port collisions in a shared namespace, NET011 host networking
+(dns-catalog.md R03, R05, R10, R11)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cilint.facts.scripts import expander, job_commands
+from cilint.loading.project import Project
+from cilint.models.pipeline import Job, Service
+from cilint.shell.network import command_targets, value_hosts
+from cilint.syntax.yaml import YNode
+
+_HOST_NAMES = re.compile(r"(_HOST|_HOSTNAME|_URL|_URI|_ADDR|_ADDRESS|_ENDPOINT|_SERVER|_DSN)$", re.IGNORECASE)
+
+
+_BARE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Reference:
+    """A hostname a job uses, and where it is written."""
+
+    host: str
+    node: YNode  # where the name is written
+    via: str  # "variable `X`", "script", ...
+
+
+@lru_cache(maxsize=4096)  # every job repeats the pipeline's global variables
+def variable_hosts(name: str, value: str) -> tuple[str, ...]:
+    """Hosts a variable value names: URLs, host:port and dotted host names always; a single-label
+    name when the variable's name says it holds a host (`DB_HOST: postgres`)."""
+    found = tuple(value_hosts(value))
+    if not found and _HOST_NAMES.search(name) and _BARE.match(value.strip()):
+        return (value.strip().lower(),)
+    return found
+
+
+def job_references(project: Project, job: Job) -> tuple[Reference, ...]:
+    key = ("job_references", id(job))
+    found = project.memo.get(key)
+    if found is None:
+        found = project.memo[key] = tuple(_references(project, job))
+    return found
+
+
+def _references(project: Project, job: Job) -> Iterator[Reference]:
+    for variable in job.variables.values():
+        value = variable.value
+        if value is None:
+            continue
+        if "$" in value:  # most values have nothing to expand
+            expansion = job.expand(value)
+            if expansion.unresolved:
+                continue
+            value = expansion.text
+        for host in variable_hosts(variable.name, value):
+            yield Reference(host, variable.node, f"variable `{variable.name}`")
+    expand = expander(job)
+    for item in job_commands(job, project):
+        for target in command_targets(item.command, expand):
+            yield Reference(target.host, item.line.node, f"`{target.tool}` in the script")
+
+
+def service_names(job: Job, service: Service) -> tuple[set[str], bool]:
+    """(hostnames the runner gives the service, complete?): explicit aliases and derived names."""
+    derived = service.derived_aliases(job.variables)
+    names = {a.lower() for a in service.aliases} | {a.lower() for a in derived or ()}
+    return names, derived is not None

@@ -1,0 +1,67 @@
+"""DNS005 resolv-conf-rewrite and DNS007 docker-embedded-dns-misuse."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cilint.facts.positions import Positions
+from cilint.facts.scripts import job_commands
+from cilint.findings import Location
+from cilint.loading.project import Project
+from cilint.shell.bash import Command, analyse
+from cilint.syntax.yaml import YScalar
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    from cilint.models.runner import Runner, Setting
+
+
+RESOLV_CONF = "/etc/resolv.conf"
+
+
+_WRITERS = {"tee", "cp", "mv", "ln", "install", "dd"}
+
+
+def writes_resolv_conf(command: Command) -> bool:
+    if any(r.target.text == RESOLV_CONF and r.operator.lstrip("0123456789&").startswith(">") for r in command.redirects):
+        return True
+    args = [a.text for a in command.args]
+    if command.name == "sed" and any(a.startswith("-i") or a == "--in-place" for a in args):
+        return RESOLV_CONF in args
+    if command.name in _WRITERS:
+        return bool(args) and (args[-1] == RESOLV_CONF or f"of={RESOLV_CONF}" in args)
+    return False
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Write:
+    """A command that rewrites /etc/resolv.conf, and where it runs."""
+
+    command: Command
+    location: Location
+    where: str  # "job `x` (before_script)" or "runner `r` pre_get_sources_script"
+    setting: Setting | None = None  # the runner script setting, when in a runner config
+    runner: Runner | None = None
+    job_executors: frozenset[str] = frozenset()
+
+
+def resolv_conf_writes(project: Project, positions: Positions) -> Iterator[Write]:
+    for pipeline in project.pipelines:
+        for job in pipeline.jobs.values():
+            if not any(RESOLV_CONF in line.text for line in (*job.hooks, *job.script_lines())):
+                continue
+            for item in job_commands(job, project):
+                if writes_resolv_conf(item.command):
+                    yield Write(item.command, positions.inside(item.line.node, item.command.start, item.command.end),
+                                f"job `{job.name}` ({item.line.section})", job_executors=project.executors_for(job))
+    for _, runner in project.runners:
+        for setting in runner.scripts():
+            if not isinstance(setting.node, YScalar) or not isinstance(setting.value, str):
+                continue
+            if RESOLV_CONF not in setting.value:
+                continue
+            for command in analyse(setting.value).commands:
+                if writes_resolv_conf(command):
+                    yield Write(command, positions.inside(setting.node, command.start, command.end),
+                                f"runner `{runner.name}` {setting.key}", setting, runner)
