@@ -75,7 +75,7 @@ def test_a_fix_that_changes_nothing_is_dropped_and_not_counted(tmp_path: Path, m
     class Idle:
         rule_id = "DNS001"
 
-        def run(self, project):  # type: ignore[no-untyped-def]
+        def run(self, ctx):  # type: ignore[no-untyped-def]
             edit = Edit(".gitlab-ci.yml", Span(0, 3), "job")
             yield Finding("DNS001", "idle", Location(".gitlab-ci.yml", Span(0, 3)), Severity.MAJOR,
                           Fix("do nothing", (edit,), Applicability.SAFE))
@@ -95,8 +95,8 @@ def test_fixes_that_undo_each_other_are_not_applied(tmp_path: Path, monkeypatch)
     class Flip:
         rule_id = "DNS001"
 
-        def run(self, project):  # type: ignore[no-untyped-def]
-            text = project.workspace.source(".gitlab-ci.yml").text
+        def run(self, ctx):  # type: ignore[no-untyped-def]
+            text = ctx.project.workspace.source(".gitlab-ci.yml").text
             at = text.index("echo ") + 5
             word = "off" if text[at:at + 2] == "on" else "on"
             edit = Edit(".gitlab-ci.yml", Span(at, at + len("on" if word == "off" else "off")), word)

@@ -1,5 +1,5 @@
-"""`engine.run` keeps the cyclic garbage collector off while it works (a pass over the many small
-objects of a model costs more than it frees), so whatever a run builds must be freed by reference
+"""The `cilint` process runs with the cyclic garbage collector off (`cli.console`: a pass over the many
+small objects of a model costs more than it frees), so whatever a run builds must be freed by reference
 counting alone: a reference cycle would keep its project's texts and nodes alive until the end of a
 run over many roots. These tests run the paths that once made cycles and count what only the cyclic
 collector can free."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from cilint.facts.runners import RunnerChoices
 from cilint.loading.load import load_config, load_project
 from cilint.findings import Finding
 from cilint.loading.runner_files import load_runner_configs
@@ -226,18 +227,25 @@ def test_runner_mapping_by_tags_and_executor_setting(project):
         """,
     })
     project_model = load_project(root, None, load_config(Workspace(root)), [])
+    choices = RunnerChoices(project_model)
     jobs = project_model.pipelines[0].jobs
-    names = {job: [c.runner.name for c in project_model.runners_for(jobs[job])] for job in jobs}
+    names = {job: [c.runner.name for c in choices.possible(jobs[job])] for job in jobs}
     assert names == {"a": ["k8s"], "b": ["docker-1"], "c": []}
-    assert project_model.executors_for(jobs["a"]) == {"kubernetes"}
-    assert project_model.executors_for(jobs["c"]) == {"docker"}  # the settings' fallback
+    assert choices.possible_executors(jobs["a"]) == {"kubernetes"}
+    assert choices.possible_executors(jobs["c"]) == {"docker"}  # the settings' fallback
+    # mapped by tags: the runner file found in the repository counts as the job's runner
+    assert [c.runner.name for c in choices.confirmed(jobs["a"])] == ["k8s"]
 
 
 def test_without_mapping_every_runner_is_considered(project):
     root = project({".gitlab-ci.yml": "a:\n  script: x\n", "config.toml": CONFIG})
     model = load_project(root, None, load_config(Workspace(root)), [])
-    choices = model.runners_for(model.pipelines[0].jobs["a"])
-    assert [(c.runner.name, c.reason) for c in choices] == [("docker-1", "unmapped"), ("k8s", "unmapped")]
+    choices = RunnerChoices(model)
+    job = model.pipelines[0].jobs["a"]
+    assert [(c.runner.name, c.reason) for c in choices.possible(job)] == [("docker-1", "unmapped"), ("k8s", "unmapped")]
+    # found in the repository, neither mapped nor given with --runner-config: not confirmed
+    assert choices.confirmed(job) == ()
+    assert choices.confirmed_executors(job) == frozenset()
 
 
 def test_invalid_settings_are_cil004_with_position(project):

@@ -3,9 +3,7 @@ name. `ALL_CHECKS` is the explicit registry, sorted by rule id."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Protocol
-
+from cilint.checks.base import Check
 from cilint.checks.dns001_desktop_only_hostname import DesktopOnlyHostname
 from cilint.checks.dns002_dind_dns_flag import DindDnsFlag
 from cilint.checks.dns003_ndots_external_lookups import NdotsExternalLookups
@@ -51,15 +49,6 @@ from cilint.checks.net015_duplicate_service_without_alias import (
 from cilint.checks.net016_dind_unpinned_or_unprivileged import (
     DindUnpinnedOrUnprivileged,
 )
-from cilint.findings import Finding
-from cilint.loading.project import Project
-
-
-class Check(Protocol):
-    rule_id: str
-
-    def run(self, project: Project) -> Iterator[Finding]: ...
-
 
 ALL_CHECKS: tuple[Check, ...] = (
     DesktopOnlyHostname(),

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cache, lru_cache
 
+from cilint.checks.base import CheckContext
 from cilint.edits.entries import add_toml_key, append_to_array
 from cilint.facts.local_hosts import LocalOnlyHost, classify, local_only_hosts
 from cilint.facts.positions import Positions
-from cilint.facts.scripts import expander, job_commands
+from cilint.facts.scripts import expander
 from cilint.findings import Applicability, Finding, Fix, Location, Related, Severity
-from cilint.loading.project import Project
 from cilint.models.pipeline import Job, Pipeline
 from cilint.models.variables import Variable
 from cilint.shell.network import command_targets, value_hosts
@@ -49,16 +49,16 @@ def _message(host: str, entry: LocalOnlyHost, where: str) -> str:
 class DesktopOnlyHostname:
     rule_id = "DNS001"
 
-    def run(self, project: Project) -> Iterator[Finding]:
-        positions = Positions(project)
-        for pipeline in project.pipelines:
-            yield from self._pipeline(project, pipeline, positions)
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        positions = ctx.facts.positions
+        for pipeline in ctx.project.pipelines:
+            yield from self._pipeline(ctx, pipeline, positions)
 
-    def _pipeline(self, project: Project, pipeline: Pipeline, positions: Positions) -> Iterator[Finding]:
+    def _pipeline(self, ctx: CheckContext, pipeline: Pipeline, positions: Positions) -> Iterator[Finding]:
         services = {a.lower() for job in pipeline.jobs.values() for s in job.services for a in s.aliases}
         reported: set[tuple[str, int]] = set()
         for job in pipeline.jobs.values():
-            mapped = _Mapped(services, project, job)
+            mapped = _Mapped(services, ctx, job)
             for variable in self._variables(job):
                 if variable.value is None or not might_name_local_host(variable.value):
                     continue
@@ -72,18 +72,18 @@ class DesktopOnlyHostname:
                 yield Finding(
                     self.rule_id, _message(host, classify(host), f"(in variable `{variable.name}`)"),  # type: ignore[arg-type]
                     location(variable.node), Severity.MAJOR,
-                    fix=self._fix(project, job, host), route=("variable", variable.origin, variable.name, host),
+                    fix=self._fix(ctx, job, host), route=("variable", variable.origin, variable.name, host),
                 )
-            yield from self._scripts(project, job, mapped, reported, positions)
+            yield from self._scripts(ctx, job, mapped, reported, positions)
 
-    def _scripts(self, project: Project, job: Job, mapped: _Mapped, reported: set[tuple[str, int]],
+    def _scripts(self, ctx: CheckContext, job: Job, mapped: _Mapped, reported: set[tuple[str, int]],
                  positions: Positions) -> Iterator[Finding]:
         added: set[str] = set()  # names a script line writes into /etc/hosts before a later use
         probed: dict[int, set[str]] = {}  # per script line: names a tolerated command checks first
         expand = expander(job)
         if not any(might_name_local_host(line.text) for line in (*job.hooks, *job.script_lines())):
             return
-        commands = job_commands(job, project)
+        commands = ctx.facts.commands(job)
         for item in commands:
             if not item.command.fatal and might_name_local_host(item.line.text):
                 probed.setdefault(id(item.line), set()).update(t.host for t in command_targets(item.command, expand))
@@ -107,7 +107,7 @@ class DesktopOnlyHostname:
                 yield Finding(
                     self.rule_id,
                     _message(target.host, entry, f"(`{target.tool}` in `{item.line.section}` of job `{job.name}`)"),
-                    where, Severity.MAJOR, fix=self._fix(project, job, target.host),
+                    where, Severity.MAJOR, fix=self._fix(ctx, job, target.host),
                     route=("script", job.name, item.line.section, target.host),
                     related=_defined_in(job, where),
                 )
@@ -119,16 +119,16 @@ class DesktopOnlyHostname:
             yield from service.variables.values()
 
     @staticmethod
-    def _fix(project: Project, job: Job, host: str) -> Fix | None:
+    def _fix(ctx: CheckContext, job: Job, host: str) -> Fix | None:
         """For host.docker.internal on Docker runners: map it to the host gateway in config.toml."""
         if host != "host.docker.internal":
             return None
         edits = []
-        for choice in project.runners_for(job):
+        for choice in ctx.facts.possible_runners(job):
             if choice.runner.executor not in ("docker", "docker+machine", "docker-autoscaler", "docker-windows"):
                 continue
             docker = choice.runner.docker
-            source = project.workspace.source(choice.runner.path)
+            source = ctx.project.workspace.source(choice.runner.path)
             if docker.node is None or not isinstance(source, SourceFile) or choice.config.kind != "toml":
                 continue
             existing = docker.setting("extra_hosts")
@@ -147,11 +147,11 @@ class _Mapped:
     """Names that resolve for a job: service aliases of the pipeline, names its runners map (looked
     up on first use: most jobs name no desktop-only host at all)."""
 
-    __slots__ = ("services", "project", "job", "runners")
+    __slots__ = ("services", "ctx", "job", "runners")
 
-    def __init__(self, services: set[str], project: Project, job: Job) -> None:
+    def __init__(self, services: set[str], ctx: CheckContext, job: Job) -> None:
         self.services = services
-        self.project = project
+        self.ctx = ctx
         self.job = job
         self.runners: set[str] | None = None
 
@@ -159,7 +159,7 @@ class _Mapped:
         if host in self.services:
             return True
         if self.runners is None:
-            choices = self.project.runners_for(self.job)
+            choices = self.ctx.facts.possible_runners(self.job)
             self.runners = set.intersection(*(set(c.runner.mapped_hosts()) for c in choices)) if choices else set()
         return host in self.runners
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from cilint.checks.base import CheckContext
 from cilint.edits.entries import (
     insert_after_table_keys,
     remove_seq_items,
@@ -13,10 +14,9 @@ from cilint.edits.entries import (
 )
 from cilint.facts.hosts import is_ip, mixed_views
 from cilint.facts.images import DnsFlag, dns_flags, is_dind, uses_docker_images
-from cilint.facts.runner_jobs import lost_cluster_names, runner_jobs_of
-from cilint.facts.runners import DOCKER_EXECUTORS, network_per_build
+from cilint.facts.runner_jobs import lost_cluster_names
+from cilint.facts.runners import DOCKER_EXECUTORS, RunnerChoice, network_per_build
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
-from cilint.loading.project import Project, RunnerChoice
 from cilint.models.pipeline import Job, Service
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
@@ -37,20 +37,20 @@ class _Verdict:
 class DindDnsFlag:
     rule_id = "DNS002"
 
-    def run(self, project: Project) -> Iterator[Finding]:
-        for pipeline in project.pipelines:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for pipeline in ctx.project.pipelines:
             for job in pipeline.jobs.values():
                 for service in job.services:
                     if not is_dind(service):
                         continue
                     flags = [f for f in dns_flags(service) if f.value != EMBEDDED_DNS]
                     if flags:
-                        finding = self._finding(project, job, service, flags)
+                        finding = self._finding(ctx, job, service, flags)
                         if finding is not None:
                             yield finding
 
-    def _finding(self, project: Project, job: Job, service: Service, flags: list[DnsFlag]) -> Finding | None:
-        verdict = self._verdict(project, job)
+    def _finding(self, ctx: CheckContext, job: Job, service: Service, flags: list[DnsFlag]) -> Finding | None:
+        verdict = self._verdict(ctx, job)
         if verdict.severity is None:
             return None
         servers = ", ".join(f.value for f in flags)
@@ -66,13 +66,13 @@ class DindDnsFlag:
                 related = (Related(location(node), f"runner `{verdict.choice.runner.name}`"),)
         return Finding(
             self.rule_id, message, location(flags[0].node), verdict.severity,
-            fix=self._fix(project, service, flags, verdict.choice), related=related,
+            fix=self._fix(ctx, service, flags, verdict.choice), related=related,
             route=("dind-dns", job.name, service.name),
         )
 
     @staticmethod
-    def _verdict(project: Project, job: Job) -> _Verdict:
-        choices = project.runners_for(job)
+    def _verdict(ctx: CheckContext, job: Job) -> _Verdict:
+        choices = ctx.facts.possible_runners(job)
         if not choices:
             return _Verdict(Severity.MINOR, (
                 "No runner configuration was found for this job: this is major on a Kubernetes runner whose pods "
@@ -86,7 +86,7 @@ class DindDnsFlag:
                 dns = runner.kubernetes_dns()
                 if dns.nameservers:
                     continue  # the pod already gets the intended resolvers: the flag is for RUN steps only
-                if dns.cluster_dns and uses_docker_images(job, project):
+                if dns.cluster_dns and uses_docker_images(ctx.facts.commands(job)):
                     return _Verdict(Severity.MAJOR, (
                         f"Runner `{runner.name}` gives the pod cluster DNS with no `dns_config` nameservers, so image "
                         "pulls in dind resolve through the cluster, not through these servers: set the servers in "
@@ -100,9 +100,9 @@ class DindDnsFlag:
                     f"Runner `{runner.name}`: to change dockerd's resolvers set `[runners.docker] dns`"), choice)
         return worst
 
-    def _fix(self, project: Project, service: Service, flags: list[DnsFlag], choice: RunnerChoice | None) -> Fix | None:
+    def _fix(self, ctx: CheckContext, service: Service, flags: list[DnsFlag], choice: RunnerChoice | None) -> Fix | None:
         owner = service.node
-        source = project.workspace.source(owner.path)
+        source = ctx.project.workspace.source(owner.path)
         if not isinstance(owner, YMap) or not isinstance(source, SourceFile):
             return None
         items = [f.node for f in flags]
@@ -118,8 +118,8 @@ class DindDnsFlag:
             return None
         servers = [f.value for f in flags if is_ip(f.value)][:3]
         runner_edits = None
-        if choice and servers and self._keeps_resolution(project, choice, servers):
-            runner_edits = self._runner_edits(project, choice, servers)
+        if choice and servers and self._keeps_resolution(ctx, choice, servers):
+            runner_edits = self._runner_edits(ctx, choice, servers)
         if runner_edits:
             return Fix("Move the --dns servers from the dind service to the runner's pod DNS configuration",
                        tuple(ci_edits + runner_edits), Applicability.UNSAFE)
@@ -127,19 +127,19 @@ class DindDnsFlag:
                    tuple(ci_edits), Applicability.DISPLAY_ONLY)
 
     @staticmethod
-    def _keeps_resolution(project: Project, choice: RunnerChoice, servers: list[str]) -> bool:
+    def _keeps_resolution(ctx: CheckContext, choice: RunnerChoice, servers: list[str]) -> bool:
         """Moving the servers into a `none` policy must not mix resolver views (DNS008) or lose the
         cluster names the runner's jobs use (DNS011); otherwise only the advice is shown."""
         if mixed_views(servers):
             return False
-        rj = runner_jobs_of(project, choice.runner)
+        rj = ctx.facts.runner_jobs_of(choice.runner)
         return rj is None or not lost_cluster_names(rj, "None", tuple(servers), ())
 
     @staticmethod
-    def _runner_edits(project: Project, choice: RunnerChoice, servers: list[str]) -> list | None:
+    def _runner_edits(ctx: CheckContext, choice: RunnerChoice, servers: list[str]) -> list | None:
         runner = choice.runner
         k8s = runner.kubernetes
-        source = project.workspace.source(runner.path)
+        source = ctx.project.workspace.source(runner.path)
         if runner.executor != "kubernetes" or k8s.node is None or not isinstance(source, SourceFile):
             return None
         if k8s.table("dns_config").node is not None:

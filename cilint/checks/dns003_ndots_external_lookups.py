@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from cilint.checks.base import CheckContext
 from cilint.edits.entries import replace_scalar
 from cilint.facts.hosts import is_ip, is_partial_name
 from cilint.facts.images import is_musl_image
-from cilint.facts.runner_jobs import runner_jobs_of
 from cilint.findings import Applicability, Edit, Finding, Fix, Severity, Span
-from cilint.loading.project import Project
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location, subtree_end
 from cilint.syntax.yaml import YMap, YNode
@@ -39,16 +38,16 @@ def is_partial_cluster_name(host: str) -> bool:
 class NdotsExternalLookups:
     rule_id = "DNS003"
 
-    def run(self, project: Project) -> Iterator[Finding]:
-        for config, runner in project.runners:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for config, runner in ctx.project.runners:
             if runner.executor != "kubernetes":
                 continue
             dns = runner.kubernetes_dns()
             ndots = dns.ndots
             if ndots is None or ndots <= 1 or not dns.cluster_dns and not dns.searches:
                 continue
-            hosts, musl = self._hosts(project, runner)
-            unmapped = not project.config.runners and bool(project.pipelines)
+            hosts, musl = self._hosts(ctx, runner)
+            unmapped = not ctx.project.config.runners and bool(ctx.project.pipelines)
             slow = sorted({h for h in hosts if is_external(h) and not is_partial_name(h) and dots(h) < ndots},
                           key=lambda h: (dots(h), h))
             if not slow:
@@ -59,7 +58,7 @@ class NdotsExternalLookups:
             if wanted >= ndots:
                 continue  # the jobs' partial names need this ndots: it cannot be lowered (DNS009)
             shown = ", ".join(f"`{h}`" for h in slow[:4]) + (" ..." if len(slow) > 4 else "")
-            node, fix = self._where_and_fix(project, config, runner, wanted)
+            node, fix = self._where_and_fix(ctx, config, runner, wanted)
             message = (
                 f"runner `{runner.name}`: pods resolve with ndots:{ndots}, so every name with fewer dots is first "
                 f"tried with each cluster search domain ({shown} each cost several failed lookups, and with the "
@@ -75,17 +74,17 @@ class NdotsExternalLookups:
                           fix=fix, route=("ndots", runner.name))
 
     @staticmethod
-    def _hosts(project: Project, runner: Runner) -> tuple[set[str], bool]:
+    def _hosts(ctx: CheckContext, runner: Runner) -> tuple[set[str], bool]:
         """The names the runner and its jobs use (shared with the resolver rules), and whether an
         Alpine image is written for them (the helper flavour set to `alpine`, or a job image)."""
-        rj = runner_jobs_of(project, runner)
+        rj = ctx.facts.runner_jobs_of(runner)
         hosts = set(rj.hosts) if rj else set()
         musl = (runner.kubernetes.text("helper_image_flavor") or "") == "alpine" or any(
             job.image is not None and is_musl_image(job.image.name) for job in (rj.jobs if rj else ()))
         return hosts, musl
 
     @staticmethod
-    def _where_and_fix(project: Project, config: RunnerConfig, runner: Runner, wanted: int) -> tuple[YNode, Fix | None]:
+    def _where_and_fix(ctx: CheckContext, config: RunnerConfig, runner: Runner, wanted: int) -> tuple[YNode, Fix | None]:
         k8s = runner.kubernetes
         dns_config = k8s.table("dns_config")
         for option in dns_config.tables("options"):
@@ -98,7 +97,7 @@ class NdotsExternalLookups:
                 return option.node, None  # type: ignore[return-value]
         anchor = k8s.node or runner.table.node
         assert anchor is not None
-        source = project.workspace.source(runner.path)
+        source = ctx.project.workspace.source(runner.path)
         if not isinstance(source, SourceFile) or (config.kind == "helm" and getattr(config.config_node, "style", "") != "|"):
             return anchor, None
         end = subtree_end(anchor)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from cilint.checks.base import CheckContext
 from cilint.facts.positions import Positions
-from cilint.facts.scripts import ScriptCommand, expander, job_commands
+from cilint.facts.scripts import ScriptCommand, expander
 from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity, Span
-from cilint.loading.project import Project
 from cilint.models.pipeline import Job
 from cilint.shell.network import command_targets
 
@@ -54,17 +54,17 @@ def _is_api_probe(item: ScriptCommand, expand) -> bool:  # type: ignore[no-untyp
 class ProbeBlocksAgentContext:
     rule_id = "DNS004"
 
-    def run(self, project: Project) -> Iterator[Finding]:
-        positions = Positions(project)
-        for pipeline in project.pipelines:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        positions = ctx.facts.positions
+        for pipeline in ctx.project.pipelines:
             for job in pipeline.jobs.values():
-                yield from self._job(project, job, positions)
+                yield from self._job(ctx, job, positions)
 
-    def _job(self, project: Project, job: Job, positions: Positions) -> Iterator[Finding]:
+    def _job(self, ctx: CheckContext, job: Job, positions: Positions) -> Iterator[Finding]:
         if not any("kubectl" in line.text for line in job.script_lines()):
             return  # no agent context switch without kubectl
         expand = expander(job)
-        commands = [c for c in job_commands(job, project) if c.line.section != "after_script"]
+        commands = [c for c in ctx.facts.commands(job) if c.line.section != "after_script"]
         switch = next((c for c in commands if _is_agent_switch(c, expand)), None)
         if switch is None:
             return

@@ -5,21 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from cilint.facts.positions import Positions
+from cilint.checks.base import CheckContext
 from cilint.facts.runners import DOCKER_EXECUTORS
 from cilint.findings import Finding, Severity
-from cilint.loading.project import Project
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     pass
-from cilint.facts.resolv_conf import RESOLV_CONF, resolv_conf_writes
+from cilint.facts.resolv_conf import RESOLV_CONF
 
 
 class ResolvConfRewrite:
     rule_id = "DNS005"
 
-    def run(self, project: Project) -> Iterator[Finding]:
-        for write in resolv_conf_writes(project, Positions(project)):
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for write in ctx.facts.resolv_conf_writes:
             executor = write.runner.executor if write.runner else next(iter(sorted(write.job_executors)), None)
             proper = {
                 "kubernetes": "`[runners.kubernetes] dns_policy` with `[runners.kubernetes.dns_config]`",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from cilint.checks.base import CheckContext
 from cilint.facts.hosts import is_ip
-from cilint.facts.runner_jobs import lost_cluster_names, runner_jobs_of
+from cilint.facts.runner_jobs import lost_cluster_names
 from cilint.findings import Applicability, Edit, Finding, Fix, Location, Severity
-from cilint.loading.project import Project
 from cilint.syntax.nodes import location
 from cilint.syntax.yaml import YSeq
 
@@ -37,23 +37,23 @@ def _respellings() -> dict[str, str]:
 class InvalidDnsConfig:
     rule_id = "DNS006"
 
-    def run(self, project: Project) -> Iterator[Finding]:
-        for config, runner in project.runners:
-            yield from self._kubernetes(project, runner)
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for config, runner in ctx.project.runners:
+            yield from self._kubernetes(ctx, runner)
             yield from self._docker(runner)
 
     def _finding(self, runner: Runner, node_location: Location, message: str, key: str, fix: Fix | None = None) -> Finding:
         return Finding(self.rule_id, f"runner `{runner.name}`: {message}", node_location, Severity.BLOCKER,
                        fix=fix, route=("runner", runner.name, key))
 
-    def _kubernetes(self, project: Project, runner: Runner) -> Iterator[Finding]:
+    def _kubernetes(self, ctx: CheckContext, runner: Runner) -> Iterator[Finding]:
         k8s = runner.kubernetes
         if not k8s:
             return
         policy = k8s.setting("dns_policy")
         dns = runner.kubernetes_dns()
         if policy is not None and dns.policy_rejected and not policy.is_template:
-            yield self._policy(project, runner, policy)
+            yield self._policy(ctx, runner, policy)
         dns_config = k8s.table("dns_config")
         nameservers = dns_config.setting("nameservers")
         if dns.written_policy == "none" and not dns.nameservers and not (nameservers and nameservers.is_template):
@@ -82,7 +82,7 @@ class InvalidDnsConfig:
                 yield self._finding(runner, location(option.node), "a `dns_config.options` entry has no `name`; "
                                     "Kubernetes requires it", "option-without-name")
 
-    def _policy(self, project: Project, runner: Runner, policy: Setting) -> Finding:
+    def _policy(self, ctx: CheckContext, runner: Runner, policy: Setting) -> Finding:
         written = str(policy.value)
         accepted = _respellings().get(written.replace("-", "").replace("_", "").lower())
         fix = None
@@ -90,7 +90,7 @@ class InvalidDnsConfig:
         if accepted is not None:
             raw = policy.node.span
             applicability = Applicability.SAFE
-            lost = self._lost_names(project, runner, accepted)
+            lost = self._lost_names(ctx, runner, accepted)
             if lost:  # today's fallback keeps cluster DNS; the written policy would drop it (DNS011)
                 applicability = Applicability.DISPLAY_ONLY
                 hint += (f", but then the cluster names the jobs use ({', '.join(f'`{h}`' for h in lost[:3])}) stop "
@@ -104,10 +104,10 @@ class InvalidDnsConfig:
         )
 
     @staticmethod
-    def _lost_names(project: Project, runner: Runner, accepted: str) -> list[str]:
+    def _lost_names(ctx: CheckContext, runner: Runner, accepted: str) -> list[str]:
         from cilint.models.runner import K8S_DNS_POLICIES
 
-        rj = runner_jobs_of(project, runner)
+        rj = ctx.facts.runner_jobs_of(runner)
         dns = runner.kubernetes_dns()
         policy = K8S_DNS_POLICIES[accepted]
         return lost_cluster_names(rj, policy, dns.nameservers, dns.searches) if rj else []

@@ -5,17 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from cilint.checks.base import CheckContext
 from cilint.facts.images import dns_flags, is_dind
-from cilint.facts.positions import Positions
 from cilint.facts.runners import DOCKER_EXECUTORS, network_per_build
 from cilint.findings import Finding, Location, Severity
-from cilint.loading.project import Project
 from cilint.syntax.nodes import location
 from cilint.syntax.yaml import YSeq
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     pass
-from cilint.facts.resolv_conf import resolv_conf_writes
 
 EMBEDDED_DNS = "127.0.0.11"
 
@@ -23,9 +21,8 @@ EMBEDDED_DNS = "127.0.0.11"
 class EmbeddedDnsMisuse:
     rule_id = "DNS007"
 
-    def run(self, project: Project) -> Iterator[Finding]:
-        positions = Positions(project)
-        for _, runner in project.runners:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for _, runner in ctx.project.runners:
             if runner.executor != "kubernetes":
                 continue
             nameservers = runner.kubernetes.table("dns_config").setting("nameservers")
@@ -34,12 +31,12 @@ class EmbeddedDnsMisuse:
                     if getattr(item, "value", None) == EMBEDDED_DNS:
                         yield self._finding(location(item), f"runner `{runner.name}` lists {EMBEDDED_DNS} as a pod "
                                             "nameserver", ("k8s-nameserver", runner.name))
-        for write in resolv_conf_writes(project, positions):
+        for write in ctx.facts.resolv_conf_writes:
             executors = {write.runner.executor} if write.runner else set(write.job_executors)
             if "kubernetes" in executors and any(EMBEDDED_DNS in a.text for a in write.command.args):
                 yield self._finding(write.location, f"{write.where} writes {EMBEDDED_DNS} into a pod's resolv.conf",
                                     ("resolv.conf", write.where))
-        for pipeline in project.pipelines:
+        for pipeline in ctx.project.pipelines:
             for job in pipeline.jobs.values():
                 for service in job.services:
                     if not is_dind(service):
@@ -47,7 +44,7 @@ class EmbeddedDnsMisuse:
                     for flag in dns_flags(service):
                         if flag.value != EMBEDDED_DNS:
                             continue
-                        for choice in project.runners_for(job):
+                        for choice in ctx.facts.possible_runners(job):
                             executor = choice.runner.executor or ""
                             if executor == "kubernetes" or (
                                 executor in DOCKER_EXECUTORS and not network_per_build(job, choice.runner)

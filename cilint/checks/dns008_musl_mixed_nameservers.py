@@ -5,22 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from cilint.checks.base import CheckContext
 from cilint.facts.images import dns_flags
 from cilint.findings import Finding, Severity
-from cilint.loading.project import Project
 from cilint.syntax.nodes import location
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import Setting
 from cilint.facts.hosts import is_internal_address, mixed_views
-from cilint.facts.runner_jobs import RunnerJobs, _musl_note, runner_jobs
+from cilint.facts.runner_jobs import RunnerJobs, _musl_note
 
 
 class MuslMixedNameservers:
     rule_id = "DNS008"
 
-    def run(self, project: Project) -> Iterator[Finding]:
-        for rj in runner_jobs(project):
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for rj in ctx.facts.runner_jobs:
             runner = rj.runner
             if runner.executor == "kubernetes":
                 dns = runner.kubernetes_dns()
@@ -37,7 +37,7 @@ class MuslMixedNameservers:
                 setting = runner.docker.setting("dns")
                 assert setting is not None
                 yield from self._mixed(rj, setting, list(runner.docker.strings("dns")))
-        yield from self._dind_flags(project)
+        yield from self._dind_flags(ctx)
 
     def _mixed(self, rj: RunnerJobs, setting: Setting, servers: list[str]) -> Iterator[Finding]:
         if mixed_views(servers):
@@ -60,9 +60,9 @@ class MuslMixedNameservers:
             route=("mixed-nameservers", rj.runner.name),
         )
 
-    def _dind_flags(self, project: Project) -> Iterator[Finding]:
+    def _dind_flags(self, ctx: CheckContext) -> Iterator[Finding]:
         seen: set[int] = set()
-        for pipeline in project.pipelines:
+        for pipeline in ctx.project.pipelines:
             for job in pipeline.jobs.values():
                 for service in job.services:
                     flags = [f for f in dns_flags(service) if is_internal_address(f.value) is not None]

@@ -5,23 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from cilint.checks.base import CheckContext
 from cilint.edits.entries import replace_scalar
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
-from cilint.loading.project import Project
 from cilint.syntax.nodes import location, scalar_text
 from cilint.syntax.yaml import YScalar
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import Runner, Setting
 from cilint.facts.hosts import is_partial_name
-from cilint.facts.runner_jobs import _musl_note, runner_jobs
+from cilint.facts.runner_jobs import _musl_note
 
 
 class NdotsBreaksPartialNames:
     rule_id = "DNS009"
 
-    def run(self, project: Project) -> Iterator[Finding]:
-        for rj in runner_jobs(project):
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for rj in ctx.facts.runner_jobs:
             if rj.runner.executor != "kubernetes" or not rj.musl_images:
                 continue
             option = _ndots_option(rj.runner)

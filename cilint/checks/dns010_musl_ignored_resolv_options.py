@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from cilint.checks.base import CheckContext
 from cilint.findings import Finding, Severity
-from cilint.loading.project import Project
 from cilint.syntax.nodes import location
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     pass
-from cilint.facts.runner_jobs import _musl_note, runner_jobs
+from cilint.facts.runner_jobs import _musl_note
 
 MUSL_OPTIONS = frozenset({"ndots", "timeout", "attempts"})  # musl src/network/resolvconf.c
 
@@ -19,8 +19,8 @@ MUSL_OPTIONS = frozenset({"ndots", "timeout", "attempts"})  # musl src/network/r
 class MuslIgnoredResolvOptions:
     rule_id = "DNS010"
 
-    def run(self, project: Project) -> Iterator[Finding]:
-        for rj in runner_jobs(project):
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for rj in ctx.facts.runner_jobs:
             if rj.runner.executor != "kubernetes" or not rj.musl_images:
                 continue
             for option in rj.runner.kubernetes.table("dns_config").tables("options"):

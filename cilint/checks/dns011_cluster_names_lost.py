@@ -5,20 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from cilint.checks.base import CheckContext
 from cilint.findings import Finding, Related, Severity
-from cilint.loading.project import Project
 from cilint.syntax.nodes import location
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     pass
-from cilint.facts.runner_jobs import lost_cluster_names, runner_jobs
+from cilint.facts.runner_jobs import lost_cluster_names
 
 
 class ClusterNamesLost:
     rule_id = "DNS011"
 
-    def run(self, project: Project) -> Iterator[Finding]:
-        for rj in runner_jobs(project):
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for rj in ctx.facts.runner_jobs:
             runner = rj.runner
             if runner.executor != "kubernetes":
                 continue

@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from cilint.checks.base import CheckContext
 from cilint.facts.images import image_facts
 from cilint.findings import Finding, Severity
-from cilint.loading.project import Project
 from cilint.models.images import parse_image
 from cilint.syntax.nodes import location, scalar_text
 from cilint.syntax.yaml import YNode
@@ -16,7 +16,6 @@ from cilint.syntax.yaml import YNode
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     pass
 from cilint.facts.hosts import resolver_facts
-from cilint.facts.runner_jobs import job_hosts, runner_jobs
 
 _ALPINE_TAG = re.compile(r"(?:^|[-_])alpine(\d+)\.(\d+)")
 
@@ -51,9 +50,9 @@ def _large_answers(hosts: set[str]) -> list[str]:
 class MuslNoTcpFallback:
     rule_id = "DNS012"
 
-    def run(self, project: Project) -> Iterator[Finding]:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
         seen: set[int] = set()
-        for pipeline in project.pipelines:
+        for pipeline in ctx.project.pipelines:
             for job in pipeline.jobs.values():
                 images = ([(job.image.name, job.image.node)] if job.image else []) + [
                     (s.name, s.name_node) for s in job.services]
@@ -62,9 +61,9 @@ class MuslNoTcpFallback:
                     if release is None or id(node) in seen:
                         continue
                     seen.add(id(node))
-                    hosts = {h for h, _ in job_hosts(project, job)}
+                    hosts = {h for h, _ in ctx.facts.hosts(job)}
                     yield self._finding(f"the image `{name}` of job `{job.name}`", release, _large_answers(hosts), node)
-        for rj in runner_jobs(project):
+        for rj in ctx.facts.runner_jobs:
             table = rj.runner.kubernetes if rj.runner.executor == "kubernetes" else rj.runner.docker
             flavor = table.setting("helper_image_flavor")
             text = scalar_text(flavor.node) if flavor else None

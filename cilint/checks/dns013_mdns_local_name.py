@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from cilint.checks.base import CheckContext
 from cilint.facts.local_hosts import classify
-from cilint.facts.runners import (
-    known_runners,
-)
 from cilint.findings import Finding, Severity
-from cilint.loading.project import Project
 from cilint.models.pipeline import Job
 from cilint.shell.network import hosts_in_text
 from cilint.syntax.nodes import location, scalar_text
@@ -18,7 +15,6 @@ from cilint.syntax.yaml import YNode
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     pass
-from cilint.facts.runner_jobs import job_hosts
 
 
 def _mentions(job: Job, text: str) -> bool:
@@ -30,9 +26,9 @@ def _mentions(job: Job, text: str) -> bool:
 class MdnsLocalName:
     rule_id = "DNS013"
 
-    def run(self, project: Project) -> Iterator[Finding]:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[tuple[str, int]] = set()
-        for rj_or_job, hosts, mapped, searches in self._sources(project):
+        for rj_or_job, hosts, mapped, searches in self._sources(ctx):
             for host, node in hosts:
                 if not host.endswith(".local") or host.endswith("cluster.local") or classify(host) is not None:
                     continue
@@ -52,18 +48,18 @@ class MdnsLocalName:
                 )
 
     @staticmethod
-    def _sources(project: Project) -> Iterator[tuple[str, list[tuple[str, YNode]], set[str], list[str]]]:
-        for pipeline in project.pipelines:
+    def _sources(ctx: CheckContext) -> Iterator[tuple[str, list[tuple[str, YNode]], set[str], list[str]]]:
+        for pipeline in ctx.project.pipelines:
             for job in pipeline.jobs.values():
                 if not _mentions(job, ".local"):  # analyse only the jobs that can matter
                     continue
-                runners = known_runners(project, job)
+                runners = ctx.facts.confirmed_runners(job)
                 mapped = {h for c in runners for h in c.runner.mapped_hosts()}
                 searches = [s for c in runners for s in (*c.runner.docker.strings("dns_search"),
                                                          *c.runner.kubernetes_dns().searches)]
                 mapped |= {a for s in job.services for a in s.aliases}
-                yield f"job `{job.name}`", list(job_hosts(project, job)), mapped, searches
-        for config, runner in project.runners:
+                yield f"job `{job.name}`", list(ctx.facts.hosts(job)), mapped, searches
+        for config, runner in ctx.project.runners:
             hosts = []
             for key in ("url", "clone_url"):
                 setting = runner.table.setting(key)

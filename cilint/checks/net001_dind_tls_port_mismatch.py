@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
+from cilint.checks.base import CheckContext
 from cilint.edits.entries import (
     replace_in_scalar,
     yaml_scalar,
@@ -12,11 +13,10 @@ from cilint.edits.entries import (
 from cilint.edits.pipeline import (
     add_sibling_entries,
 )
-from cilint.facts.dind import DindSetup, _client_targets_service, _jobs, dind_setups
+from cilint.facts.dind import DindSetup, _client_targets_service, _jobs
 from cilint.facts.images import is_docker_cli_image
 from cilint.facts.runners import effective_variable
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
-from cilint.loading.project import Project
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
 
@@ -33,11 +33,11 @@ def _group(setups: Iterator[DindSetup], key) -> dict:
 class DindTlsPortMismatch:
     rule_id = "NET001"
 
-    def run(self, project: Project) -> Iterator[Finding]:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
         # One finding per DOCKER_HOST definition, dind service and TLS state. A fix edits the
         # definition (or adds a variable beside it), so it is offered only when every job that
         # reads the definition is in the same state: otherwise fixing one job breaks another.
-        groups = _group(dind_setups(project), lambda s: (id(s.docker_host.node), id(s.service.name_node), s.tls,
+        groups = _group(ctx.facts.dind_setups, lambda s: (id(s.docker_host.node), id(s.service.name_node), s.tls,
                                                          s.tls_explicit, s.port)
                         if s.docker_host is not None and _client_targets_service(s) else None)
         states: dict[int, set[tuple]] = {}
@@ -45,11 +45,11 @@ class DindTlsPortMismatch:
             states.setdefault(key[0], set()).add(key[2:])
         for key, setups in groups.items():
             jobs = [s.job.name for s in setups]
-            finding = self._finding(project, setups[0], jobs)
+            finding = self._finding(ctx, setups[0], jobs)
             if finding is not None:
                 yield finding if len(states[key[0]]) == 1 else replace(finding, fix=None)
 
-    def _finding(self, project: Project, s: DindSetup, jobs: list[str]) -> Finding | None:
+    def _finding(self, ctx: CheckContext, s: DindSetup, jobs: list[str]) -> Finding | None:
         assert s.docker_host is not None
         where = f"`DOCKER_HOST` ({s.docker_host.value}) of {_jobs(jobs)}"
         related = (Related(location(s.service.name_node), f"the dind service `{s.service.name}`"),)
@@ -63,7 +63,7 @@ class DindTlsPortMismatch:
             message = (f"{where} uses port 2375, but the dind service `{s.service.name}` listens only on 2376 with TLS "
                        f"({why}): 'Cannot connect to the Docker daemon at tcp://{s.host}:2375'. Either use "
                        f"tcp://{s.host}:2376 with the TLS client variables, or turn TLS off with `DOCKER_TLS_CERTDIR: \"\"`")
-            fix = self._fix_plain(project, s) if not s.tls_explicit else self._fix_port(project, s, ":2375", ":2376")
+            fix = self._fix_plain(ctx, s) if not s.tls_explicit else self._fix_port(ctx, s, ":2375", ":2376")
             return Finding(self.rule_id, message, location(s.docker_host.node), severity, fix=fix, related=related,
                            route=("tls-port", s.docker_host.name, s.service.name))
         if not s.tls and s.port == 2376:
@@ -71,7 +71,7 @@ class DindTlsPortMismatch:
                        f"only on 2375: 'Cannot connect to the Docker daemon at tcp://{s.host}:2376'; use "
                        f"tcp://{s.host}:2375")
             return Finding(self.rule_id, message, location(s.docker_host.node), Severity.BLOCKER,
-                           fix=self._fix_port(project, s, ":2376", ":2375"), related=related,
+                           fix=self._fix_port(ctx, s, ":2376", ":2375"), related=related,
                            route=("plain-port", s.docker_host.name, s.service.name))
         if s.tls and s.port == 2376 and effective_variable(s.job, "DOCKER_TLS_VERIFY", s.runners) is None \
                 and s.image is not None and not s.entrypoint_runs:
@@ -82,7 +82,7 @@ class DindTlsPortMismatch:
             message = (f"{where} uses TLS port 2376, but `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH` are not set and "
                        f"{reason}: the client speaks plain HTTP to a TLS port ('Client sent an HTTP request to an "
                        "HTTPS server'); set `DOCKER_TLS_VERIFY: \"1\"` and `DOCKER_CERT_PATH: \"$DOCKER_TLS_CERTDIR/client\"`")
-            edit = add_sibling_entries(project, s.docker_host, {
+            edit = add_sibling_entries(ctx.source_of(s.docker_host.key), s.docker_host, {
                 "DOCKER_TLS_VERIFY": yaml_scalar("1"), "DOCKER_CERT_PATH": yaml_scalar("$DOCKER_TLS_CERTDIR/client")})
             fix = Fix("Set the TLS client variables", (edit,), Applicability.UNSAFE) if edit else None
             return Finding(self.rule_id, message, location(s.docker_host.node), Severity.MAJOR, fix=fix,
@@ -90,14 +90,14 @@ class DindTlsPortMismatch:
         return None
 
     @staticmethod
-    def _fix_port(project: Project, s: DindSetup, old: str, new: str) -> Fix | None:
+    def _fix_port(ctx: CheckContext, s: DindSetup, old: str, new: str) -> Fix | None:
         assert s.docker_host is not None
-        source = project.workspace.source(s.docker_host.node.path)
+        source = ctx.project.workspace.source(s.docker_host.node.path)
         edit = replace_in_scalar(source, s.docker_host.node, old, new) if isinstance(source, SourceFile) else None
         return Fix(f"Connect to port {new[1:]}", (edit,), Applicability.UNSAFE) if edit else None
 
     @staticmethod
-    def _fix_plain(project: Project, s: DindSetup) -> Fix | None:
+    def _fix_plain(ctx: CheckContext, s: DindSetup) -> Fix | None:
         assert s.docker_host is not None
-        edit = add_sibling_entries(project, s.docker_host, {"DOCKER_TLS_CERTDIR": yaml_scalar("")})
+        edit = add_sibling_entries(ctx.source_of(s.docker_host.key), s.docker_host, {"DOCKER_TLS_CERTDIR": yaml_scalar("")})
         return Fix("Turn dind TLS off to match port 2375", (edit,), Applicability.UNSAFE) if edit else None

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from cilint.checks.base import CheckContext
 from cilint.edits.entries import (
     add_toml_key,
     append_to_array,
 )
-from cilint.facts.dind import DindSetup, _client_targets_service, _jobs, dind_setups
+from cilint.facts.dind import DindSetup, _client_targets_service, _jobs
 from cilint.facts.runners import (
     DOCKER_EXECUTORS,
+    RunnerChoice,
 )
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
-from cilint.loading.project import Project, RunnerChoice
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
 
@@ -42,10 +43,10 @@ def _cert_paths(s: DindSetup) -> set[str]:
 class DindTlsClientCerts:
     rule_id = "NET002"
 
-    def run(self, project: Project) -> Iterator[Finding]:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[tuple[int, int]] = set()
         unknown: dict[int, tuple[DindSetup, list[str]]] = {}
-        for s in dind_setups(project):
+        for s in ctx.facts.dind_setups:
             if not _client_uses_tls(s):
                 continue
             if not s.runners:
@@ -55,7 +56,7 @@ class DindTlsClientCerts:
                 key = (id(choice.runner), id(s.service.name_node))
                 if key in reported:
                     continue
-                finding = self._runner(project, s, choice)
+                finding = self._runner(ctx, s, choice)
                 if finding is not None:
                     reported.add(key)
                     yield finding
@@ -69,7 +70,7 @@ class DindTlsClientCerts:
                 location(s.service.name_node), Severity.INFO, route=("certs-unknown-runner", s.service.name),
             )
 
-    def _runner(self, project: Project, s: DindSetup, choice: RunnerChoice) -> Finding | None:
+    def _runner(self, ctx: CheckContext, s: DindSetup, choice: RunnerChoice) -> Finding | None:
         runner = choice.runner
         paths = _cert_paths(s)
         executor = runner.executor or ""
@@ -79,7 +80,7 @@ class DindTlsClientCerts:
                 return None
             setting = runner.docker.setting("volumes")
             anchor = setting.node if setting else (runner.docker.node or runner.table.node)
-            fix = self._docker_fix(project, choice, setting)
+            fix = self._docker_fix(ctx, choice, setting)
             what = "`volumes` of `[runners.docker]` has no `/certs/client`"
         elif executor == "kubernetes":
             mounts = [t.text("mount_path") or "" for kind in ("empty_dir", "host_path", "secret", "config_map", "pvc", "csi")
@@ -104,8 +105,8 @@ class DindTlsClientCerts:
         )
 
     @staticmethod
-    def _docker_fix(project: Project, choice: RunnerChoice, setting) -> Fix | None:
-        source = project.workspace.source(choice.runner.path)
+    def _docker_fix(ctx: CheckContext, choice: RunnerChoice, setting) -> Fix | None:
+        source = ctx.project.workspace.source(choice.runner.path)
         if not isinstance(source, SourceFile):
             return None
         if choice.config.kind == "helm" and getattr(choice.config.config_node, "style", "") != "|":

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from cilint.checks.base import CheckContext
 from cilint.edits.pipeline import add_service_entry
 from cilint.facts.images import is_dind, is_docker_cli_image
-from cilint.facts.references import Reference, job_references, service_names
-from cilint.facts.runners import known_runners
+from cilint.facts.references import Reference, service_names
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
-from cilint.loading.project import Project
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Job, Service
 from cilint.syntax.nodes import location
@@ -18,25 +17,25 @@ from cilint.syntax.nodes import location
 class ServiceHostnameFromRegistryPath:
     rule_id = "NET003"
 
-    def run(self, project: Project) -> Iterator[Finding]:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[int] = set()
-        for pipeline in project.pipelines:
+        for pipeline in ctx.project.pipelines:
             for job in pipeline.jobs.values():
                 if not any("/" in s.name for s in job.services):
                     continue  # only a service pulled from a path loses its short name
                 provided: set[str] = set()
                 for service in job.services:
                     provided |= service_names(job, service)[0]
-                for choice in known_runners(project, job):
+                for choice in ctx.facts.confirmed_runners(job):
                     provided |= set(choice.runner.mapped_hosts())
-                references = {r.host: r for r in job_references(project, job)}
+                references = {r.host: r for r in ctx.facts.references(job)}
                 for service in job.services:
-                    finding = self._service(project, job, service, provided, references)
+                    finding = self._service(ctx, job, service, provided, references)
                     if finding is not None and id(service.name_node) not in reported:
                         reported.add(id(service.name_node))
                         yield finding
 
-    def _service(self, project: Project, job: Job, service: Service, provided: set[str],
+    def _service(self, ctx: CheckContext, job: Job, service: Service, provided: set[str],
                  references: dict[str, Reference]) -> Finding | None:
         written = job.expand(service.name).text
         image = parse_image(written)
@@ -53,7 +52,7 @@ class ServiceHostnameFromRegistryPath:
         same_short = [s for s in job.services if parse_image(job.expand(s.name).text).short_name.lower() == short]
         fix = None
         if not service.aliases and len(same_short) == 1:
-            edit = add_service_entry(project, service, "alias", short)
+            edit = add_service_entry(ctx.source_of(service.node), service, "alias", short)
             fix = Fix(f"Add `alias: {short}`", (edit,), Applicability.SAFE) if edit else None
         derived = service.derived_aliases(job.variables)
         shown = f" ({', '.join(f'`{d}`' for d in derived)})" if derived else ""

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from cilint.checks.base import CheckContext
 from cilint.edits.entries import double_quoted
 from cilint.facts.hosts import is_dns1123_subdomain
-from cilint.facts.scripts import expander, job_commands
+from cilint.facts.scripts import expander
 from cilint.findings import Applicability, Edit, Finding, Fix, Severity
-from cilint.loading.project import Project
 from cilint.models.pipeline import Job, Service
 from cilint.shell.network import command_targets, value_hosts
 from cilint.syntax.nodes import location
@@ -29,11 +29,11 @@ class ServiceAliasNotDnsSafe:
 
     rule_id = "NET004"
 
-    def run(self, project: Project) -> Iterator[Finding]:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[int] = set()
-        for pipeline in project.pipelines:
+        for pipeline in ctx.project.pipelines:
             for job in pipeline.jobs.values():
-                executors = project.executors_for(job)
+                executors = ctx.facts.possible_executors(job)
                 for service in job.services:
                     for alias in service.aliases:
                         node = service.alias_node
@@ -41,7 +41,7 @@ class ServiceAliasNotDnsSafe:
                             continue
                         reported.add(id(node))
                         yield self._alias(job, service, alias, executors)
-                yield from self._script_uses(project, job, executors, reported)
+                yield from self._script_uses(ctx, job, executors, reported)
                 for variable in job.variables.values():
                     node = variable.node
                     if variable.value is None or "__" not in variable.value or id(node) in reported:
@@ -58,7 +58,7 @@ class ServiceAliasNotDnsSafe:
                             location(node), Severity.BLOCKER, route=("derived-alias", job.name, variable.name),
                         )
 
-    def _script_uses(self, project: Project, job: Job, executors: frozenset[str], reported: set[int]) -> Iterator[Finding]:
+    def _script_uses(self, ctx: CheckContext, job: Job, executors: frozenset[str], reported: set[int]) -> Iterator[Finding]:
         """`__` derived hostnames named in the job's commands (`psql -h group__postgres`, a curl URL)."""
         if "kubernetes" not in executors or not job.services:
             return
@@ -66,7 +66,7 @@ class ServiceAliasNotDnsSafe:
         if not derived:
             return
         expand = expander(job)
-        for item in job_commands(job, project):
+        for item in ctx.facts.commands(job):
             for target in command_targets(item.command, expand):
                 if target.host in derived and id(item.line.node) not in reported:
                     reported.add(id(item.line.node))

@@ -5,16 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from cilint.checks.base import CheckContext
 from cilint.edits.pipeline import add_job_variable
 from cilint.facts.references import _BARE, service_names, variable_hosts
 from cilint.facts.runners import (
     DOCKER_EXECUTORS,
-    known_executors,
-    known_runners,
     network_per_build,
 )
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
-from cilint.loading.project import Project
 from cilint.models.pipeline import Job, Service
 from cilint.shell.network import hosts_in_text
 from cilint.syntax.nodes import location
@@ -41,23 +39,23 @@ def _service_texts(job: Job, service: Service) -> Iterator[tuple[str, YNode]]:
 class ServiceToServiceWithoutNetworkPerBuild:
     rule_id = "NET005"
 
-    def run(self, project: Project) -> Iterator[Finding]:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[tuple[int, str]] = set()
-        for pipeline in project.pipelines:
+        for pipeline in ctx.project.pipelines:
             for job in pipeline.jobs.values():
                 if len(job.services) < 1:
                     continue
-                executors = known_executors(project, job)
+                executors = ctx.facts.confirmed_executors(job)
                 if executors and not executors & DOCKER_EXECUTORS:
                     continue  # Kubernetes: one pod, every service on localhost
-                runners = [c.runner for c in known_runners(project, job)]
+                runners = [c.runner for c in ctx.facts.confirmed_runners(job)]
                 if any(network_per_build(job, r) for r in runners) or (not runners and network_per_build(job, None)):
                     continue
                 for service, host, node in self._calls(job):
                     key = (id(node), host)
                     if key not in reported:
                         reported.add(key)
-                        yield self._finding(project, job, service, host, node, bool(runners) or bool(executors))
+                        yield self._finding(ctx, job, service, host, node, bool(runners) or bool(executors))
 
     @staticmethod
     def _calls(job: Job) -> Iterator[tuple[Service, str, YNode]]:
@@ -75,7 +73,7 @@ class ServiceToServiceWithoutNetworkPerBuild:
                     if host in others and host not in names[id(service)]:
                         yield service, host, variable.node
 
-    def _finding(self, project: Project, job: Job, service: Service, host: str, node: YNode, known: bool) -> Finding:
+    def _finding(self, ctx: CheckContext, job: Job, service: Service, host: str, node: YNode, known: bool) -> Finding:
         other = next((o for o in job.services if o is not service and host in service_names(job, o)[0]), None)
         target = f"the service `{other.name}` as `{host}`" if other else f"the job container as `{host}`"
         if known:
@@ -83,7 +81,7 @@ class ServiceToServiceWithoutNetworkPerBuild:
         else:
             severity, caveat = Severity.MINOR, (" (on the Docker executor; the runner may enable the flag itself, "
                                                 "pass its configuration with --runner-config)")
-        edit = add_job_variable(project, job, "FF_NETWORK_PER_BUILD", '"true"')
+        edit = add_job_variable(ctx.source_of(job.node), job, "FF_NETWORK_PER_BUILD", '"true"')
         return Finding(
             self.rule_id,
             f"the service `{service.name}` of job `{job.name}` connects to {target}, but without "

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from cilint.checks.base import CheckContext
 from cilint.edits.entries import add_toml_key, insert_after_table_keys, remove_key_line
-from cilint.facts.runners import DOCKER_EXECUTORS, known_runners, truthy
+from cilint.facts.runners import DOCKER_EXECUTORS, truthy
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
-from cilint.loading.project import Project
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location, scalar_text
 
@@ -19,9 +19,9 @@ if TYPE_CHECKING:  # runner models load only for projects with runner configurat
 FLAG = "FF_NETWORK_PER_BUILD"
 
 
-def _editable(project: Project, config: RunnerConfig) -> SourceFile | None:
+def _editable(ctx: CheckContext, config: RunnerConfig) -> SourceFile | None:
     """The file to splice into: config.toml, or a Helm values file whose TOML is a literal block."""
-    source = project.workspace.source(config.path)
+    source = ctx.project.workspace.source(config.path)
     if not isinstance(source, SourceFile):
         return None
     if config.kind == "helm" and getattr(config.config_node, "style", "") != "|":
@@ -36,20 +36,20 @@ def _is_docker(runner: Runner) -> bool:
 class NetworkPerBuildIneffective:
     rule_id = "NET006"
 
-    def run(self, project: Project) -> Iterator[Finding]:
-        for config in project.runner_configs:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for config in ctx.project.runner_configs:
             for runner in config.runners:
                 if _is_docker(runner):
-                    yield from self._runner(project, config, runner)
-        yield from self._job_flags(project)
+                    yield from self._runner(ctx, config, runner)
+        yield from self._job_flags(ctx)
 
-    def _runner(self, project: Project, config: RunnerConfig, runner: Runner) -> Iterator[Finding]:
+    def _runner(self, ctx: CheckContext, config: RunnerConfig, runner: Runner) -> Iterator[Finding]:
         mode = runner.docker.setting("network_mode")
         flag = runner.feature_flag(FLAG)
         mode_set = mode is not None and bool(scalar_text(mode.node)) and not mode.is_template
         if mode_set and flag:
             assert mode is not None
-            source = _editable(project, config)
+            source = _editable(ctx, config)
             edit = remove_key_line(source, mode.key_node, mode.node) if source else None
             yield Finding(
                 self.rule_id,
@@ -81,13 +81,13 @@ class NetworkPerBuildIneffective:
                     f"runner `{runner.name}` sets `{key}`, which applies only to the per-job network created with "
                     f"`{FLAG}`, and the runner does not turn the flag on{caveat}; set `{FLAG} = true` in "
                     "`[runners.feature_flags]`",
-                    location(setting.node), severity, fix=self._flag_fix(project, config, runner),
+                    location(setting.node), severity, fix=self._flag_fix(ctx, config, runner),
                     route=(key, runner.name),
                 )
 
     @staticmethod
-    def _flag_fix(project: Project, config: RunnerConfig, runner: Runner) -> Fix | None:
-        source = _editable(project, config)
+    def _flag_fix(ctx: CheckContext, config: RunnerConfig, runner: Runner) -> Fix | None:
+        source = _editable(ctx, config)
         if source is None or runner.table.node is None:
             return None
         flags = runner.table.table("feature_flags")
@@ -99,14 +99,14 @@ class NetworkPerBuildIneffective:
             edit = insert_after_table_keys(source, runner.table.node, ["[runners.feature_flags]", f"  {FLAG} = true"])
         return Fix(f"Turn on {FLAG} for the runner", (edit,), Applicability.UNSAFE) if edit else None
 
-    def _job_flags(self, project: Project) -> Iterator[Finding]:
+    def _job_flags(self, ctx: CheckContext) -> Iterator[Finding]:
         seen: set[tuple[int, str]] = set()
-        for pipeline in project.pipelines:
+        for pipeline in ctx.project.pipelines:
             for job in pipeline.jobs.values():
                 variable = job.variables.get(FLAG)
                 if variable is None or not truthy(variable.value):
                     continue
-                for choice in known_runners(project, job):
+                for choice in ctx.facts.confirmed_runners(job):
                     mode = choice.runner.docker.setting("network_mode")
                     if mode is None or not scalar_text(mode.node) or (id(variable.node), choice.runner.name) in seen:
                         continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from cilint.checks.base import CheckContext
 from cilint.edits.entries import (
     append_seq_item,
     yaml_scalar,
@@ -12,10 +13,8 @@ from cilint.edits.entries import (
 from cilint.edits.pipeline import (
     add_service_entry,
 )
-from cilint.facts.dind import DindSetup, _jobs, dind_setups
-from cilint.facts.scripts import job_commands
+from cilint.facts.dind import DindSetup, _jobs
 from cilint.findings import Applicability, Edit, Finding, Fix, Severity
-from cilint.loading.project import Project
 from cilint.models.pipeline import Service
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
@@ -41,9 +40,9 @@ def _mtu_flag(service: Service) -> tuple[int | None, bool]:
 class DindMtuNotSet:
     rule_id = "NET007"
 
-    def run(self, project: Project) -> Iterator[Finding]:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
         best: dict[int, tuple[Severity, str, int | None, DindSetup, list[str]]] = {}
-        for s in dind_setups(project):
+        for s in ctx.facts.dind_setups:
             value, present = _mtu_flag(s.service)
             verdict = self._verdict(s, value, present)
             if verdict is None:
@@ -66,24 +65,24 @@ class DindMtuNotSet:
             message = (f"the dind service `{s.service.name}` (jobs {_jobs(jobs)}) has no `--mtu`: the inner dockerd uses "
                        f"MTU 1500 whatever the outer network's, {reason}, so TLS handshakes and downloads in "
                        f"`docker build` hang; add `command: [\"--mtu={shown}\"]`")
-            edit = self._edit(project, s.service, shown)
+            edit = self._edit(ctx, s.service, shown)
             applicability = Applicability.UNSAFE if mtu is not None else Applicability.DISPLAY_ONLY
             fix = Fix(f"Start dind with --mtu={shown}", (edit,), applicability) if edit else None
             yield Finding(self.rule_id, message, location(s.service.name_node), severity, fix=fix,
                           route=("mtu", s.service.name))
-        yield from self._nested_networks(project)
+        yield from self._nested_networks(ctx)
 
-    def _nested_networks(self, project: Project) -> Iterator[Finding]:
+    def _nested_networks(self, ctx: CheckContext) -> Iterator[Finding]:
         """`docker network create` inside dind: a user-defined network gets MTU 1500 even when dockerd
         runs with `--mtu`, unless the driver option is given."""
         seen: set[int] = set()
-        for s in dind_setups(project):
+        for s in ctx.facts.dind_setups:
             verdict = self._verdict(s, None, False)
             if verdict is None or verdict[0] < Severity.MAJOR:
                 continue
             if any("default-network-opt" in w and "mtu" in w for w in s.service.command):
                 continue  # dockerd 24+: `--default-network-opt=bridge=com.docker.network.driver.mtu=N`
-            for item in job_commands(s.job, project):
+            for item in ctx.facts.commands(s.job):
                 args = [w.text for w in item.command.args]
                 if item.command.name != "docker" or args[:2] != ["network", "create"] or id(item.line.node) in seen:
                     continue
@@ -115,11 +114,11 @@ class DindMtuNotSet:
         return Severity.INFO, "which breaks when the runner's network has a smaller MTU (overlays, VPNs, GitLab-hosted runners: 1360)", None
 
     @staticmethod
-    def _edit(project: Project, service: Service, mtu: int) -> Edit | None:
+    def _edit(ctx: CheckContext, service: Service, mtu: int) -> Edit | None:
         flag = f"--mtu={mtu}"
-        source = project.workspace.source(service.node.path)
+        source = ctx.project.workspace.source(service.node.path)
         if service.command_node is not None:
             if not isinstance(source, SourceFile) or not isinstance(service.command_node, YSeq):
                 return None
             return append_seq_item(source, service.command_node, yaml_scalar(flag))
-        return add_service_entry(project, service, "command", f"[{yaml_scalar(flag)}]")
+        return add_service_entry(ctx.source_of(service.node), service, "command", f"[{yaml_scalar(flag)}]")

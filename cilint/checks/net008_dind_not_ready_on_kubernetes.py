@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from cilint.checks.base import CheckContext
 from cilint.edits.entries import (
     add_yaml_entry,
     own_entry,
@@ -13,12 +14,11 @@ from cilint.edits.entries import (
 from cilint.edits.pipeline import (
     add_service_entry,
 )
-from cilint.facts.dind import DindSetup, _jobs, dind_setups
+from cilint.facts.dind import DindSetup, _jobs
 from cilint.facts.runners import (
     DOCKER_EXECUTORS,
 )
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
-from cilint.loading.project import Project
 from cilint.models.pipeline import Job
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
@@ -42,9 +42,9 @@ def _waits_for_daemon(job: Job) -> bool:
 class DindNotReadyOnKubernetes:
     rule_id = "NET008"
 
-    def run(self, project: Project) -> Iterator[Finding]:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
         groups: dict[int, tuple[DindSetup, list[str]]] = {}
-        for s in dind_setups(project):
+        for s in ctx.facts.dind_setups:
             if not s.kubernetes or "HEALTHCHECK_TCP_PORT" in s.service.variables \
                     or "HEALTHCHECK_TCP_PORT" in s.job.variables or _waits_for_daemon(s.job):
                 continue
@@ -57,29 +57,29 @@ class DindNotReadyOnKubernetes:
                 "wait for a service unless `HEALTHCHECK_TCP_PORT` is set: the first docker command can run before "
                 f"dockerd listens ('Cannot connect to the Docker daemon'); set `HEALTHCHECK_TCP_PORT: \"{port}\"` in the "
                 "service's `variables`",
-                location(s.service.name_node), Severity.MAJOR, fix=self._fix(project, s, port),
+                location(s.service.name_node), Severity.MAJOR, fix=self._fix(ctx, s, port),
                 route=("not-ready", s.service.name),
             )
-        for finding in self._docker_runners(project):
+        for finding in self._docker_runners(ctx):
             yield finding
 
     @staticmethod
-    def _fix(project: Project, s: DindSetup, port: str) -> Fix | None:
+    def _fix(ctx: CheckContext, s: DindSetup, port: str) -> Fix | None:
         variables = own_entry(s.service.node, "variables") if isinstance(s.service.node, YMap) else None
-        source = project.workspace.source(s.service.node.path)
+        source = ctx.project.workspace.source(s.service.node.path)
         if isinstance(variables, YMap) and isinstance(source, SourceFile):
             edit = add_yaml_entry(source, variables, "HEALTHCHECK_TCP_PORT", yaml_scalar(port))
         elif variables is None:
-            edit = add_service_entry(project, s.service, "variables", {"HEALTHCHECK_TCP_PORT": yaml_scalar(port)})
+            edit = add_service_entry(ctx.source_of(s.service.node), s.service, "variables", {"HEALTHCHECK_TCP_PORT": yaml_scalar(port)})
         else:
             edit = None
         applicability = Applicability.SAFE if s.tls_explicit else Applicability.UNSAFE
         return Fix(f"Wait for dind on port {port}", (edit,), applicability) if edit else None
 
     @staticmethod
-    def _docker_runners(project: Project) -> Iterator[Finding]:
+    def _docker_runners(ctx: CheckContext) -> Iterator[Finding]:
         seen: set[int] = set()
-        for s in dind_setups(project):
+        for s in ctx.facts.dind_setups:
             for choice in s.runners:
                 setting = choice.runner.docker.setting("wait_for_services_timeout")
                 if (choice.runner.executor or "") not in DOCKER_EXECUTORS or setting is None \

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from cilint.checks.base import CheckContext
 from cilint.edits.entries import (
     replace_in_scalar,
     yaml_scalar,
@@ -11,20 +12,18 @@ from cilint.edits.entries import (
 from cilint.edits.pipeline import (
     add_job_variable,
 )
-from cilint.facts.dind import LOOPBACK, DindSetup, _jobs, dind_setups
+from cilint.facts.dind import LOOPBACK, DindSetup, _jobs
 from cilint.facts.images import is_docker_cli_image, job_image
 from cilint.facts.runners import DOCKER_EXECUTORS
-from cilint.facts.scripts import job_commands
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
-from cilint.loading.project import Project
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Job
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
 
 
-def _uses_docker_cli(project: Project, job: Job) -> bool:
-    return any(item.command.name in ("docker", "docker-compose") for item in job_commands(job, project))
+def _uses_docker_cli(ctx: CheckContext, job: Job) -> bool:
+    return any(item.command.name in ("docker", "docker-compose") for item in ctx.facts.commands(job))
 
 
 def _sets_in_script(job: Job, name: str) -> bool:
@@ -38,14 +37,14 @@ def _socket_mounted(s: DindSetup) -> bool:
 class DockerEndpointUnsetOrLocalhost:
     rule_id = "NET009"
 
-    def run(self, project: Project) -> Iterator[Finding]:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
         unset: dict[int, tuple[DindSetup, list[str]]] = {}
         loopback: dict[tuple[int, int], tuple[DindSetup, list[str]]] = {}
         old: dict[int, DindSetup] = {}
-        for s in dind_setups(project):
+        for s in ctx.facts.dind_setups:
             if s.docker_host is None:
                 if s.image is None or s.entrypoint_runs or _sets_in_script(s.job, "DOCKER_HOST") or _socket_mounted(s) \
-                        or not _uses_docker_cli(project, s.job):
+                        or not _uses_docker_cli(ctx, s.job):
                     continue
                 unset.setdefault(id(s.service.name_node), (s, []))[1].append(s.job.name)
                 continue
@@ -56,9 +55,9 @@ class DockerEndpointUnsetOrLocalhost:
             if tag.startswith(("19.03.0", "19.03.1-", "19.03.1")) and s.host is not None:
                 old.setdefault(id(s.service.name_node), s)
         for s, jobs in unset.values():
-            yield self._unset(project, s, jobs)
+            yield self._unset(ctx, s, jobs)
         for s, jobs in loopback.values():
-            yield self._loopback(project, s, jobs)
+            yield self._loopback(ctx, s, jobs)
         for s in old.values():
             yield Finding(
                 self.rule_id,
@@ -68,7 +67,7 @@ class DockerEndpointUnsetOrLocalhost:
                 location(s.service.name_node), Severity.INFO, route=("old-dind-listener", s.service.name),
             )
 
-    def _unset(self, project: Project, s: DindSetup, jobs: list[str]) -> Finding:
+    def _unset(self, ctx: CheckContext, s: DindSetup, jobs: list[str]) -> Finding:
         alias = next(iter(s.service.aliases), None) or (s.service.derived_aliases(s.job.variables) or ("docker",))[0]
         port = s.listening_port()
         if s.kubernetes and is_docker_cli_image(s.job, s.runners):
@@ -84,15 +83,15 @@ class DockerEndpointUnsetOrLocalhost:
                    + " (unless the project's CI/CD settings set it)")
         fix = None
         if not s.tls and s.tls_explicit and len(jobs) == 1:
-            edit = add_job_variable(project, s.job, "DOCKER_HOST", yaml_scalar(f"tcp://{alias}:{port}"))
+            edit = add_job_variable(ctx.source_of(s.job.node), s.job, "DOCKER_HOST", yaml_scalar(f"tcp://{alias}:{port}"))
             fix = Fix(f"Set DOCKER_HOST to tcp://{alias}:{port}", (edit,), Applicability.UNSAFE) if edit else None
         return Finding(self.rule_id, message, location(s.service.name_node), Severity.MAJOR, fix=fix,
                        route=("endpoint-unset", s.service.name))
 
-    def _loopback(self, project: Project, s: DindSetup, jobs: list[str]) -> Finding:
+    def _loopback(self, ctx: CheckContext, s: DindSetup, jobs: list[str]) -> Finding:
         assert s.docker_host is not None and s.host is not None
         alias = next(iter(s.service.aliases), None) or (s.service.derived_aliases(s.job.variables) or ("docker",))[0]
-        source = project.workspace.source(s.docker_host.node.path)
+        source = ctx.project.workspace.source(s.docker_host.node.path)
         edit = replace_in_scalar(source, s.docker_host.node, f"//{s.host}:", f"//{alias}:") \
             if isinstance(source, SourceFile) else None
         return Finding(

@@ -6,10 +6,10 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
+from cilint.checks.base import CheckContext
 from cilint.facts.images import image_facts, is_dind
-from cilint.facts.runners import DOCKER_EXECUTORS, known_executors, known_runners
+from cilint.facts.runners import DOCKER_EXECUTORS
 from cilint.findings import Finding, Related, Severity
-from cilint.loading.project import Project
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Job, Service
 from cilint.syntax.nodes import location
@@ -37,13 +37,13 @@ def _service_ports(job: Job, service: Service) -> tuple[int, ...] | None:
 class ServicePortCollision:
     rule_id = "NET010"
 
-    def run(self, project: Project) -> Iterator[Finding]:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[int] = set()
-        for pipeline in project.pipelines:
+        for pipeline in ctx.project.pipelines:
             for job in pipeline.jobs.values():
                 if len(job.services) < 2:
                     continue
-                shared = self._shared_namespace(project, job)
+                shared = self._shared_namespace(ctx, job)
                 if shared is None:
                     continue
                 seen: list[tuple[Service, tuple[int, ...]]] = []
@@ -68,10 +68,10 @@ class ServicePortCollision:
                     seen.append((service, ports))
 
     @staticmethod
-    def _shared_namespace(project: Project, job: Job) -> str | None:
-        if "kubernetes" in known_executors(project, job):
+    def _shared_namespace(ctx: CheckContext, job: Job) -> str | None:
+        if "kubernetes" in ctx.facts.confirmed_executors(job):
             return "on Kubernetes every service shares the job pod's network namespace"
-        for choice in known_runners(project, job):
+        for choice in ctx.facts.confirmed_runners(job):
             if (choice.runner.executor or "") in DOCKER_EXECUTORS and choice.runner.docker.text("network_mode") == "host":
                 return f"runner `{choice.runner.name}` runs services on the host network (`network_mode = \"host\"`)"
         return None

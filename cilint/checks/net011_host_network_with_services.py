@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from cilint.checks.base import CheckContext
 from cilint.facts.images import is_dind
-from cilint.facts.references import job_references, service_names
-from cilint.facts.runners import DOCKER_EXECUTORS, known_runners
+from cilint.facts.references import service_names
+from cilint.facts.runners import DOCKER_EXECUTORS
 from cilint.findings import Finding, Related, Severity
-from cilint.loading.project import Project
 from cilint.models.pipeline import Job, Service
 from cilint.syntax.nodes import location
 from cilint.syntax.yaml import YNode
@@ -18,15 +18,15 @@ from cilint.syntax.yaml import YNode
 class HostNetworkWithServices:
     rule_id = "NET011"
 
-    def run(self, project: Project) -> Iterator[Finding]:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[tuple[int, str]] = set()
-        for pipeline in project.pipelines:
+        for pipeline in ctx.project.pipelines:
             for job in pipeline.jobs.values():
                 if not job.services or not any(
-                        c.runner.docker.text("network_mode") == "host" for c in known_runners(project, job)):
+                        c.runner.docker.text("network_mode") == "host" for c in ctx.facts.confirmed_runners(job)):
                     continue
-                references = {r.host: r for r in job_references(project, job)}
-                for choice in known_runners(project, job):
+                references = {r.host: r for r in ctx.facts.references(job)}
+                for choice in ctx.facts.confirmed_runners(job):
                     runner = choice.runner
                     setting = runner.docker.setting("network_mode")
                     if (runner.executor or "") not in DOCKER_EXECUTORS or setting is None or setting.value != "host":

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from cilint.checks.base import CheckContext
 from cilint.edits.pipeline import add_sibling_entries
 from cilint.facts.images import is_dind
 from cilint.facts.references import service_names
-from cilint.facts.runners import effective_variable, known_runners
-from cilint.facts.scripts import expander, job_commands
+from cilint.facts.runners import effective_variable
+from cilint.facts.scripts import expander
 from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity
-from cilint.loading.project import Project
 from cilint.models.pipeline import Job
 from cilint.models.variables import Variable
 from cilint.shell.network import command_targets
@@ -93,25 +93,25 @@ class _Need:
 class NoProxyGaps:
     rule_id = "NET012"
 
-    def run(self, project: Project) -> Iterator[Finding]:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[tuple[object, tuple[str, ...]]] = set()
-        for pipeline in project.pipelines:
+        for pipeline in ctx.project.pipelines:
             for job in pipeline.jobs.values():
-                for finding in (self._job(project, job), *self._portability(project, job)):
+                for finding in (self._job(ctx, job), *self._portability(ctx, job)):
                     if finding is not None and (finding.location, finding.route) not in reported:
                         reported.add((finding.location, finding.route))  # a global NO_PROXY: once, not per job
                         yield finding
-        for config in project.runner_configs:
+        for config in ctx.project.runner_configs:
             for runner in config.runners:
                 yield from self._runner(runner)
 
-    def _job(self, project: Project, job: Job) -> Finding | None:
-        runners = known_runners(project, job)
+    def _job(self, ctx: CheckContext, job: Job) -> Finding | None:
+        runners = ctx.facts.confirmed_runners(job)
         proxies = [v for n in PROXY_NAMES if (v := effective_variable(job, n, runners)) is not None and (v.value or "").strip()]
         if not proxies:
             return None
         no_proxy = _no_proxy([v for n in ("NO_PROXY", "no_proxy") if (v := effective_variable(job, n, runners)) is not None])
-        needs = [n for n in self._needs(project, job) if not no_proxy.covers(n.host)]
+        needs = [n for n in self._needs(ctx, job) if not no_proxy.covers(n.host)]
         if not needs:
             return None
         missing = list(dict.fromkeys(n.host for n in needs))
@@ -124,16 +124,16 @@ class NoProxyGaps:
             f"job `{job.name}` sets `{proxies[0].name}` and {what}: requests to them go to the proxy, which "
             f"cannot reach them ('proxyconnect tcp', 'Received HTTP code 403 from proxy after CONNECT') ({reasons}); "
             "add them to `NO_PROXY` and `no_proxy`",
-            location(anchor.node), Severity.MAJOR, fix=self._fix(project, anchor, no_proxy, missing),
+            location(anchor.node), Severity.MAJOR, fix=self._fix(ctx, anchor, no_proxy, missing),
             related=(Related(location(proxies[0].node), "the proxy"),),
             route=("no-proxy", *missing),
         )
 
-    def _portability(self, project: Project, job: Job) -> Iterator[Finding]:
+    def _portability(self, ctx: CheckContext, job: Job) -> Iterator[Finding]:
         """Proxy settings that only some clients read as meant (GitLab's "we need to talk: NO_PROXY")."""
         if not any((v.value or "").strip() for n in PROXY_NAMES if (v := job.variables.get(n)) is not None):
             return
-        tools = {item.command.name for item in job_commands(job, project)}
+        tools = {item.command.name for item in ctx.facts.commands(job)}
         for upper in ("HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"):
             big, small = job.variables.get(upper), job.variables.get(upper.lower())
             if big is not None and small is not None and \
@@ -177,7 +177,7 @@ class NoProxyGaps:
                 )
 
     @staticmethod
-    def _needs(project: Project, job: Job) -> Iterator[_Need]:
+    def _needs(ctx: CheckContext, job: Job) -> Iterator[_Need]:
         names: dict[str, str] = {}
         for service in job.services:
             for name in service_names(job, service)[0]:
@@ -196,10 +196,10 @@ class NoProxyGaps:
                 elif host in ("localhost", "127.0.0.1"):
                     yield _Need(host, f"loopback (in `{variable.name}`)")
         if docker_host is None and any(is_dind(s) for s in job.services) and "docker" in names:
-            if any(item.command.name == "docker" for item in job_commands(job, project)):
+            if any(item.command.name == "docker" for item in ctx.facts.commands(job)):
                 yield _Need("docker", "the dind service the docker client connects to")
         expand = expander(job)
-        for item in job_commands(job, project):
+        for item in ctx.facts.commands(job):
             if item.command.name not in _HTTP_TOOLS:
                 continue
             for target in command_targets(item.command, expand):
@@ -207,15 +207,15 @@ class NoProxyGaps:
                     yield _Need(target.host, f"the service `{names[target.host]}` (`{target.tool}` in the script)")
 
     @staticmethod
-    def _fix(project: Project, anchor: Variable, no_proxy: NoProxy, missing: list[str]) -> Fix | None:
+    def _fix(ctx: CheckContext, anchor: Variable, no_proxy: NoProxy, missing: list[str]) -> Fix | None:
         if not no_proxy.variables:
             value = ",".join(["localhost", "127.0.0.1", *[m for m in missing if m not in ("localhost", "127.0.0.1")]])
-            edit = add_sibling_entries(project, anchor, {"NO_PROXY": f'"{value}"', "no_proxy": '"$NO_PROXY"'})
+            edit = add_sibling_entries(ctx.source_of(anchor.key), anchor, {"NO_PROXY": f'"{value}"', "no_proxy": '"$NO_PROXY"'})
             return Fix("Set NO_PROXY for the internal hosts", (edit,), Applicability.UNSAFE) if edit else None
         edits = []
         for variable in no_proxy.variables:
             node = variable.node
-            source = project.workspace.source(node.path)
+            source = ctx.project.workspace.source(node.path)
             if not isinstance(node, YScalar) or not isinstance(source, SourceFile) or node.style not in ("", "'", '"'):
                 return None
             raw = source.text[node.span.start : node.span.end]

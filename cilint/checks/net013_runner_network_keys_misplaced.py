@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from cilint.checks.base import CheckContext
 from cilint.facts.runners import DOCKER_EXECUTORS
 from cilint.findings import Finding, Severity
-from cilint.loading.project import Project
 from cilint.syntax.nodes import location, scalar_text
 from cilint.syntax.yaml import YMap, YSeq
 
@@ -35,8 +35,8 @@ _JOB_ENV = re.compile(r"^(HTTPS?_PROXY|NO_PROXY|ALL_PROXY|FF_[A-Z0-9_]+|DOCKER_H
 class RunnerNetworkKeysMisplaced:
     rule_id = "NET013"
 
-    def run(self, project: Project) -> Iterator[Finding]:
-        for config in project.runner_configs:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for config in ctx.project.runner_configs:
             if config.kind == "helm" and config.helm_values is not None:
                 yield from self._helm(config)
             for runner in config.runners:

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from cilint.checks.base import CheckContext
 from cilint.facts.runners import DOCKER_EXECUTORS
 from cilint.findings import Finding, Severity
-from cilint.loading.project import Project
 from cilint.syntax.nodes import location, scalar_text
 from cilint.syntax.yaml import YSeq
 
@@ -33,8 +33,8 @@ def _unreachable(host: str) -> str | None:
 class RunnerUrlUnreachableFromJob:
     rule_id = "NET014"
 
-    def run(self, project: Project) -> Iterator[Finding]:
-        for config in project.runner_configs:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for config in ctx.project.runner_configs:
             for runner in config.runners:
                 executor = runner.executor or ""
                 if executor not in DOCKER_EXECUTORS and executor != "kubernetes":

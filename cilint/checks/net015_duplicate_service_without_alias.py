@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from cilint.checks.base import CheckContext
 from cilint.edits.pipeline import add_service_entry
 from cilint.facts.hosts import is_dns1123_subdomain
 from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity
-from cilint.loading.project import Project
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Job, Service
 from cilint.source import SourceFile
@@ -23,17 +23,17 @@ def _image_key(job: Job, service: Service) -> str:
 class DuplicateServiceWithoutAlias:
     rule_id = "NET015"
 
-    def run(self, project: Project) -> Iterator[Finding]:
-        for pipeline in project.pipelines:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        for pipeline in ctx.project.pipelines:
             for job in pipeline.jobs.values():
                 groups: dict[str, list[Service]] = {}
                 for service in job.services:
                     groups.setdefault(_image_key(job, service), []).append(service)
                 for image, services in groups.items():
                     if len(services) > 1:
-                        yield from self._group(project, job, image, services)
+                        yield from self._group(ctx, job, image, services)
 
-    def _group(self, project: Project, job: Job, image: str, services: list[Service]) -> Iterator[Finding]:
+    def _group(self, ctx: CheckContext, job: Job, image: str, services: list[Service]) -> Iterator[Finding]:
         unaliased = [s for s in services if not s.aliases]
         explicit = [a for s in services for a in s.aliases]
         collisions = sorted({a for a in explicit if explicit.count(a) > 1})
@@ -48,13 +48,13 @@ class DuplicateServiceWithoutAlias:
             self.rule_id,
             f"job `{job.name}` starts `{image}` {len(services)} times and {reason}: give each instance its own `alias:`",
             location(second.node), Severity.MAJOR,
-            fix=self._fix(project, unaliased[1:], derived, services) if len(unaliased) > 1 and not collisions else None,
+            fix=self._fix(ctx, unaliased[1:], derived, services) if len(unaliased) > 1 and not collisions else None,
             related=(Related(location(services[0].node), "the first instance"),),
             route=("duplicate-service", job.name, image),
         )
 
     @staticmethod
-    def _fix(project: Project, services: list[Service], derived: str, group: list[Service]) -> Fix | None:
+    def _fix(ctx: CheckContext, services: list[Service], derived: str, group: list[Service]) -> Fix | None:
         # An instance written once and used twice (`- *pg` and `- *pg`) cannot get an alias of its
         # own: the edit would give both the same one.
         nodes = [id(s.node) for s in group]
@@ -67,12 +67,12 @@ class DuplicateServiceWithoutAlias:
                 return None  # an image name no alias can be made from (NET004 would report it)
             node = service.node
             if isinstance(node, YScalar):
-                edit = add_service_entry(project, service, "alias", alias)
+                edit = add_service_entry(ctx.source_of(service.node), service, "alias", alias)
                 if edit is None:
                     return None
                 edits.append(edit)
                 continue
-            source = project.workspace.source(node.path)
+            source = ctx.project.workspace.source(node.path)
             name_key = node.key_node("name") if isinstance(node, YMap) else None
             if not isinstance(node, YMap) or node.flow or name_key is None or not isinstance(source, SourceFile):
                 return None

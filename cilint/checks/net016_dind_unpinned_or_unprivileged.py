@@ -6,10 +6,10 @@ import fnmatch
 import re
 from collections.abc import Iterator
 
+from cilint.checks.base import CheckContext
 from cilint.facts.images import is_dind
-from cilint.facts.runners import DOCKER_EXECUTORS
+from cilint.facts.runners import DOCKER_EXECUTORS, RunnerChoice
 from cilint.findings import Finding, Related, Severity
-from cilint.loading.project import Project, RunnerChoice
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Job, Service
 from cilint.syntax.nodes import location
@@ -27,10 +27,10 @@ class DindUnpinnedOrUnprivileged:
 
     rule_id = "NET016"
 
-    def run(self, project: Project) -> Iterator[Finding]:
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
         unpinned: dict[int, tuple[Service, list[str]]] = {}
         unprivileged: dict[tuple[int, str], tuple[Service, list[str], object]] = {}
-        for pipeline in project.pipelines:
+        for pipeline in ctx.project.pipelines:
             for job in pipeline.jobs.values():
                 for service in job.services:
                     if not is_dind(service):
@@ -38,7 +38,7 @@ class DindUnpinnedOrUnprivileged:
                     tag = parse_image(job.expand(service.name).text).tag or "latest"
                     if not _FULL_VERSION.match(tag) and "$" not in tag:
                         unpinned.setdefault(id(service.name_node), (service, []))[1].append(job.name)
-                    for choice in self._unprivileged(project, job, service):
+                    for choice in self._unprivileged(ctx, job, service):
                         key = (id(service.name_node), choice.runner.name)
                         unprivileged.setdefault(key, (service, [], choice))[1].append(job.name)
         for service, jobs in unpinned.values():
@@ -66,9 +66,9 @@ class DindUnpinnedOrUnprivileged:
             )
 
     @staticmethod
-    def _unprivileged(project: Project, job: Job, service: Service) -> Iterator[RunnerChoice]:
-        for choice in project.runners_for(job):
-            if choice.reason != "tags" and choice.config.path not in project.given_runner_configs:
+    def _unprivileged(ctx: CheckContext, job: Job, service: Service) -> Iterator[RunnerChoice]:
+        for choice in ctx.facts.possible_runners(job):
+            if choice.reason != "tags" and choice.config.path not in ctx.project.given_runner_configs:
                 continue
             runner = choice.runner
             executor = runner.executor or ""

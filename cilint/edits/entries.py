@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from cilint.findings import Edit, Span
-from cilint.syntax.nodes import subtree_end
 from cilint.source import SourceFile
+from cilint.syntax.nodes import subtree_end
 from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
 
 

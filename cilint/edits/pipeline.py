@@ -3,21 +3,20 @@ one already written. They find the mapping the user wrote (not the merged result
 
 from __future__ import annotations
 
-from cilint.findings import Edit
 from cilint.edits.entries import add_yaml_entry, double_quoted, own_entry
-from cilint.syntax.nodes import subtree_end
+from cilint.findings import Edit, Span
 from cilint.models.pipeline import Job, Service
-from cilint.loading.project import Project
 from cilint.models.variables import Variable
 from cilint.source import SourceFile
+from cilint.syntax.nodes import subtree_end
 from cilint.syntax.yaml import YMap, YScalar
 
 
-def add_service_entry(project: Project, service: Service, key: str, value: str | dict[str, str]) -> Edit | None:
-    """Add `key: value` to a service: a string service becomes a flow mapping `{name: ..., key: ...}`."""
+def add_service_entry(source: SourceFile | None, service: Service, key: str, value: str | dict[str, str]) -> Edit | None:
+    """Add `key: value` to a service: a string service becomes a flow mapping `{name: ..., key: ...}`.
+    `source` is the file the service is written in (None: not readable, no edit)."""
     node = service.node
-    source = project.workspace.source(node.path)
-    if not isinstance(source, SourceFile):
+    if source is None:
         return None
     if isinstance(node, YScalar):
         rendered = value if isinstance(value, str) else "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
@@ -30,10 +29,9 @@ def add_service_entry(project: Project, service: Service, key: str, value: str |
     return None
 
 
-def add_job_variable(project: Project, job: Job, name: str, rendered: str) -> Edit | None:
+def add_job_variable(source: SourceFile | None, job: Job, name: str, rendered: str) -> Edit | None:
     """Add a variable to the job as written: into its own `variables:`, or a new `variables:` key."""
-    source = project.workspace.source(job.node.path)
-    if not isinstance(source, SourceFile):
+    if source is None:
         return None
     variables = own_entry(job.node, "variables")
     if isinstance(variables, YMap):
@@ -43,10 +41,9 @@ def add_job_variable(project: Project, job: Job, name: str, rendered: str) -> Ed
     return add_yaml_entry(source, job.node, "variables", {name: rendered})
 
 
-def add_sibling_entries(project: Project, variable: Variable, entries: dict[str, str]) -> Edit | None:
+def add_sibling_entries(source: SourceFile | None, variable: Variable, entries: dict[str, str]) -> Edit | None:
     """Add variables next to `variable` in the mapping it is written in (a YAML job or global block)."""
-    source = project.workspace.source(variable.key.path)
-    if not isinstance(source, SourceFile) or not variable.key.path.endswith((".yml", ".yaml")):
+    if source is None or not variable.key.path.endswith((".yml", ".yaml")):
         return None
     text = source.text
     line_start = text.rfind("\n", 0, variable.key.span.start) + 1
@@ -60,7 +57,7 @@ def add_sibling_entries(project: Project, variable: Variable, entries: dict[str,
     # the whole definition: after a hash form's last line (`value:`, `description:` ...), not inside it
     value = (variable.definition or variable.node) if variable.origin != "runner" else variable.key
     holder.entries = {variable.name: (variable.key, value)}
-    holder.span = type(variable.key.span)(variable.key.span.start, subtree_end(value))
+    holder.span = Span(variable.key.span.start, subtree_end(value))
     edit = None
     for name, rendered in entries.items():
         step = add_yaml_entry(source, holder, name, rendered)

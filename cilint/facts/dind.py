@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 from cilint.facts.images import is_dind, is_docker_cli_image, job_image
 from cilint.facts.runners import (
+    RunnerChoice,
+    RunnerChoices,
     effective_variable,
     job_flag,
-    known_executors,
-    known_runners,
 )
-from cilint.loading.project import Project, RunnerChoice
+from cilint.loading.project import Project
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Job, Service
 from cilint.models.variables import Variable
@@ -73,22 +73,19 @@ class DindSetup:
         return 2376 if self.tls else 2375
 
 
-def dind_setups(project: Project) -> Iterator[DindSetup]:
-    key = ("dind_setups", 0)
-    found = project.memo.get(key)
-    if found is None:
-        found = project.memo[key] = tuple(_setups(project))
-    yield from found
+def dind_setups(project: Project, choices: RunnerChoices) -> tuple[DindSetup, ...]:
+    """Every (job, dind service) whose TLS mode cilint can tell, with the client's DOCKER_HOST."""
+    return tuple(_setups(project, choices))
 
 
-def _setups(project: Project) -> Iterator[DindSetup]:
+def _setups(project: Project, choices: RunnerChoices) -> Iterator[DindSetup]:
     for pipeline in project.pipelines:
         for job in pipeline.jobs.values():
             dinds = [s for s in job.services if is_dind(s)]
             if not dinds:
                 continue
-            runners = known_runners(project, job)
-            executors = known_executors(project, job)
+            runners = choices.confirmed(job)
+            executors = choices.confirmed_executors(job)
             docker_host = effective_variable(job, "DOCKER_HOST", runners)
             host = port = None
             if docker_host is not None and docker_host.value is not None:

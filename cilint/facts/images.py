@@ -10,7 +10,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from cilint.data import load
-from cilint.loading.project import Project, RunnerChoice
+from cilint.facts.runners import RunnerChoice
+from cilint.facts.scripts import ScriptCommand
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Image, Job, Service
 from cilint.syntax.yaml import YNode, YSeq
@@ -76,11 +77,9 @@ def dns_flags(service: Service) -> Iterator[DnsFlag]:
         yield DnsFlag((value or "").strip(), items[index])
 
 
-def uses_docker_images(job: Job, project: Project | None = None) -> bool:
-    """The job pulls, builds, pushes or runs images through a docker client."""
-    from cilint.facts.scripts import job_commands
-
-    for item in job_commands(job, project):
+def uses_docker_images(commands: tuple[ScriptCommand, ...]) -> bool:
+    """A job with these commands pulls, builds, pushes or runs images through a docker client."""
+    for item in commands:
         command = item.command
         if command.name in ("docker", "podman") and command.args and command.args[0].text in IMAGE_COMMANDS:
             return True

@@ -1,6 +1,4 @@
-"""How jobs and services reach each other: NET003 registry-path hostnames, NET005 service-to-service
-without a per-build network, NET010 port collisions in a shared namespace, NET011 host networking
-(dns-catalog.md R03, R05, R10, R11)."""
+"""The hosts a job names (variables, command targets) and the names its services get."""
 
 from __future__ import annotations
 
@@ -9,8 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from cilint.facts.scripts import expander, job_commands
-from cilint.loading.project import Project
+from cilint.facts.scripts import ScriptCommand, expander
 from cilint.models.pipeline import Job, Service
 from cilint.shell.network import command_targets, value_hosts
 from cilint.syntax.yaml import YNode
@@ -40,15 +37,12 @@ def variable_hosts(name: str, value: str) -> tuple[str, ...]:
     return found
 
 
-def job_references(project: Project, job: Job) -> tuple[Reference, ...]:
-    key = ("job_references", id(job))
-    found = project.memo.get(key)
-    if found is None:
-        found = project.memo[key] = tuple(_references(project, job))
-    return found
+def job_references(job: Job, commands: tuple[ScriptCommand, ...]) -> tuple[Reference, ...]:
+    """Hosts a job names: URLs and host names in its variables, and its commands' network targets."""
+    return tuple(_references(job, commands))
 
 
-def _references(project: Project, job: Job) -> Iterator[Reference]:
+def _references(job: Job, commands: tuple[ScriptCommand, ...]) -> Iterator[Reference]:
     for variable in job.variables.values():
         value = variable.value
         if value is None:
@@ -61,7 +55,7 @@ def _references(project: Project, job: Job) -> Iterator[Reference]:
         for host in variable_hosts(variable.name, value):
             yield Reference(host, variable.node, f"variable `{variable.name}`")
     expand = expander(job)
-    for item in job_commands(job, project):
+    for item in commands:
         for target in command_targets(item.command, expand):
             yield Reference(target.host, item.line.node, f"`{target.tool}` in the script")
 

@@ -1,4 +1,4 @@
-"""DNS005 resolv-conf-rewrite and DNS007 docker-embedded-dns-misuse."""
+"""Writes to /etc/resolv.conf in job scripts and runner scripts."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cilint.facts.jobs import JobFacts
 from cilint.facts.positions import Positions
-from cilint.facts.scripts import job_commands
+from cilint.facts.runners import RunnerChoices
 from cilint.findings import Location
 from cilint.loading.project import Project
 from cilint.shell.bash import Command, analyse
@@ -46,15 +47,16 @@ class Write:
     job_executors: frozenset[str] = frozenset()
 
 
-def resolv_conf_writes(project: Project, positions: Positions) -> Iterator[Write]:
+def resolv_conf_writes(project: Project, job_facts: JobFacts, choices: RunnerChoices, positions: Positions) -> Iterator[Write]:
+    """Commands of jobs and runner scripts that write /etc/resolv.conf."""
     for pipeline in project.pipelines:
         for job in pipeline.jobs.values():
             if not any(RESOLV_CONF in line.text for line in (*job.hooks, *job.script_lines())):
                 continue
-            for item in job_commands(job, project):
+            for item in job_facts.commands(job):
                 if writes_resolv_conf(item.command):
                     yield Write(item.command, positions.inside(item.line.node, item.command.start, item.command.end),
-                                f"job `{job.name}` ({item.line.section})", job_executors=project.executors_for(job))
+                                f"job `{job.name}` ({item.line.section})", job_executors=choices.possible_executors(job))
     for _, runner in project.runners:
         for setting in runner.scripts():
             if not isinstance(setting.node, YScalar) or not isinstance(setting.value, str):

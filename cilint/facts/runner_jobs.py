@@ -1,7 +1,4 @@
-"""How job containers resolve names, with musl's resolver in mind: DNS008 mixed nameservers, DNS009
-partial names under a lowered `ndots`, DNS010 options musl ignores, DNS011 cluster names lost with
-`dns_policy` none/default, DNS012 no TCP fallback in old Alpine, DNS013 `.local` names
-(dns-catalog.md R13, R14, R15, R20, R16, R29; section 6 on cilint's own DNS fixes)."""
+"""Each runner with the jobs that may run on it, the hosts they name and the musl images in use."""
 
 from __future__ import annotations
 
@@ -19,7 +16,8 @@ from cilint.facts.hosts import (
     looks_like_cluster_dns,
 )
 from cilint.facts.images import image_facts, is_dind, is_musl_image
-from cilint.facts.references import job_references
+from cilint.facts.jobs import JobFacts
+from cilint.facts.runners import RunnerChoices
 from cilint.loading.project import Project
 from cilint.models.pipeline import Job
 from cilint.shell.network import hosts_in_text
@@ -49,7 +47,7 @@ class RunnerJobs:
     jobs: tuple[Job, ...]
     musl_images: tuple[str, ...]  # musl images in use (helper first)
     unmapped: bool
-    project: Project = field(repr=False)
+    job_facts: JobFacts = field(repr=False)
 
     @cached_property
     def hosts(self) -> dict[str, YNode]:
@@ -72,20 +70,16 @@ class RunnerJobs:
             host = urlsplit(text if "://" in text else f"//{text}").hostname
             if host:
                 hosts.setdefault(host.lower(), address.node)
-        for host, node in _jobs_hosts(self.project, self.jobs).items():
+        for host, node in self.job_facts.hosts(self.jobs).items():
             hosts.setdefault(host, node)
         return hosts
 
 
-def runner_jobs(project: Project) -> tuple[RunnerJobs, ...]:
-    key = ("runner_jobs", 0)
-    found = project.memo.get(key)
-    if found is None:
-        found = project.memo[key] = tuple(_runner_jobs(project))
-    return found
+def runner_jobs(project: Project, choices: RunnerChoices, job_facts: JobFacts) -> tuple[RunnerJobs, ...]:
+    return tuple(_runner_jobs(project, choices, job_facts))
 
 
-def _runner_jobs(project: Project) -> Iterator[RunnerJobs]:
+def _runner_jobs(project: Project, choices: RunnerChoices, job_facts: JobFacts) -> Iterator[RunnerJobs]:
     # What each job contributes is worked out once per job: without a runner mapping every runner
     # gets every job, and per (runner, job) pair this was most of a run's check time on projects
     # with many runner files.
@@ -94,7 +88,7 @@ def _runner_jobs(project: Project) -> Iterator[RunnerJobs]:
     per_job = []
     for pipeline in project.pipelines:
         for job in pipeline.jobs.values():
-            runner_ids = frozenset(id(c.runner) for c in project.runners_for(job))
+            runner_ids = frozenset(id(c.runner) for c in choices.possible(job))
             images = ([job.image.name] if job.image else []) + [s.name for s in job.services if not is_dind(s)]
             musl = [i for i in images if is_musl_image(job.expand(i).text)]
             per_job.append((job, runner_ids, musl))
@@ -102,35 +96,12 @@ def _runner_jobs(project: Project) -> Iterator[RunnerJobs]:
         chosen = [(job, musl) for job, runner_ids, musl in per_job if id(runner) in runner_ids]
         musl = (["helper image"] if helper_is_musl(runner) else []) + [i for _, images in chosen for i in images]
         yield RunnerJobs(config, runner, tuple(job for job, _ in chosen), tuple(dict.fromkeys(musl)),
-                         unmapped=not project.config.runners and bool(chosen), project=project)
-
-
-def _jobs_hosts(project: Project, jobs: tuple[Job, ...]) -> dict[str, YNode]:
-    """The union of the hosts `jobs` name, kept per set of jobs (runners often share one)."""
-    key = ("jobs_hosts", tuple(map(id, jobs)))
-    found = project.memo.get(key)
-    if found is None:
-        found = {}
-        for job in jobs:
-            for host, node in job_hosts(project, job):
-                found.setdefault(host, node)
-        project.memo[key] = found
-    return found
-
-
-def job_hosts(project: Project, job: Job) -> Iterator[tuple[str, YNode]]:
-    """Hosts a job names (its variables and its commands' targets), with where each is written."""
-    for reference in job_references(project, job):
-        yield reference.host, reference.node
+                         unmapped=not project.config.runners and bool(chosen), job_facts=job_facts)
 
 
 def _musl_note(rj: RunnerJobs) -> str:
     shown = ", ".join(f"`{m}`" if m != "helper image" else "the Alpine helper image" for m in rj.musl_images[:3])
     return f"musl images are in use ({shown})"
-
-
-def runner_jobs_of(project: Project, runner: Runner) -> RunnerJobs | None:
-    return next((rj for rj in runner_jobs(project) if rj.runner is runner), None)
 
 
 def lost_cluster_names(rj: RunnerJobs, policy: str, nameservers: tuple[str, ...], searches: tuple[str, ...]) -> list[str]:

@@ -1,15 +1,16 @@
-"""Facts about jobs, services and runners that several checks use."""
+"""Which runners may run a job and what they give it: executors, variables, feature flags."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cilint.loading.project import Project, RunnerChoice
+from cilint.loading.project import Project
 from cilint.models.pipeline import Job
 from cilint.models.variables import Variable
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
-    from cilint.models.runner import Runner
+    from cilint.models.runner import Runner, RunnerConfig
 
 
 def truthy(value: str | None) -> bool:
@@ -34,15 +35,71 @@ def network_per_build(job: Job, runner: Runner | None) -> bool:
 DOCKER_EXECUTORS = frozenset({"docker", "docker+machine", "docker-autoscaler", "docker-windows"})
 
 
-def known_runners(project: Project, job: Job) -> tuple[RunnerChoice, ...]:
-    """Runners known to run `job`: mapped by tags in `[tool.cilint]`, or given with --runner-config.
+@dataclass(frozen=True, slots=True, eq=False)
+class RunnerChoice:
+    """A runner that may run a job, and why cilint thinks so (for the finding's message)."""
 
-    Runner files merely found in a repository (chart defaults, examples, test data) are often not
-    the pipeline's runners; claims that depend on a runner's settings use only these."""
-    return tuple(
-        c for c in project.runners_for(job)
-        if c.reason == "tags" or c.config.path in project.given_runner_configs
-    )
+    runner: Runner
+    config: RunnerConfig
+    reason: str  # "tags" (mapped in [tool.cilint]) or "unmapped" (every runner is considered)
+
+
+class RunnerChoices:
+    """The runners and executors of each job, worked out once per job for one run.
+
+    *Possible* runners are every runner that may pick the job up: without a `[[tool.cilint.runners]]`
+    mapping that is every runner file found in the repository. *Confirmed* runners are those mapped
+    by tags or given with --runner-config: runner files merely found (chart defaults, examples, test
+    data) are often not the pipeline's runners, so claims that depend on a runner's settings use
+    only these."""
+
+    __slots__ = ("project", "_possible")
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._possible: dict[int, tuple[RunnerChoice, ...]] = {}
+
+    def possible(self, job: Job) -> tuple[RunnerChoice, ...]:
+        found = self._possible.get(id(job))
+        if found is None:
+            found = self._possible[id(job)] = _possible_runners(self.project, job)
+        return found
+
+    def confirmed(self, job: Job) -> tuple[RunnerChoice, ...]:
+        given = self.project.given_runner_configs
+        return tuple(c for c in self.possible(job) if c.reason == "tags" or c.config.path in given)
+
+    def possible_executors(self, job: Job) -> frozenset[str]:
+        """Executors of the possible runners, else the `executor` setting, else empty."""
+        return self._executors(self.possible(job))
+
+    def confirmed_executors(self, job: Job) -> frozenset[str]:
+        """Executors of the confirmed runners, else the `executor` setting, else empty."""
+        return self._executors(self.confirmed(job))
+
+    def _executors(self, choices: tuple[RunnerChoice, ...]) -> frozenset[str]:
+        found = {c.runner.executor for c in choices if c.runner.executor}
+        if found:
+            return frozenset(found)
+        executor = self.project.config.executor
+        return frozenset({executor}) if executor else frozenset()
+
+
+def _possible_runners(project: Project, job: Job) -> tuple[RunnerChoice, ...]:
+    """`config.toml` holds no tags, so without a `[[tool.cilint.runners]]` mapping every runner found
+    is considered. With one, GitLab's rule applies: a runner needs all of the job's tags, and an
+    untagged job needs a runner that runs untagged jobs. Mapped names not found are ignored."""
+    mapping = project.config.runners
+    if not mapping:
+        return tuple(RunnerChoice(r, c, "unmapped") for c, r in project.runners)
+    chosen = []
+    for config, runner in project.runners:
+        entry = next((m for m in mapping if m.name == runner.name), None)
+        if entry is None:
+            continue
+        if (job.tags and set(job.tags) <= set(entry.tags)) or (not job.tags and entry.run_untagged):
+            chosen.append(RunnerChoice(runner, config, "tags"))
+    return tuple(chosen)
 
 
 def effective_variable(job: Job, name: str, runners: tuple[RunnerChoice, ...] = ()) -> Variable | None:
@@ -67,11 +124,3 @@ def job_flag(job: Job, runners: tuple[RunnerChoice, ...], name: str) -> bool:
     if variable is not None:
         return truthy(variable.value)
     return any(c.runner.feature_flag(name) for c in runners)
-
-
-def known_executors(project: Project, job: Job) -> frozenset[str]:
-    """Executors of the runners known to run `job`, else the project's `executor` setting."""
-    found = {c.runner.executor for c in known_runners(project, job) if c.runner.executor}
-    if found:
-        return frozenset(found)
-    return frozenset({project.config.executor}) if project.config.executor else frozenset()

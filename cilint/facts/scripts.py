@@ -1,11 +1,10 @@
-"""What checks share: the commands of a job's scripts in order, and positions inside scalars."""
+"""A job's scripts as commands in the order they run, and `$VAR` expansion through its variables."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from cilint.loading.project import Project
 from cilint.models.pipeline import Job, ScriptLine
 from cilint.shell.bash import Command, analyse
 
@@ -19,17 +18,10 @@ class ScriptCommand:
     order: int  # position in the job's run order (before_script then script, then after_script)
 
 
-def job_commands(job: Job, project: Project | None = None) -> tuple[ScriptCommand, ...]:
+def job_commands(job: Job) -> tuple[ScriptCommand, ...]:
     """Commands in the order the job runs them: `hooks:` before the clone, then `before_script` and
-    `script` in one shell (so a `set +e` carries over), then `after_script` in a new shell.
-    With `project`, the result is kept for the other checks of the run."""
-    if project is None:
-        return tuple(_job_commands(job))
-    key = ("job_commands", id(job))
-    found = project.memo.get(key)
-    if found is None:
-        found = project.memo[key] = tuple(_job_commands(job))
-    return found
+    `script` in one shell (so a `set +e` carries over), then `after_script` in a new shell."""
+    return tuple(_job_commands(job))
 
 
 def _job_commands(job: Job) -> Iterator[ScriptCommand]:

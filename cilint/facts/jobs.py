@@ -1,0 +1,50 @@
+"""What a job's scripts and variables say, worked out once per job for one run: its commands in run
+order, the hosts it names and where each is written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cilint.facts.references import Reference, job_references
+from cilint.facts.scripts import ScriptCommand, job_commands
+from cilint.models.pipeline import Job
+from cilint.syntax.yaml import YNode
+
+
+class JobFacts:
+    """Per-job caches, keyed by the job object (jobs outlive one run's facts). It holds no project,
+    so the runner facts that keep it refer to nothing that refers back to them."""
+
+    __slots__ = ("_commands", "_references", "_hosts")
+
+    def __init__(self) -> None:
+        self._commands: dict[int, tuple[ScriptCommand, ...]] = {}
+        self._references: dict[int, tuple[Reference, ...]] = {}
+        self._hosts: dict[tuple[int, ...], dict[str, YNode]] = {}
+
+    def commands(self, job: Job) -> tuple[ScriptCommand, ...]:
+        """The commands of `hooks:`, `before_script` + `script` and `after_script`, in run order."""
+        found = self._commands.get(id(job))
+        if found is None:
+            found = self._commands[id(job)] = job_commands(job)
+        return found
+
+    def references(self, job: Job) -> tuple[Reference, ...]:
+        """Hosts the job names in its variables and its commands' targets."""
+        found = self._references.get(id(job))
+        if found is None:
+            found = self._references[id(job)] = job_references(job, self.commands(job))
+        return found
+
+    def hosts(self, jobs: Iterable[Job]) -> dict[str, YNode]:
+        """Host -> where it is first written, over `jobs` (runners often share one set of jobs)."""
+        chosen = tuple(jobs)
+        key = tuple(map(id, chosen))
+        found = self._hosts.get(key)
+        if found is None:
+            found = {}
+            for job in chosen:
+                for reference in self.references(job):
+                    found.setdefault(reference.host, reference.node)
+            self._hosts[key] = found
+        return found
