@@ -20,10 +20,14 @@ class CheckContext:
     project: Project
     facts: Facts
 
+    def source(self, path: str) -> SourceFile | None:
+        """The text of a file of the project; None when it could not be read."""
+        source = self.project.workspace.source(path)
+        return source if isinstance(source, SourceFile) else None
+
     def source_of(self, node: YNode) -> SourceFile | None:
         """The text of the file `node` is written in; None when it could not be read."""
-        source = self.project.workspace.source(node.path)
-        return source if isinstance(source, SourceFile) else None
+        return self.source(node.path)
 
     @classmethod
     def of(cls, project: Project) -> CheckContext:

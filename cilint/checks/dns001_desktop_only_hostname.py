@@ -128,7 +128,7 @@ class DesktopOnlyHostname:
             if choice.runner.executor not in ("docker", "docker+machine", "docker-autoscaler", "docker-windows"):
                 continue
             docker = choice.runner.docker
-            source = ctx.project.workspace.source(choice.runner.path)
+            source = ctx.source(choice.runner.path)
             if docker.node is None or not isinstance(source, SourceFile) or choice.config.kind != "toml":
                 continue
             existing = docker.setting("extra_hosts")

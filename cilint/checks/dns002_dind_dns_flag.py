@@ -102,7 +102,7 @@ class DindDnsFlag:
 
     def _fix(self, ctx: CheckContext, service: Service, flags: list[DnsFlag], choice: RunnerChoice | None) -> Fix | None:
         owner = service.node
-        source = ctx.project.workspace.source(owner.path)
+        source = ctx.source(owner.path)
         if not isinstance(owner, YMap) or not isinstance(source, SourceFile):
             return None
         items = [f.node for f in flags]
@@ -139,7 +139,7 @@ class DindDnsFlag:
     def _runner_edits(ctx: CheckContext, choice: RunnerChoice, servers: list[str]) -> list | None:
         runner = choice.runner
         k8s = runner.kubernetes
-        source = ctx.project.workspace.source(runner.path)
+        source = ctx.source(runner.path)
         if runner.executor != "kubernetes" or k8s.node is None or not isinstance(source, SourceFile):
             return None
         if k8s.table("dns_config").node is not None:

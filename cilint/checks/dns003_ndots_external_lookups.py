@@ -97,7 +97,7 @@ class NdotsExternalLookups:
                 return option.node, None  # type: ignore[return-value]
         anchor = k8s.node or runner.table.node
         assert anchor is not None
-        source = ctx.project.workspace.source(runner.path)
+        source = ctx.source(runner.path)
         if not isinstance(source, SourceFile) or (config.kind == "helm" and getattr(config.config_node, "style", "") != "|"):
             return anchor, None
         end = subtree_end(anchor)

@@ -13,11 +13,7 @@ from cilint.models.pipeline import Job
 from cilint.shell.network import command_targets
 
 _PROBE_TOOLS = {"curl", "wget", "nc", "ncat", "netcat", "telnet", "ping"}
-
-
 _API_HINT = re.compile(r":6443\b|/(?:healthz|livez|readyz|version)\b|/api(?:/|$)|kube|k8s", re.IGNORECASE)
-
-
 _AGENT_SERVER = re.compile(r"KAS_URL|k8s-proxy|kubernetes-agent|//kas\.", re.IGNORECASE)
 
 

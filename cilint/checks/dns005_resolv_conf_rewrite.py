@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from cilint.checks.base import CheckContext
+from cilint.facts.resolv_conf import RESOLV_CONF
 from cilint.facts.runners import DOCKER_EXECUTORS
 from cilint.findings import Finding, Severity
-
-if TYPE_CHECKING:  # runner models load only for projects with runner configuration
-    pass
-from cilint.facts.resolv_conf import RESOLV_CONF
 
 
 class ResolvConfRewrite:

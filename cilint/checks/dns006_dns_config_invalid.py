@@ -18,11 +18,7 @@ if TYPE_CHECKING:  # runner models load only for projects with runner configurat
 
 # Kubernetes (dns-pod-service.md "Pod's DNS Config"; KEP-2595 expanded limits, stable since 1.28).
 MAX_NAMESERVERS = 3
-
-
 MAX_SEARCHES = 32
-
-
 MAX_SEARCH_CHARS = 2048
 
 

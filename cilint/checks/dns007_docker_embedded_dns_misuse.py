@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from cilint.checks.base import CheckContext
 from cilint.facts.images import dns_flags, is_dind
@@ -11,9 +10,6 @@ from cilint.facts.runners import DOCKER_EXECUTORS, network_per_build
 from cilint.findings import Finding, Location, Severity
 from cilint.syntax.nodes import location
 from cilint.syntax.yaml import YSeq
-
-if TYPE_CHECKING:  # runner models load only for projects with runner configuration
-    pass
 
 EMBEDDED_DNS = "127.0.0.11"
 

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from cilint.checks.base import CheckContext
+from cilint.facts.runner_jobs import _musl_note
 from cilint.findings import Finding, Severity
 from cilint.syntax.nodes import location
-
-if TYPE_CHECKING:  # runner models load only for projects with runner configuration
-    pass
-from cilint.facts.runner_jobs import _musl_note
 
 MUSL_OPTIONS = frozenset({"ndots", "timeout", "attempts"})  # musl src/network/resolvconf.c
 

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from cilint.checks.base import CheckContext
+from cilint.facts.hosts import resolver_facts
 from cilint.facts.images import image_facts
 from cilint.findings import Finding, Severity
 from cilint.models.images import parse_image
 from cilint.syntax.nodes import location, scalar_text
 from cilint.syntax.yaml import YNode
 
-if TYPE_CHECKING:  # runner models load only for projects with runner configuration
-    pass
-from cilint.facts.hosts import resolver_facts
-
 _ALPINE_TAG = re.compile(r"(?:^|[-_])alpine(\d+)\.(\d+)")
-
-
 _VERSION_TAG = re.compile(r"^v?(\d+)\.(\d+)")
 
 

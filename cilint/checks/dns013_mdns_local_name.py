@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from cilint.checks.base import CheckContext
 from cilint.facts.local_hosts import classify
@@ -12,9 +11,6 @@ from cilint.models.pipeline import Job
 from cilint.shell.network import hosts_in_text
 from cilint.syntax.nodes import location, scalar_text
 from cilint.syntax.yaml import YNode
-
-if TYPE_CHECKING:  # runner models load only for projects with runner configuration
-    pass
 
 
 def _mentions(job: Job, text: str) -> bool:

@@ -92,7 +92,7 @@ class DindTlsPortMismatch:
     @staticmethod
     def _fix_port(ctx: CheckContext, s: DindSetup, old: str, new: str) -> Fix | None:
         assert s.docker_host is not None
-        source = ctx.project.workspace.source(s.docker_host.node.path)
+        source = ctx.source(s.docker_host.node.path)
         edit = replace_in_scalar(source, s.docker_host.node, old, new) if isinstance(source, SourceFile) else None
         return Fix(f"Connect to port {new[1:]}", (edit,), Applicability.UNSAFE) if edit else None
 

@@ -106,7 +106,7 @@ class DindTlsClientCerts:
 
     @staticmethod
     def _docker_fix(ctx: CheckContext, choice: RunnerChoice, setting) -> Fix | None:
-        source = ctx.project.workspace.source(choice.runner.path)
+        source = ctx.source(choice.runner.path)
         if not isinstance(source, SourceFile):
             return None
         if choice.config.kind == "helm" and getattr(choice.config.config_node, "style", "") != "|":

@@ -21,7 +21,7 @@ FLAG = "FF_NETWORK_PER_BUILD"
 
 def _editable(ctx: CheckContext, config: RunnerConfig) -> SourceFile | None:
     """The file to splice into: config.toml, or a Helm values file whose TOML is a literal block."""
-    source = ctx.project.workspace.source(config.path)
+    source = ctx.source(config.path)
     if not isinstance(source, SourceFile):
         return None
     if config.kind == "helm" and getattr(config.config_node, "style", "") != "|":

@@ -21,8 +21,6 @@ from cilint.syntax.nodes import location
 from cilint.syntax.yaml import YSeq
 
 _SAAS_MTU = 1360  # GitLab-hosted runners (docs: runner/executors/docker "Docker-in-Docker MTU")
-
-
 _MTU_FLAG = re.compile(r"^--mtu(?:=(\d+))?$")
 
 
@@ -116,7 +114,7 @@ class DindMtuNotSet:
     @staticmethod
     def _edit(ctx: CheckContext, service: Service, mtu: int) -> Edit | None:
         flag = f"--mtu={mtu}"
-        source = ctx.project.workspace.source(service.node.path)
+        source = ctx.source(service.node.path)
         if service.command_node is not None:
             if not isinstance(source, SourceFile) or not isinstance(service.command_node, YSeq):
                 return None

@@ -66,7 +66,7 @@ class DindNotReadyOnKubernetes:
     @staticmethod
     def _fix(ctx: CheckContext, s: DindSetup, port: str) -> Fix | None:
         variables = own_entry(s.service.node, "variables") if isinstance(s.service.node, YMap) else None
-        source = ctx.project.workspace.source(s.service.node.path)
+        source = ctx.source(s.service.node.path)
         if isinstance(variables, YMap) and isinstance(source, SourceFile):
             edit = add_yaml_entry(source, variables, "HEALTHCHECK_TCP_PORT", yaml_scalar(port))
         elif variables is None:

@@ -91,7 +91,7 @@ class DockerEndpointUnsetOrLocalhost:
     def _loopback(self, ctx: CheckContext, s: DindSetup, jobs: list[str]) -> Finding:
         assert s.docker_host is not None and s.host is not None
         alias = next(iter(s.service.aliases), None) or (s.service.derived_aliases(s.job.variables) or ("docker",))[0]
-        source = ctx.project.workspace.source(s.docker_host.node.path)
+        source = ctx.source(s.docker_host.node.path)
         edit = replace_in_scalar(source, s.docker_host.node, f"//{s.host}:", f"//{alias}:") \
             if isinstance(source, SourceFile) else None
         return Finding(

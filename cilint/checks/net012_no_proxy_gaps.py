@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from urllib.parse import urlsplit
 from cilint.checks.base import CheckContext
 from cilint.edits.pipeline import add_sibling_entries
 from cilint.facts.images import is_dind
+from cilint.facts.proxy import PROXY_NAMES, NoProxy, is_internal, no_proxy_of
 from cilint.facts.references import service_names
 from cilint.facts.runners import effective_variable
 from cilint.facts.scripts import expander
@@ -27,59 +27,8 @@ if TYPE_CHECKING:  # runner models load only for projects with runner configurat
     from cilint.models.runner import Runner
 
 
-PROXY_NAMES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy")
-
-
 _HTTP_URL = re.compile(r"\b(?:https?|wss?|tcp)://(?:[^/@\s]*@)?(\[[0-9a-fA-F:.]+\]|[^/:\s?#\"']+)")
-
-
 _HTTP_TOOLS = frozenset({"curl", "wget", "http", "https", "helm", "kubectl"})
-
-
-_INTERNAL_SUFFIXES = (".local", ".internal", ".lan", ".corp", ".home", ".intranet", ".svc", ".cluster.local")
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class NoProxy:
-    """A job's effective NO_PROXY list and the variables that define it."""
-
-    entries: tuple[str, ...]
-    variables: tuple[Variable, ...]  # NO_PROXY / no_proxy as defined
-
-    def covers(self, host: str) -> bool:
-        host = host.lower().strip("[]")
-        for entry in self.entries:
-            entry = entry.lower()
-            if entry == "*":
-                return True
-            name = entry.rsplit(":", 1)[0] if entry.count(":") == 1 else entry
-            name = name.lstrip("*")
-            if "/" in name:
-                try:
-                    if ipaddress.ip_address(host) in ipaddress.ip_network(name, strict=False):
-                        return True
-                except ValueError:
-                    pass
-                continue
-            if host == name.lstrip(".") or (name and host.endswith(name if name.startswith(".") else "." + name)):
-                return True
-        return False
-
-
-def _no_proxy(values: list[Variable]) -> NoProxy:
-    entries: list[str] = []
-    for variable in values:
-        entries += [e.strip() for e in re.split(r"[,\s]+", variable.value or "") if e.strip()]
-    return NoProxy(tuple(entries), tuple(values))
-
-
-def is_internal(host: str) -> bool:
-    name = host.lower().strip("[]")
-    try:
-        address = ipaddress.ip_address(name)
-    except ValueError:
-        return "." not in name or name.endswith(_INTERNAL_SUFFIXES)
-    return address.is_private or address.is_loopback
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -110,7 +59,7 @@ class NoProxyGaps:
         proxies = [v for n in PROXY_NAMES if (v := effective_variable(job, n, runners)) is not None and (v.value or "").strip()]
         if not proxies:
             return None
-        no_proxy = _no_proxy([v for n in ("NO_PROXY", "no_proxy") if (v := effective_variable(job, n, runners)) is not None])
+        no_proxy = no_proxy_of([v for n in ("NO_PROXY", "no_proxy") if (v := effective_variable(job, n, runners)) is not None])
         needs = [n for n in self._needs(ctx, job) if not no_proxy.covers(n.host)]
         if not needs:
             return None
@@ -215,7 +164,7 @@ class NoProxyGaps:
         edits = []
         for variable in no_proxy.variables:
             node = variable.node
-            source = ctx.project.workspace.source(node.path)
+            source = ctx.source(node.path)
             if not isinstance(node, YScalar) or not isinstance(source, SourceFile) or node.style not in ("", "'", '"'):
                 return None
             raw = source.text[node.span.start : node.span.end]
@@ -233,7 +182,7 @@ class NoProxyGaps:
         host = (urlsplit(runner.url).hostname or "").lower()
         if not host or not is_internal(host):
             return
-        no_proxy = _no_proxy([v for n in ("NO_PROXY", "no_proxy") if (v := runner.environment.get(n)) is not None])
+        no_proxy = no_proxy_of([v for n in ("NO_PROXY", "no_proxy") if (v := runner.environment.get(n)) is not None])
         if no_proxy.covers(host):
             return
         anchor = no_proxy.variables[0] if no_proxy.variables else proxies[0]

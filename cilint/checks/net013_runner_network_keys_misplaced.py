@@ -17,8 +17,6 @@ if TYPE_CHECKING:  # runner models load only for projects with runner configurat
 
 
 _DOCKER_ONLY = ("dns", "dns_search", "extra_hosts", "network_mode", "network_mtu", "links", "enable_ipv6")
-
-
 _KUBERNETES_ONLY = ("dns_policy", "dns_config", "host_aliases")
 
 

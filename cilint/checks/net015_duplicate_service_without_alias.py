@@ -72,7 +72,7 @@ class DuplicateServiceWithoutAlias:
                     return None
                 edits.append(edit)
                 continue
-            source = ctx.project.workspace.source(node.path)
+            source = ctx.source(node.path)
             name_key = node.key_node("name") if isinstance(node, YMap) else None
             if not isinstance(node, YMap) or node.flow or name_key is None or not isinstance(source, SourceFile):
                 return None

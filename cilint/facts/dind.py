@@ -20,17 +20,9 @@ from cilint.models.pipeline import Job, Service
 from cilint.models.variables import Variable
 
 _TCP = re.compile(r"^tcp://(\[[0-9a-fA-F:.]+\]|[^:/\s]+):([0-9]+)/?$")
-
-
 _VERSION = re.compile(r"^(\d+)\.(\d+)")
-
-
 _PLAIN_LISTENER = re.compile(r"^(?:--host|-H)(?:=|\s+)?tcp://[^:]*:2375$")
-
-
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
-
-
 _FF_HONOR_ENTRYPOINT = "FF_KUBERNETES_HONOR_ENTRYPOINT"
 
 

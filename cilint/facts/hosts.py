@@ -10,8 +10,6 @@ from cilint.data import load
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     pass
-if TYPE_CHECKING:  # runner models load only for projects with runner configuration
-    pass
 
 
 def is_ip(text: str) -> bool:
@@ -72,8 +70,6 @@ def mixed_views(servers: list[str]) -> bool:
 
 
 _DNS1123_LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
-
-
 _DNS1123_SUBDOMAIN = re.compile(rf"^{_DNS1123_LABEL}(\.{_DNS1123_LABEL})*$")
 
 

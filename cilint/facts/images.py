@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cilint.data import load
 from cilint.facts.runners import RunnerChoice
@@ -16,16 +16,8 @@ from cilint.models.images import parse_image
 from cilint.models.pipeline import Image, Job, Service
 from cilint.syntax.yaml import YNode, YSeq
 
-if TYPE_CHECKING:  # runner models load only for projects with runner configuration
-    pass
-
-
 _DIND = re.compile(r"(^|/)docker:([0-9][0-9.]*-)?dind(-rootless)?(-alpine[0-9.]*)?$")
-
-
 _DNS_FLAG = re.compile(r"^--dns(?:=(?P<value>.*))?$")
-
-
 IMAGE_COMMANDS = {"build", "pull", "push", "login", "buildx", "compose", "run", "tag", "image"}
 
 

@@ -58,6 +58,3 @@ def _toml_string_offsets(source: SourceFile, node: YScalar) -> list[int] | None:
     if raw[base : base + len(value)] != value:
         return None
     return [node.span.start + base + i for i in range(len(value))]
-
-
-

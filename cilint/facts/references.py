@@ -13,8 +13,6 @@ from cilint.shell.network import command_targets, value_hosts
 from cilint.syntax.yaml import YNode
 
 _HOST_NAMES = re.compile(r"(_HOST|_HOSTNAME|_URL|_URI|_ADDR|_ADDRESS|_ENDPOINT|_SERVER|_DSN)$", re.IGNORECASE)
-
-
 _BARE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$")
 
 

@@ -19,8 +19,6 @@ if TYPE_CHECKING:  # runner models load only for projects with runner configurat
 
 
 RESOLV_CONF = "/etc/resolv.conf"
-
-
 _WRITERS = {"tee", "cp", "mv", "ln", "install", "dd"}
 
 

@@ -45,5 +45,3 @@ def expander(job: Job) -> Callable[[str], str | None]:
         return None if result.unresolved else result.text
 
     return expand
-
-
