@@ -136,24 +136,13 @@ def _one(
         location = response.getheader("Location")
         if response.status in REDIRECTS:
             return response.status, b"", location
-        declared = response.getheader("Content-Length")
-        if declared and declared.isdigit() and int(declared) > policy.max_bytes:
-            raise TooLarge(f"{shown_url(url)} is {int(declared):,} bytes")
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            chunk = response.read(_CHUNK)
-            if not chunk:
-                break
-            size += len(chunk)
-            if size > policy.max_bytes:
-                raise TooLarge(f"{shown_url(url)} is more than {policy.max_bytes:,} bytes")
-            chunks.append(chunk)
+        body = _body(response, policy.max_bytes, url)
         if connection.cut:  # the timer's shutdown reads as the end of the body
             raise DeadlinePassed(f"{shown_url(url)} did not answer within {limit:g} s")
-        if declared and declared.isdigit() and size < int(declared):
-            raise FetchError(f"{shown_url(url)} ended after {size:,} of {int(declared):,} bytes")
-        return response.status, b"".join(chunks), location
+        declared = response.getheader("Content-Length")
+        if declared and declared.isdigit() and len(body) < int(declared):
+            raise FetchError(f"{shown_url(url)} ended after {len(body):,} of {int(declared):,} bytes")
+        return response.status, body, location
     except FetchError:
         raise
     except (OSError, http.client.HTTPException, ValueError) as exc:
@@ -163,6 +152,23 @@ def _one(
     finally:
         timer.cancel()
         connection.close()
+
+
+def _body(response: http.client.HTTPResponse, max_bytes: int, url: str) -> bytes:
+    """The response body, refused as soon as it (or its declared length) passes `max_bytes`."""
+    declared = response.getheader("Content-Length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise TooLarge(f"{shown_url(url)} is {int(declared):,} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = response.read(_CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > max_bytes:
+            raise TooLarge(f"{shown_url(url)} is more than {max_bytes:,} bytes")
+        chunks.append(chunk)
 
 
 def _cut(connection: _PinnedHTTP) -> None:

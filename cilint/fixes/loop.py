@@ -49,20 +49,7 @@ def fix(options: Options, unsafe: bool) -> FixOutcome:
     seen: set[frozenset[tuple[str, str]]] = {frozenset()}  # the overlays of earlier rounds
     titles: set[str] = set()  # of the fixes applied so far
     for _ in range(MAX_ROUNDS):
-        candidates: list[tuple[tuple[str, str], Fix]] = []  # (finding key, fix with absolute paths)
-        texts: dict[Path, SourceFile] = {}
-        for project in outcome.result.projects:
-            files = project.files
-            for finding in project.findings:
-                key = (finding.rule_id, finding.message)
-                if finding.fix is None or not applicable(finding.fix, unsafe) or key in rejected:
-                    continue
-                candidates.append((key, _absolute(project.root, finding.fix)))
-                for edit in finding.fix.edits:
-                    source = files.get(edit.path)
-                    if source is not None:
-                        texts[project.root / edit.path] = source
-                        roots[project.root / edit.path] = project.root
+        candidates, texts = _candidates(outcome.result, unsafe, rejected, roots)
         if not candidates:
             break
         keyed = {str(path): source.text for path, source in texts.items()}
@@ -102,6 +89,28 @@ def fix(options: Options, unsafe: bool) -> FixOutcome:
             outcome.boms[path] = bom
             outcome.roots[path] = roots[path]
     return outcome
+
+
+def _candidates(
+    result: Result, unsafe: bool, rejected: set[tuple[str, str]], roots: dict[Path, Path]
+) -> tuple[list[tuple[tuple[str, str], Fix]], dict[Path, SourceFile]]:
+    """The fixes to try this round, keyed by their finding (with absolute paths), and the texts
+    they edit; `roots` learns the project root of each edited file."""
+    candidates: list[tuple[tuple[str, str], Fix]] = []
+    texts: dict[Path, SourceFile] = {}
+    for project in result.projects:
+        files = project.files
+        for finding in project.findings:
+            key = (finding.rule_id, finding.message)
+            if finding.fix is None or not applicable(finding.fix, unsafe) or key in rejected:
+                continue
+            candidates.append((key, _absolute(project.root, finding.fix)))
+            for edit in finding.fix.edits:
+                source = files.get(edit.path)
+                if source is not None:
+                    texts[project.root / edit.path] = source
+                    roots[project.root / edit.path] = project.root
+    return candidates, texts
 
 
 def _absolute(root: Path, fix_: Fix) -> Fix:

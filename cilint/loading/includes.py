@@ -198,20 +198,7 @@ class IncludeResolver:
             yield from self._fetched(entry, fetched, stack, f"`{entry.target}` in project `{origin[0]}`")
             return
         if entry.kind == "component":
-            name = _self_component(entry.target)
-            if name is None:
-                self._unresolved(entry, "component includes are not fetched without --gitlab-url")
-                return
-            path = self._component_path(name)
-            if path is None:
-                self._problem(
-                    entry.node,
-                    f"component `{name}` of this project not found: expected "
-                    f"`templates/{name}.yml` or `templates/{name}/template.yml`",
-                    Severity.BLOCKER,
-                )
-                return
-            yield from self._local(path, entry, stack)
+            yield from self._own_component(entry, entry.target, stack)
             return
         if entry.kind != "local":
             reason = {
@@ -222,7 +209,27 @@ class IncludeResolver:
             }[entry.kind]
             self._unresolved(entry, reason)
             return
-        target = entry.target
+        yield from self._local_entry(entry, entry.target, stack)
+
+    def _own_component(self, entry: IncludeEntry, target: str, stack: tuple[str, ...]) -> Iterable[YMap]:
+        """A component of this very project (`$CI_SERVER_FQDN/$CI_PROJECT_PATH/name@...`)."""
+        name = _self_component(target)
+        if name is None:
+            self._unresolved(entry, "component includes are not fetched without --gitlab-url")
+            return
+        path = self._component_path(name)
+        if path is None:
+            self._problem(
+                entry.node,
+                f"component `{name}` of this project not found: expected "
+                f"`templates/{name}.yml` or `templates/{name}/template.yml`",
+                Severity.BLOCKER,
+            )
+            return
+        yield from self._local(path, entry, stack)
+
+    def _local_entry(self, entry: IncludeEntry, target: str, stack: tuple[str, ...]) -> Iterable[YMap]:
+        """`include:local` (or a bare path): a file, or a glob, inside the project root."""
         if "$" in target:
             self._unresolved(entry, "the path uses a CI/CD variable, which is only known in GitLab")
             return

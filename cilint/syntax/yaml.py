@@ -585,21 +585,7 @@ class _Converter:
         inline = depth < MAX_DEPTH  # a scalar child is within the depth limit
         self.open.add(node)
         if kind == "sequence":
-            tag = _tag(node)
-            if tag == REFERENCE_TAG:
-                self.references = True
-            seq = YSeq(self.path, start, end, tag, anchor, flow)
-            seen[node] = seq
-            items = seq.items
-            for item in node.value:
-                converted = seen.get(item)
-                if converted is None or item in self.open:
-                    converted = self.scalar(item) if inline and item.id == "scalar" else self.convert(item, depth + 1)
-                else:
-                    self.aliased = True
-                items.append(converted)
-            self.open.discard(node)
-            return seq
+            return self.sequence(node, depth, YSeq(self.path, start, end, _tag(node), anchor, flow))
         mapping = YMap(self.path, start, end, _tag(node), anchor, flow)
         seen[node] = mapping
         entries = mapping.entries
@@ -624,6 +610,23 @@ class _Converter:
             entries[name] = (key, value)  # Psych: a repeated key keeps the last value
         self.open.discard(node)
         return mapping
+
+    def sequence(self, node: Any, depth: int, seq: YSeq) -> YSeq:
+        if seq.tag == REFERENCE_TAG:
+            self.references = True
+        seen = self.seen
+        seen[node] = seq
+        items = seq.items
+        inline = depth < MAX_DEPTH
+        for item in node.value:
+            converted = seen.get(item)
+            if converted is None or item in self.open:
+                converted = self.scalar(item) if inline and item.id == "scalar" else self.convert(item, depth + 1)
+            else:
+                self.aliased = True
+            items.append(converted)
+        self.open.discard(node)
+        return seq
 
     def scalar(self, node: Any) -> YScalar:
         text = node.value

@@ -180,7 +180,7 @@ def test_an_unreadable_runner_config_in_a_scan_is_reported(tmp_path, monkeypatch
     config.write_text('[[runners]]\n  name = "x"\n  executor = "docker"\n')
     config.chmod(0o000)
     if os.geteuid() == 0:  # root reads any file: make the read fail as it does for anyone else
-        from cilint import discover
+        from cilint.loading import discover
 
         real = discover.read_regular
 
