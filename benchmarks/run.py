@@ -118,15 +118,10 @@ _FIRST_USE_IMPORTS = (
     "    try: importlib.import_module(_m)\n"
     "    except ImportError: pass\n"
 )
-# `Options` moved from cilint.engine to cilint.results; an older checkout (--against) has it in the engine.
 # The command line runs without the cyclic collector (cilint.cli.console); older checkouts turned it
-# off inside engine.run. Either way the measured run has it off.
-_RUN_IMPORTS = (
-    "import gc\ngc.disable()\n"
-    "from cilint.engine import run\n"
-    "try: from cilint.results import Options\n"
-    "except ImportError: from cilint.engine import Options\n"
-)
+# off inside engine.run. Either way the measured run has it off. (`cilint.engine` imports `Options`
+# from `cilint.results`; older checkouts define it in the engine: one import serves both.)
+_RUN_IMPORTS = "import gc\ngc.disable()\nfrom cilint.engine import Options, run\n"
 
 
 def in_process_cilint(projects: list[Path], runs: int, python: str) -> Timing:

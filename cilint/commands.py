@@ -1,19 +1,22 @@
 """The command line, defined with typer: `cilint check`, `cilint mr-comment`, `cilint rules`, `cilint explain`.
 
 Thin: options in, exit code out. `cilint.cli.main` is the entry point; it runs a plain `cilint check`
-without importing this module (see there), and hands every other command line to `app`.
+without importing this module, and hands every other command line to `app`. The `check` command is
+built from the fields of `cilint.check_command.CheckRequest`, the one definition of its options.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from cilint import __version__
-from cilint.cli import FORMATS, SEVERITIES, CheckRequest, run_check, split_list
+from cilint.check_command import FORMATS, SEVERITIES, CheckRequest, run_check, split_list
 
 app = typer.Typer(
     add_completion=False,
@@ -22,11 +25,6 @@ app = typer.Typer(
     help="Find DNS and container-network mistakes in GitLab CI and GitLab Runner configuration.",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-
-
-# The choices are the fast path's (one list): str enums, as typer wants.
-OutputFormat = Enum("OutputFormat", [(name, name) for name in FORMATS], type=str)  # type: ignore[misc]
-FailOn = Enum("FailOn", [(name, name) for name in SEVERITIES], type=str)  # type: ignore[misc]
 
 
 def _version(value: bool) -> None:
@@ -44,91 +42,60 @@ def _root(
     pass
 
 
-@app.command()
-def check(
-    paths: Annotated[
-        Optional[list[Path]],
-        typer.Argument(help="Project directories (default: .) or single files to lint."),
-    ] = None,
-    output_format: Annotated[
-        OutputFormat, typer.Option("--format", help="Report format.", case_sensitive=False)
-    ] = OutputFormat.text,
-    output: Annotated[
-        Optional[Path], typer.Option("--output", "-o", help="Write the report here (default: stdout).")
-    ] = None,
-    runner_config: Annotated[
-        Optional[list[Path]],
-        typer.Option("--runner-config", help="A runner config.toml or Helm values file (repeatable)."),
-    ] = None,
-    select: Annotated[
-        Optional[list[str]],
-        typer.Option("--select", help="Only these rule ids, id prefixes or names (comma-separated)."),
-    ] = None,
-    ignore: Annotated[
-        Optional[list[str]],
-        typer.Option("--ignore", help="Skip these rule ids, id prefixes or names (comma-separated)."),
-    ] = None,
-    exit_zero: Annotated[
-        bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")
-    ] = False,
-    fail_on: Annotated[
-        FailOn,
-        typer.Option("--fail-on", help="Lowest severity that makes the exit code 1.", case_sensitive=False),
-    ] = FailOn.minor,
-    fix: Annotated[bool, typer.Option("--fix", help="Apply safe fixes.")] = False,
-    unsafe_fixes: Annotated[
-        bool, typer.Option("--unsafe-fixes", help="With --fix or --diff, also apply unsafe fixes.")
-    ] = False,
-    diff: Annotated[
-        bool, typer.Option("--diff", help="Print the changes --fix would make; write nothing (exit 1 if any).")
-    ] = False,
-    statistics: Annotated[
-        bool, typer.Option("--statistics", help="Print the number of findings per rule instead of each finding.")
-    ] = False,
-    gitlab_url: Annotated[
-        Optional[str], typer.Option("--gitlab-url", help="Fetch project/template/component includes from this GitLab (token: GITLAB_TOKEN).")
-    ] = None,
-    project: Annotated[
-        Optional[str], typer.Option("--project", help="The project path on that GitLab (group/project).")
-    ] = None,
-    ref: Annotated[Optional[str], typer.Option("--ref", help="The ref includes without `ref:` are read at.")] = None,
-    allow_remote_includes: Annotated[
-        bool, typer.Option("--allow-remote-includes", help="With --gitlab-url, also fetch `include: remote:` URLs.")
-    ] = False,
-    allow_local_remote_includes: Annotated[
-        bool, typer.Option("--allow-local-remote-includes",
-                           help="Also fetch remote includes from loopback, link-local and private addresses.")
-    ] = False,
-    gitlab_timeout: Annotated[
-        float, typer.Option("--gitlab-timeout", help="Seconds per API request, from connecting to the last byte.")
-    ] = 20.0,
-    gitlab_run_timeout: Annotated[
-        float, typer.Option("--gitlab-run-timeout", help="Seconds all GitLab requests of the run may take together.")
-    ] = 120.0,
-) -> None:
+# The choices of the one option definition (cilint.check_command): str enums, as typer wants.
+OutputFormat = Enum("OutputFormat", [(name, name) for name in FORMATS], type=str)  # type: ignore[misc]
+FailOn = Enum("FailOn", [(name, name) for name in SEVERITIES], type=str)  # type: ignore[misc]
+_CHOICES: dict[str, type[Enum]] = {"format": OutputFormat, "severity": FailOn}
+_TYPES: dict[str, Any] = {
+    "flag": bool, "float": float, "text": Optional[str], "path": Optional[Path],
+    "paths": Optional[list[Path]], "list": Optional[list[str]],
+}
+
+
+def _check_parameter(option: dataclasses.Field[Any]) -> inspect.Parameter:
+    """A typer parameter for one field of CheckRequest, from its metadata."""
+    meta = option.metadata
+    if meta.get("argument"):
+        annotation: Any = Annotated[Optional[list[Path]], typer.Argument(help=meta["help"])]
+        return inspect.Parameter(option.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
+                                 annotation=annotation)
+    kind = meta["kind"]
+    choices = _CHOICES.get(kind)
+    if choices is not None:
+        info = typer.Option(*meta["flags"], help=meta["help"], case_sensitive=False)
+        annotation, default = Annotated[choices, info], choices(option.default)
+    else:
+        info = typer.Option(*meta["flags"], help=meta["help"])
+        default = None if kind in ("paths", "list") else option.default
+        annotation = Annotated[_TYPES[kind], info]
+    return inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+def _request(values: dict[str, Any]) -> CheckRequest:
+    """What typer parsed -> the request `parse_check` would have built."""
+    kinds = {f.name: f.metadata.get("kind", "paths") for f in dataclasses.fields(CheckRequest)}
+    converted: dict[str, Any] = {}
+    for name, value in values.items():
+        kind = kinds[name]
+        if kind == "list":
+            value = tuple(part for item in value or () for part in split_list(item))
+        elif kind == "paths":
+            value = tuple(value or ())
+        elif kind in _CHOICES:
+            value = value.value
+        converted[name] = value
+    return CheckRequest(**converted)
+
+
+def check(**values: Any) -> None:
     """Lint GitLab CI pipelines and GitLab Runner configuration."""
-    request = CheckRequest(
-        paths=tuple(paths or ()),
-        output_format=output_format.value,
-        output=output,
-        runner_config=tuple(runner_config or ()),
-        select=tuple(part for value in select or () for part in split_list(value)),
-        ignore=tuple(part for value in ignore or () for part in split_list(value)),
-        exit_zero=exit_zero,
-        fail_on=fail_on.value,
-        fix=fix,
-        unsafe_fixes=unsafe_fixes,
-        diff=diff,
-        statistics=statistics,
-        gitlab_url=gitlab_url,
-        project=project,
-        ref=ref,
-        allow_remote_includes=allow_remote_includes,
-        allow_local_remote_includes=allow_local_remote_includes,
-        gitlab_timeout=gitlab_timeout,
-        gitlab_run_timeout=gitlab_run_timeout,
-    )
-    raise typer.Exit(run_check(request))
+    raise typer.Exit(run_check(_request(values)))
+
+
+_PARAMETERS = [_check_parameter(f) for f in dataclasses.fields(CheckRequest)]
+check.__signature__ = inspect.Signature(_PARAMETERS)  # type: ignore[attr-defined]
+check.__annotations__ = {p.name: p.annotation for p in _PARAMETERS}
+app.command()(check)
 
 
 @app.command("mr-comment")

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from cilint.findings import Applicability
 from cilint.redact import Redactor
 from cilint.report.common import Placed, placed
 from cilint.results import ProjectResult
@@ -72,7 +73,7 @@ def _body(item: Placed, files: dict[str, SourceFile], unsafe: bool, redactor: Re
     finding = item.finding
     parts = [f"**{finding.rule_id}** [{finding.severity.label}] {redactor.text(finding.message)}"]
     fix = finding.fix
-    suggestion = _suggestion(item, files) if fix and (fix.applicability.value == "safe" or unsafe) else None
+    suggestion = _suggestion(item, files) if fix and (fix.applicability is Applicability.SAFE or unsafe) else None
     if suggestion is not None and redactor.line(suggestion) != suggestion:
         suggestion = None  # a suggestion with the secret masked would write the mask into the file
     if suggestion is not None:

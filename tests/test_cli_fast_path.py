@@ -1,4 +1,5 @@
-"""`cilint check` parsed without typer must mean exactly what typer would make of the same argv."""
+"""`cilint check` parsed without typer must mean exactly what typer would make of the same argv: both
+parsers are built from the fields of `CheckRequest`, the one definition of the options."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cilint import cli, commands
-from cilint.cli import CHECK_OPTIONS, CheckRequest, parse_check
+from cilint import check_command, commands
+from cilint.check_command import CheckRequest, check_options, parse_check
 
 
 def typer_request(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> CheckRequest | None:
@@ -34,17 +35,30 @@ def click_check_options() -> dict[str, object]:
 
 def test_option_table_is_typers_option_list():
     options = click_check_options()
-    assert set(CHECK_OPTIONS) == set(options)
-    for name, (field, kind) in CHECK_OPTIONS.items():
+    table = check_options()
+    assert set(table) == set(options)
+    for name, (field, kind) in table.items():
         param = options[name]
         assert param.name == field, name
         assert (kind == "flag") == param.is_flag, name
         assert (kind in ("list", "paths")) == param.multiple, name
         if kind in ("format", "severity"):
-            assert tuple(param.type.choices) == (cli.FORMATS if kind == "format" else cli.SEVERITIES)
+            assert tuple(param.type.choices) == (check_command.FORMATS if kind == "format" else check_command.SEVERITIES)
         if kind == "float":
             assert param.type.name == "float"
-    assert {f for f, _ in CHECK_OPTIONS.values()} | {"paths"} == set(CheckRequest.__dataclass_fields__)
+    assert {f for f, _ in table.values()} | {"paths"} == set(CheckRequest.__dataclass_fields__)
+
+
+def test_help_shows_every_option_with_its_help():
+    import dataclasses
+
+    result = CliRunner().invoke(commands.app, ["check", "--help"], env={"COLUMNS": "400", "TERMINAL_WIDTH": "400"})
+    assert result.exit_code == 0
+    flat = " ".join(result.output.replace("│", " ").split())
+    for field in dataclasses.fields(CheckRequest):
+        for flag in field.metadata.get("flags", ()):
+            assert flag in flat, flag
+        assert " ".join(field.metadata["help"].split())[:40] in flat, field.name
 
 
 def test_defaults_agree(monkeypatch):
@@ -89,7 +103,7 @@ def test_anything_else_goes_to_typer(argv):
 def test_random_command_lines_agree_with_typer(monkeypatch):
     """Whenever the fast path accepts an argv, typer builds the same request from it."""
     pieces = [
-        *CHECK_OPTIONS, "--", "-", ".", "a.yml", "json", "SARIF", "minor", "Blocker", "1.5", "x,y", "-x",
+        *check_options(), "--", "-", ".", "a.yml", "json", "SARIF", "minor", "Blocker", "1.5", "x,y", "-x",
         "--format=text", "--fail-on=info", "--select=A,B", "--exit-zero=1",
     ]
     rng = random.Random(7)

@@ -12,7 +12,7 @@ from cilint.edits.entries import (
     replace_scalar,
     toml_value,
 )
-from cilint.facts.hosts import is_ip, mixed_views
+from cilint.facts.hosts import EMBEDDED_DNS, is_ip, mixed_views
 from cilint.facts.images import DnsFlag, dns_flags, is_dind, uses_docker_images
 from cilint.facts.runner_jobs import lost_cluster_names
 from cilint.facts.runners import DOCKER_EXECUTORS, RunnerChoice, network_per_build
@@ -21,8 +21,6 @@ from cilint.models.pipeline import Job, Service
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
 from cilint.syntax.yaml import YMap, YScalar
-
-EMBEDDED_DNS = "127.0.0.11"  # handled by DNS007 (or GitLab's documented per-build-network workaround)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -43,7 +41,7 @@ class DindDnsFlag:
                 for service in job.services:
                     if not is_dind(service):
                         continue
-                    flags = [f for f in dns_flags(service) if f.value != EMBEDDED_DNS]
+                    flags = [f for f in dns_flags(service) if f.value != EMBEDDED_DNS]  # DNS007 handles 127.0.0.11
                     if flags:
                         finding = self._finding(ctx, job, service, flags)
                         if finding is not None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cilint.checks.base import CheckContext
+from cilint.facts.hosts import EMBEDDED_DNS
 from cilint.facts.images import dns_flags, is_dind
 from cilint.facts.runners import DOCKER_EXECUTORS, network_per_build
 from cilint.findings import Finding, Location, Severity
 from cilint.syntax.nodes import location
 from cilint.syntax.yaml import YSeq
-
-EMBEDDED_DNS = "127.0.0.11"
 
 
 class EmbeddedDnsMisuse:

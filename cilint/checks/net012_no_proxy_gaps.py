@@ -15,7 +15,7 @@ from cilint.facts.proxy import PROXY_NAMES, NoProxy, is_internal, no_proxy_of
 from cilint.facts.references import service_names
 from cilint.facts.runners import effective_variable
 from cilint.facts.scripts import expander
-from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity
+from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity, Span
 from cilint.models.pipeline import Job
 from cilint.models.variables import Variable
 from cilint.shell.network import command_targets
@@ -172,7 +172,7 @@ class NoProxyGaps:
                 return None
             at = node.span.end - (1 if node.style else 0)
             separator = "," if (variable.value or "").strip() else ""
-            edits.append(Edit(node.path, type(node.span)(at, at), separator + ",".join(missing)))
+            edits.append(Edit(node.path, Span(at, at), separator + ",".join(missing)))
         return Fix("Add the internal hosts to NO_PROXY", tuple(edits), Applicability.UNSAFE) if edits else None
 
     def _runner(self, runner: Runner) -> Iterator[Finding]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from cilint.checks.base import CheckContext
 from cilint.edits.pipeline import add_service_entry
 from cilint.facts.hosts import is_dns1123_subdomain
-from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity
+from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity, Span
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Job, Service
 from cilint.source import SourceFile
@@ -89,5 +89,5 @@ class DuplicateServiceWithoutAlias:
             newline = "\r\n" if source.text[at - 1 : at] == "\r" else "\n"
             if newline == "\r\n":
                 at -= 1
-            edits.append(Edit(node.path, type(name_key.span)(at, at), f"{newline}{indent}alias: {alias}"))
+            edits.append(Edit(node.path, Span(at, at), f"{newline}{indent}alias: {alias}"))
         return Fix("Give every instance of the image its own alias", tuple(edits), Applicability.UNSAFE) if edits else None

@@ -1,5 +1,5 @@
-"""Docker-in-Docker client/daemon agreement: NET001 TLS port, NET002 client certificates, NET007 MTU,
-NET008 readiness on Kubernetes, NET009 client endpoint (dns-catalog.md R01, R02, R07, R08, R09)."""
+"""Docker-in-Docker setups: for each job and dind service, the daemon's TLS mode and port and where
+the job's client connects (DOCKER_HOST)."""
 
 from __future__ import annotations
 

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from cilint.data import load
 
+# Docker's embedded DNS server inside user-defined networks (and so inside per-build networks).
+EMBEDDED_DNS = "127.0.0.11"
+
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     pass
 

@@ -1,4 +1,4 @@
-"""DNS001 desktop-only-hostname: names that resolve only on a developer machine, used by CI jobs."""
+"""Names that resolve only on a developer machine (Docker Desktop, OrbStack, Podman...), from the data file."""
 
 from __future__ import annotations
 

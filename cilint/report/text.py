@@ -6,7 +6,7 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 
-from cilint.findings import Finding
+from cilint.findings import Applicability, Finding
 from cilint.redact import Redactor
 from cilint.report.common import excerpt
 from cilint.results import ProjectResult
@@ -36,8 +36,8 @@ def render(projects: Sequence[ProjectResult], colour: bool = False, redactor: Re
         lines.append("No findings.")
     else:
         per_rule = ", ".join(f"{rule}: {n}" for rule, n in sorted(total.items()))
-        fixable = sum(1 for p in projects for f in p.findings if f.fix and f.fix.applicability.value == "safe")
-        unsafe = sum(1 for p in projects for f in p.findings if f.fix and f.fix.applicability.value == "unsafe")
+        fixable = sum(1 for p in projects for f in p.findings if f.fix and f.fix.applicability is Applicability.SAFE)
+        unsafe = sum(1 for p in projects for f in p.findings if f.fix and f.fix.applicability is Applicability.UNSAFE)
         lines.append(f"Found {count} finding{'s' if count != 1 else ''} ({per_rule}).")
         if fixable or unsafe:
             lines.append(f"[*] {fixable} fixable with --fix" + (f"; {unsafe} more with --fix --unsafe-fixes" if unsafe else "") + ".")
@@ -52,7 +52,7 @@ def statistics(projects: Sequence[ProjectResult]) -> str:
     for project in projects:
         for finding in project.findings:
             counts[finding.rule_id] += 1
-            if finding.fix and finding.fix.applicability.value in ("safe", "unsafe"):
+            if finding.fix and finding.fix.applicability is not Applicability.DISPLAY_ONLY:
                 fixable[finding.rule_id] += 1
     rows = [f"{n:>5}  {rule:<7} {rule_name(rule) or '':<28} {'[*] ' + str(fixable[rule]) + ' fixable' if fixable[rule] else ''}".rstrip()
             for rule, n in counts.most_common()]
@@ -80,7 +80,7 @@ def _finding_lines(
         return [f"{prefix}{finding.path}:1:1: {finding.rule_id} [{severity}] {message}"]
     span = finding.location.span
     start = source.position(span.start)
-    mark = " [*]" if finding.fix and finding.fix.applicability.value in ("safe", "unsafe") else ""
+    mark = " [*]" if finding.fix and finding.fix.applicability is not Applicability.DISPLAY_ONLY else ""
     head = (
         f"{_paint(prefix + finding.path, '1', colour)}:{start.line}:{start.column}: "
         f"{_paint(finding.rule_id, _COLOURS[severity], colour)}{mark} [{severity}] {message}"
@@ -97,6 +97,6 @@ def _finding_lines(
             place = f"{place}:{where.line}:{where.column}"
         out.append(f"  note: {place}: {redactor.text(related.message)}")
     if finding.fix is not None:
-        out.append(f"  {'fix' if finding.fix.applicability.value != 'display-only' else 'suggestion'} "
+        out.append(f"  {'fix' if finding.fix.applicability is not Applicability.DISPLAY_ONLY else 'suggestion'} "
                    f"({finding.fix.applicability.value}): {redactor.text(finding.fix.title)}")
     return out

@@ -129,7 +129,7 @@ def test_cli_reports_the_skipped_file_and_no_phantom_fix(fixable, monkeypatch):
 
     monkeypatch.setattr(loop, "write", edit_then_write)
     monkeypatch.chdir(fixable)
-    from cilint.cli import CheckRequest, run_check
+    from cilint.check_command import CheckRequest, run_check
 
     import io
     import contextlib

@@ -1,0 +1,242 @@
+"""`cilint check`: its options, defined once, and running it.
+
+Each option is a field of `CheckRequest` whose metadata holds its flags, kind and help. Two parsers
+read that one definition: `parse_check` here, which runs a plain `cilint check ...` (the pre-commit
+hook, the CI component, an editor) without importing typer and click (they cost more than a third
+of a run on a small project: ~55 ms of ~150), and the typer command that `cilint.commands` builds
+from the same fields for help, errors and every other command line. Anything `parse_check` does not
+cover exactly (help, `--version`, an unknown option or value, a missing argument) goes to typer.
+
+Exit codes: 0 nothing at or above the fail threshold, 1 findings, 2 usage, settings or internal error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cilint.engine import run
+from cilint.filesystem import write_report
+from cilint.findings import Severity
+from cilint.fixes import loop
+from cilint.gitlab_api import ApiError, GitLabSource
+from cilint.report import codequality, json_report, sarif, text
+from cilint.results import Options, Result, UsageError, fails
+
+FORMATS = ("text", "codequality", "json", "sarif")
+SEVERITIES = ("info", "minor", "major", "critical", "blocker")
+# What an option's value is: "flag" takes none, "list" (comma-separated) and "paths" may repeat,
+# "format" and "severity" are choices (case-insensitive, as in typer), "float" a number.
+KINDS = ("flag", "list", "path", "paths", "format", "severity", "float", "text")
+
+
+def _option(*flags: str, kind: str, help: str, default: Any = None) -> Any:
+    assert kind in KINDS
+    if kind in ("list", "paths"):
+        default = ()
+    elif kind == "flag":
+        default = False
+    return dataclasses.field(default=default, metadata={"flags": flags, "kind": kind, "help": help})
+
+
+@dataclass(frozen=True, slots=True)
+class CheckRequest:
+    """The command line of `cilint check`: the one definition of its arguments and options."""
+
+    paths: tuple[Path, ...] = dataclasses.field(
+        default=(), metadata={"argument": True, "help": "Project directories (default: .) or single files to lint."})
+    output_format: str = _option("--format", kind="format", default="text", help="Report format.")
+    output: Path | None = _option("--output", "-o", kind="path", help="Write the report here (default: stdout).")
+    runner_config: tuple[Path, ...] = _option(
+        "--runner-config", kind="paths", help="A runner config.toml or Helm values file (repeatable).")
+    select: tuple[str, ...] = _option(
+        "--select", kind="list", help="Only these rule ids, id prefixes or names (comma-separated).")
+    ignore: tuple[str, ...] = _option(
+        "--ignore", kind="list", help="Skip these rule ids, id prefixes or names (comma-separated).")
+    exit_zero: bool = _option("--exit-zero", kind="flag", help="Exit 0 even when there are findings.")
+    fail_on: str = _option("--fail-on", kind="severity", default="minor", help="Lowest severity that makes the exit code 1.")
+    fix: bool = _option("--fix", kind="flag", help="Apply safe fixes.")
+    unsafe_fixes: bool = _option("--unsafe-fixes", kind="flag", help="With --fix or --diff, also apply unsafe fixes.")
+    diff: bool = _option("--diff", kind="flag", help="Print the changes --fix would make; write nothing (exit 1 if any).")
+    statistics: bool = _option(
+        "--statistics", kind="flag", help="Print the number of findings per rule instead of each finding.")
+    gitlab_url: str | None = _option(
+        "--gitlab-url", kind="text",
+        help="Fetch project/template/component includes from this GitLab (token: GITLAB_TOKEN).")
+    project: str | None = _option("--project", kind="text", help="The project path on that GitLab (group/project).")
+    ref: str | None = _option("--ref", kind="text", help="The ref includes without `ref:` are read at.")
+    allow_remote_includes: bool = _option(
+        "--allow-remote-includes", kind="flag", help="With --gitlab-url, also fetch `include: remote:` URLs.")
+    allow_local_remote_includes: bool = _option(
+        "--allow-local-remote-includes", kind="flag",
+        help="Also fetch remote includes from loopback, link-local and private addresses.")
+    gitlab_timeout: float = _option(
+        "--gitlab-timeout", kind="float", default=20.0, help="Seconds per API request, from connecting to the last byte.")
+    gitlab_run_timeout: float = _option(
+        "--gitlab-run-timeout", kind="float", default=120.0,
+        help="Seconds all GitLab requests of the run may take together.")
+
+
+def check_options() -> dict[str, tuple[str, str]]:
+    """Every flag of `cilint check` -> (field of CheckRequest, kind)."""
+    return {flag: (f.name, f.metadata["kind"]) for f in dataclasses.fields(CheckRequest)
+            for flag in f.metadata.get("flags", ())}
+
+
+def parse_check(argv: list[str]) -> CheckRequest | None:
+    """`check` arguments -> a request; None when typer should handle the command line instead."""
+    if not argv or argv[0] != "check":
+        return None
+    options = check_options()
+    values: dict[str, object] = {}
+    paths: list[Path] = []
+    rest = iter(argv[1:])
+    only_paths = False
+    for arg in rest:
+        if only_paths or arg == "-" or not arg.startswith("-"):
+            paths.append(Path(arg))
+            continue
+        if arg == "--":
+            only_paths = True
+            continue
+        name, has_value, inline = arg.partition("=")
+        spec = options.get(name)
+        if spec is None or (has_value and (spec[1] == "flag" or not name.startswith("--"))):
+            return None
+        field_name, kind = spec
+        if kind == "flag":
+            values[field_name] = True
+            continue
+        value = inline if has_value else next(rest, None)
+        parsed = None if value is None else parse_value(kind, value)
+        if parsed is None:
+            return None
+        if kind in ("list", "paths"):
+            values[field_name] = (*values.get(field_name, ()), *parsed)  # type: ignore[misc]
+        else:
+            values[field_name] = parsed
+    return CheckRequest(paths=tuple(paths), **values)  # type: ignore[arg-type]
+
+
+def parse_value(kind: str, value: str) -> object:
+    """An option's value as the request holds it; None when it is not one typer accepts."""
+    if kind == "format":
+        return value.lower() if value.lower() in FORMATS else None
+    if kind == "severity":
+        return value.lower() if value.lower() in SEVERITIES else None
+    if kind == "float":
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    if kind == "path":
+        return Path(value)
+    if kind == "paths":
+        return (Path(value),)
+    if kind == "list":
+        return split_list(value)
+    return value
+
+
+def split_list(value: str) -> tuple[str, ...]:
+    """`--select A,B --select C` -> (A, B, C)."""
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def run_check(request: CheckRequest) -> int:
+    """Lint, write the report, return the exit code."""
+    if (request.gitlab_url or request.project) and not (request.gitlab_url and request.project):
+        return _usage_error("--gitlab-url and --project go together")
+    try:
+        gitlab = None
+        if request.gitlab_url and request.project:
+            gitlab = GitLabSource(request.gitlab_url, request.project, request.ref, request.allow_remote_includes,
+                                  request.gitlab_timeout, request.allow_local_remote_includes,
+                                  request.gitlab_run_timeout)
+        options = Options(paths=request.paths or (Path("."),), runner_configs=request.runner_config,
+                          select=request.select, ignore=request.ignore, gitlab=gitlab)
+        if request.diff:
+            return _diff(options, request.unsafe_fixes)
+        result = _fix(options, request.unsafe_fixes) if request.fix else run(options)
+    except (UsageError, ApiError) as exc:
+        return _usage_error(str(exc))
+    failed = not request.exit_zero and fails(result.findings, Severity.parse(request.fail_on))
+    if request.statistics:
+        sys.stdout.write(text.statistics(result.projects))
+        return 1 if failed else 0
+    report = render(request.output_format, result, request.output is None and sys.stdout.isatty())
+    if request.output is None:
+        sys.stdout.write(report)
+        return 1 if failed else 0
+    try:
+        write_report(request.output, report)
+    except OSError as exc:
+        sys.stderr.write(f"cilint: error: cannot write {request.output}: {exc.strerror or exc}\n")
+        return 2
+    return 1 if failed else 0
+
+
+def _diff(options: Options, unsafe: bool) -> int:
+    """`--diff`: print what the fixes would change, write nothing."""
+    outcome = loop.fix(options, unsafe=unsafe)
+    _report_fix_bugs(outcome)
+    diff = loop.unified_diff(outcome, Path.cwd())
+    sys.stdout.write(diff)
+    return 1 if diff else 0
+
+
+def _fix(options: Options, unsafe: bool) -> Result:
+    """`--fix`: apply the fixes, say what was written, and return the analysis of what is on disk."""
+    outcome = loop.fix(options, unsafe=unsafe)
+    _report_fix_bugs(outcome)
+    written = loop.write(outcome, options)
+    done = {w.path for w in written if w.written}
+    fixed = sum(1 for paths in outcome.applied_paths if paths <= done)
+    for item in written:
+        if not item.written:
+            sys.stderr.write(f"cilint: not fixed: {_shown(item.path)}: {item.reason}\n")
+    if fixed:
+        sys.stderr.write(f"Fixed {fixed} finding{'s' if fixed != 1 else ''} "
+                         f"in {len(done)} file{'s' if len(done) != 1 else ''}.\n")
+    for title in outcome.skipped:
+        sys.stderr.write(f"cilint: not applied (overlaps another fix): {title}\n")
+    # the analysis of the fixed texts, unless a file was left as it was
+    return outcome.result if len(done) == len(written) else run(options)
+
+
+def _report_fix_bugs(outcome: loop.FixOutcome) -> None:
+    """Fixes the loop refused are bugs in their rules, caught before anything was written."""
+    for title in outcome.broken:
+        sys.stderr.write(f"cilint: bug: a fix was not applied because the file would no longer parse "
+                         f"({title}); please report it\n")
+    for title in outcome.idle:
+        sys.stderr.write(f"cilint: bug: a fix was not applied because it changes nothing ({title}); "
+                         "please report it\n")
+    if outcome.cycling:
+        sys.stderr.write("cilint: bug: no fix was applied because these fixes undo each other ("
+                         f"{'; '.join(outcome.cycling)}); please report it\n")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def render(output_format: str, result: Result, stream_is_tty: bool) -> str:
+    if output_format == "json":
+        return json_report.render(result.projects)
+    if output_format == "codequality":
+        return codequality.render(result.projects)
+    if output_format == "sarif":
+        return sarif.render(result.projects)
+    return text.render(result.projects, colour=text.use_colour(stream_is_tty))
+
+
+def _usage_error(message: str) -> int:
+    sys.stderr.write(f"cilint: error: {message}\n")
+    return 2
