@@ -12,7 +12,6 @@ redirects.
 
 from __future__ import annotations
 
-import json
 import os
 import urllib.parse
 from dataclasses import dataclass, field
@@ -186,6 +185,7 @@ class GitLabSource:
             content = None
             if data is not None:
                 try:
+                    import json  # stdlib: only when GitLab answers
                     answer = json.loads(_text(data))
                 except ValueError:
                     answer = None

@@ -9,7 +9,6 @@ until the last round; see cilint.filesystem.write_fixed for how files are writte
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,6 +154,7 @@ def unified_diff(outcome: FixOutcome, relative_to: Path) -> str:
             shown = path.relative_to(relative_to).as_posix()
         except ValueError:
             shown = path.as_posix()
+        import difflib  # stdlib, a few ms of cold start: only for --diff
         chunks.extend(redactor.line(line) for line in difflib.unified_diff(
             before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{shown}", f"b/{shown}"))
     return "".join(chunks)

@@ -9,7 +9,6 @@ rule id; `content.body` (markdown) carries the why, related places and the sugge
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 
@@ -46,6 +45,7 @@ def render(projects: Sequence[ProjectResult], redactor: Redactor | None = None) 
                     for r in finding.related
                 ]
             entries.append(entry)
+    import json  # stdlib, a few ms of cold start: only when this format is written
     return json.dumps(entries, indent=2, ensure_ascii=False) + "\n"
 
 
