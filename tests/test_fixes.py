@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from cilint.catalog import load_catalog
+from cilint.check_command import parse_check, run_check
 from cilint.results import Options
 from cilint.fixes import loop
 from cilint.source import SourceFile
@@ -37,19 +38,48 @@ def write(root: Path, files: dict[str, str]) -> None:
         (root / rel).write_bytes(textwrap.dedent(text).encode("utf-8"))
 
 
+def check_in_process(*args: str, cwd: Path, capsys: pytest.CaptureFixture[str],
+                     monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    """`cilint check ARGS` through the command's own code (parser, fix loop, writing), in-process."""
+    monkeypatch.chdir(cwd)
+    request = parse_check(["check", *args])
+    assert request is not None
+    capsys.readouterr()
+    code = run_check(request)
+    return code, capsys.readouterr().out
+
+
 @pytest.mark.parametrize(("rule_id", "name", "example"), FIXED_EXAMPLES)
-def test_cli_fix_produces_the_catalog_result(tmp_path, rule_id, name, example):
+def test_fix_produces_the_catalog_result(tmp_path, rule_id, name, example, capsys, monkeypatch):
+    """Each fixed example with only its rule selected: --diff shows the change and writes nothing,
+    --fix writes the catalog's result, and a second --diff has nothing left to do."""
+    write(tmp_path, example["files"])
+    code, diff = check_in_process("--diff", "--unsafe-fixes", "--select", rule_id, cwd=tmp_path, capsys=capsys,
+                                  monkeypatch=monkeypatch)
+    assert code == 1 and diff.startswith("--- a/")
+    assert all((tmp_path / rel).read_text() == textwrap.dedent(t) for rel, t in example["files"].items())
+    code, _ = check_in_process("--fix", "--unsafe-fixes", "--select", rule_id, cwd=tmp_path, capsys=capsys,
+                               monkeypatch=monkeypatch)
+    assert code in (0, 1)
+    for rel, text in example["fixed"].items():
+        assert (tmp_path / rel).read_text(encoding="utf-8") == textwrap.dedent(text)
+    for rel in example["fixed"]:  # the diff printed before names every file the fix changed
+        assert f"+++ b/{rel}" in diff
+    code, again = check_in_process("--diff", "--unsafe-fixes", "--select", rule_id, cwd=tmp_path, capsys=capsys,
+                                   monkeypatch=monkeypatch)
+    assert code == 0 and again == ""
+
+
+def test_cli_fix_end_to_end(tmp_path):
+    """The same through a real `cilint` process, for one example."""
+    rule_id, _, example = FIXED_EXAMPLES[0].values
     write(tmp_path, example["files"])
     diff = cilint("check", "--diff", "--unsafe-fixes", "--select", rule_id, cwd=tmp_path)
     assert diff.returncode == 1 and diff.stdout.startswith("--- a/")
-    assert all((tmp_path / rel).read_text() == textwrap.dedent(t) for rel, t in example["files"].items())
     fixed = cilint("check", "--fix", "--unsafe-fixes", "--select", rule_id, cwd=tmp_path)
-    assert fixed.returncode in (0, 1), fixed.stderr
+    assert fixed.returncode in (0, 1) and "Fixed " in fixed.stderr, fixed.stderr
     for rel, text in example["fixed"].items():
         assert (tmp_path / rel).read_text(encoding="utf-8") == textwrap.dedent(text)
-    # the diff printed before equals the change made
-    for rel in example["fixed"]:
-        assert f"+++ b/{rel}" in diff.stdout
     again = cilint("check", "--diff", "--unsafe-fixes", "--select", rule_id, cwd=tmp_path)
     assert again.returncode == 0 and again.stdout == ""
 
