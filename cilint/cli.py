@@ -18,7 +18,7 @@ def console() -> None:
     cilint registers no exit handlers and writes files only through closed handles.
 
     The process runs without the cyclic garbage collector: a run builds many small acyclic objects
-    (freed by reference counting; tests/test_reference_cycles.py keeps it so), and the collector's
+    (freed by reference counting; tests/internals/test_reference_cycles.py keeps it so), and the collector's
     passes over them cost 20-35 % of an analysis of the corpus (measured in-process, 1.27-1.56 s
     against 1.74-1.83 s). A library caller of `engine.run` keeps its own collector policy."""
     gc.disable()

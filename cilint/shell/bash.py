@@ -65,7 +65,7 @@ class Script:
 
 # A line of plain words - no quotes, expansions, operators, globs, comments or assignments - is one
 # simple command whose words are its whitespace-separated parts; most script lines are such
-# (`make test`, `docker build -t app .`), and reading them needs no grammar (tests/test_shell_targets.py
+# (`make test`, `docker build -t app .`), and reading them needs no grammar (tests/shell/test_shell_targets.py
 # compares both readings on every plain line of the corpus).
 _PLAIN_LINE = re.compile(r" *[A-Za-z0-9_./:@%+,-][A-Za-z0-9_./:@%+,=-]*(?: +[A-Za-z0-9_./:@%+,=-]+)* *")
 _PLAIN_WORD = re.compile(r"[^ ]+")
