@@ -35,7 +35,9 @@ class CatalogError(ValueError):
 @cache
 def load_catalog() -> dict[str, RuleMeta]:
     rules: dict[str, RuleMeta] = {}
-    from importlib import resources  # stdlib, ~5 ms of cold start: only when a rule's metadata is read
+    from importlib import (
+        resources,  # stdlib, ~5 ms of cold start: only when a rule's metadata is read
+    )
 
     package = resources.files("cilint._rules")
     for entry in sorted(package.iterdir(), key=lambda e: e.name):

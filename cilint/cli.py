@@ -43,7 +43,9 @@ def main() -> None:
         request = parse_check(sys.argv[1:])
         if request is not None:
             sys.exit(run_check(request))
-        from cilint.commands import app  # typer: only for command lines the fast parser leaves
+        from cilint.commands import (
+            app,  # typer: only for command lines the fast parser leaves
+        )
 
         app(prog_name="cilint")
     except SystemExit:

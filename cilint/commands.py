@@ -16,7 +16,13 @@ from typing import Annotated, Any, Optional
 import typer
 
 from cilint import __version__
-from cilint.check_command import FORMATS, SEVERITIES, CheckRequest, run_check, split_list
+from cilint.check_command import (
+    FORMATS,
+    SEVERITIES,
+    CheckRequest,
+    run_check,
+    split_list,
+)
 
 app = typer.Typer(
     add_completion=False,

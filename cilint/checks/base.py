@@ -10,7 +10,7 @@ from cilint.facts.project_facts import Facts
 from cilint.findings import Finding
 from cilint.loading.project import Project
 from cilint.source import SourceFile
-from cilint.syntax.yaml import YNode
+from cilint.syntax.tree import Node
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,7 @@ class CheckContext:
         source = self.project.workspace.source(path)
         return source if isinstance(source, SourceFile) else None
 
-    def source_of(self, node: YNode) -> SourceFile | None:
+    def source_of(self, node: Node) -> SourceFile | None:
         """The text of the file `node` is written in; None when it could not be read."""
         return self.source(node.path)
 

@@ -20,7 +20,7 @@ from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.models.pipeline import Job, Service
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
-from cilint.syntax.yaml import YMap, YScalar
+from cilint.syntax.tree import MapNode, ScalarNode
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -101,7 +101,7 @@ class DindDnsFlag:
     def _fix(self, ctx: CheckContext, service: Service, flags: list[DnsFlag], choice: RunnerChoice | None) -> Fix | None:
         owner = service.node
         source = ctx.source(owner.path)
-        if not isinstance(owner, YMap) or not isinstance(source, SourceFile):
+        if not isinstance(owner, MapNode) or not isinstance(source, SourceFile):
             return None
         items = [f.node for f in flags]
         # `--dns X` (two items) removes the value item too.
@@ -109,7 +109,7 @@ class DindDnsFlag:
         if command is not None and hasattr(command, "items"):
             for flag in flags:
                 index = command.items.index(flag.node)
-                if isinstance(flag.node, YScalar) and flag.node.value == "--dns" and index + 1 < len(command.items):
+                if isinstance(flag.node, ScalarNode) and flag.node.value == "--dns" and index + 1 < len(command.items):
                     items.append(command.items[index + 1])
         ci_edits = remove_seq_items(source, owner, "command", items)
         if ci_edits is None:
@@ -152,7 +152,7 @@ class DindDnsFlag:
         edits = []
         if policy is None:
             lines.append('dns_policy = "none"')
-        elif isinstance(policy.node, YScalar):
+        elif isinstance(policy.node, ScalarNode):
             edits.append(replace_scalar(policy.node, '"none"'))
         lines += ["[runners.kubernetes.dns_config]", f"  nameservers = {toml_value(servers)}",
                   f"  searches = {toml_value(searches)}"]

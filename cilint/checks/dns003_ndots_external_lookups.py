@@ -12,7 +12,7 @@ from cilint.facts.images import is_musl_image
 from cilint.findings import Applicability, Edit, Finding, Fix, Severity, Span
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location, subtree_end
-from cilint.syntax.yaml import YMap, YNode
+from cilint.syntax.tree import MapNode, Node
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import Runner, RunnerConfig
@@ -84,7 +84,7 @@ class NdotsExternalLookups:
         return hosts, musl
 
     @staticmethod
-    def _where_and_fix(ctx: CheckContext, config: RunnerConfig, runner: Runner, wanted: int) -> tuple[YNode, Fix | None]:
+    def _where_and_fix(ctx: CheckContext, config: RunnerConfig, runner: Runner, wanted: int) -> tuple[Node, Fix | None]:
         k8s = runner.kubernetes
         dns_config = k8s.table("dns_config")
         for option in dns_config.tables("options"):
@@ -109,7 +109,7 @@ class NdotsExternalLookups:
             line = source.line_text(source.position(anchor.span.start).line)
             indent = line[: len(line) - len(line.lstrip())] + "  "
         else:  # no [runners.kubernetes] yet: indent like the runner's own keys
-            keys = [k for k, _ in anchor.entries.values()] if isinstance(anchor, YMap) else []
+            keys = [k for k, _ in anchor.entries.values()] if isinstance(anchor, MapNode) else []
             line = source.line_text(source.position(keys[-1].span.start).line) if keys else ""
             indent = line[: len(line) - len(line.lstrip())]
         newline = source.newline

@@ -10,7 +10,7 @@ from cilint.facts.hosts import is_ip
 from cilint.facts.runner_jobs import lost_cluster_names
 from cilint.findings import Applicability, Edit, Finding, Fix, Location, Severity
 from cilint.syntax.nodes import location
-from cilint.syntax.yaml import YSeq
+from cilint.syntax.tree import SeqNode
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import Runner, Setting
@@ -57,7 +57,7 @@ class InvalidDnsConfig:
             yield self._finding(runner, where, 'dns_policy = "none" needs at least one `dns_config.nameservers` '
                                 "entry; Kubernetes rejects the pod (`must provide at least one DNS nameserver`)",
                                 "none-without-nameservers")
-        if nameservers is not None and isinstance(nameservers.node, YSeq):
+        if nameservers is not None and isinstance(nameservers.node, SeqNode):
             if len(dns.nameservers) > MAX_NAMESERVERS:
                 yield self._finding(runner, location(nameservers.node),
                                     f"{len(dns.nameservers)} nameservers; Kubernetes allows at most {MAX_NAMESERVERS} "
@@ -110,7 +110,7 @@ class InvalidDnsConfig:
 
     def _docker(self, runner: Runner) -> Iterator[Finding]:
         dns = runner.docker.setting("dns")
-        if dns is None or not isinstance(dns.node, YSeq):
+        if dns is None or not isinstance(dns.node, SeqNode):
             return
         for item in dns.node.items:
             value = getattr(item, "value", None)

@@ -10,7 +10,7 @@ from cilint.facts.images import dns_flags, is_dind
 from cilint.facts.runners import DOCKER_EXECUTORS, network_per_build
 from cilint.findings import Finding, Location, Severity
 from cilint.syntax.nodes import location
-from cilint.syntax.yaml import YSeq
+from cilint.syntax.tree import SeqNode
 
 
 class EmbeddedDnsMisuse:
@@ -21,7 +21,7 @@ class EmbeddedDnsMisuse:
             if runner.executor != "kubernetes":
                 continue
             nameservers = runner.kubernetes.table("dns_config").setting("nameservers")
-            if nameservers is not None and isinstance(nameservers.node, YSeq):
+            if nameservers is not None and isinstance(nameservers.node, SeqNode):
                 for item in nameservers.node.items:
                     if getattr(item, "value", None) == EMBEDDED_DNS:
                         yield self._finding(location(item), f"runner `{runner.name}` lists {EMBEDDED_DNS} as a pod "

@@ -9,7 +9,7 @@ from cilint.checks.base import CheckContext
 from cilint.edits.entries import replace_scalar
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.syntax.nodes import location, scalar_text
-from cilint.syntax.yaml import YScalar
+from cilint.syntax.tree import ScalarNode
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import Runner, Setting
@@ -34,7 +34,7 @@ class NdotsBreaksPartialNames:
             wanted = max(h.count(".") for h in broken) + 1
             node = value_setting.node
             fix = None
-            if isinstance(node, YScalar) and node.style in ('"', "'", "toml"):
+            if isinstance(node, ScalarNode) and node.style in ('"', "'", "toml"):
                 fix = Fix(f'Set ndots to "{wanted}"', (replace_scalar(node, f'"{wanted}"'),), Applicability.UNSAFE)
             first = rj.hosts[broken[0]]
             yield Finding(

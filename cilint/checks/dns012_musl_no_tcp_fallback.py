@@ -11,7 +11,7 @@ from cilint.facts.images import image_facts
 from cilint.findings import Finding, Severity
 from cilint.models.images import parse_image
 from cilint.syntax.nodes import location, scalar_text
-from cilint.syntax.yaml import YNode
+from cilint.syntax.tree import Node
 
 _ALPINE_TAG = re.compile(r"(?:^|[-_])alpine(\d+)\.(\d+)")
 _VERSION_TAG = re.compile(r"^v?(\d+)\.(\d+)")
@@ -67,7 +67,7 @@ class MuslNoTcpFallback:
                 yield self._finding(f"runner `{rj.runner.name}`'s helper image (flavor `{text}`)", release,
                                     _large_answers(set(rj.hosts)), flavor.node)
 
-    def _finding(self, what: str, release: str, large: list[str], node: YNode) -> Finding:
+    def _finding(self, what: str, release: str, large: list[str], node: Node) -> Finding:
         since = image_facts()["musl_tcp_fallback_since"]
         detail = (f"; the job uses names with large answers ({', '.join(f'`{h}`' for h in large[:3])})" if large else "")
         return Finding(

@@ -10,7 +10,7 @@ from cilint.findings import Finding, Severity
 from cilint.models.pipeline import Job
 from cilint.shell.network import hosts_in_text
 from cilint.syntax.nodes import location, scalar_text
-from cilint.syntax.yaml import YNode
+from cilint.syntax.tree import Node
 
 
 def _mentions(job: Job, text: str) -> bool:
@@ -44,7 +44,7 @@ class MdnsLocalName:
                 )
 
     @staticmethod
-    def _sources(ctx: CheckContext) -> Iterator[tuple[str, list[tuple[str, YNode]], set[str], list[str]]]:
+    def _sources(ctx: CheckContext) -> Iterator[tuple[str, list[tuple[str, Node]], set[str], list[str]]]:
         for pipeline in ctx.project.pipelines:
             for job in pipeline.jobs.values():
                 if not _mentions(job, ".local"):  # analyse only the jobs that can matter

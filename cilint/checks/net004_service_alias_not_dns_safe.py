@@ -13,7 +13,7 @@ from cilint.findings import Applicability, Edit, Finding, Fix, Severity
 from cilint.models.pipeline import Job, Service
 from cilint.shell.network import command_targets, value_hosts
 from cilint.syntax.nodes import location
-from cilint.syntax.yaml import YScalar, resolve_plain
+from cilint.syntax.tree import ScalarNode, resolve_plain
 
 
 def _dns_safe(alias: str) -> str | None:
@@ -89,7 +89,7 @@ class ServiceAliasNotDnsSafe:
             severity, effect = Severity.MINOR, ("on the Docker executor it works, but names that are not RFC 1123 "
                                                 "can fail in clients, and on Kubernetes the job would not start")
         fix = None
-        if safe and isinstance(node, YScalar) and node.value == alias and node.style in ("", "'", '"'):
+        if safe and isinstance(node, ScalarNode) and node.value == alias and node.style in ("", "'", '"'):
             written = safe if isinstance(resolve_plain(safe), str) else double_quoted(safe)  # `0.0` is a float
             fix = Fix(f"Use the alias `{safe}`", (Edit(node.path, node.span, written),), Applicability.UNSAFE)
         return Finding(

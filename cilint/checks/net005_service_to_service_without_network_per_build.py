@@ -16,12 +16,12 @@ from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.models.pipeline import Job, Service
 from cilint.shell.network import hosts_in_text
 from cilint.syntax.nodes import location
-from cilint.syntax.yaml import YNode
+from cilint.syntax.tree import Node
 
 _OPTION_HOST = re.compile(r"^--?[A-Za-z0-9-]*host[A-Za-z0-9-]*=(.+)$", re.IGNORECASE)
 
 
-def _service_texts(job: Job, service: Service) -> Iterator[tuple[str, YNode]]:
+def _service_texts(job: Job, service: Service) -> Iterator[tuple[str, Node]]:
     """Hosts a service itself connects to: its command, entrypoint and own variables."""
     for word in (*service.command, *(service.entrypoint or ())):
         expansion = job.expand(word)
@@ -58,7 +58,7 @@ class ServiceToServiceWithoutNetworkPerBuild:
                         yield self._finding(ctx, job, service, host, node, bool(runners) or bool(executors))
 
     @staticmethod
-    def _calls(job: Job) -> Iterator[tuple[Service, str, YNode]]:
+    def _calls(job: Job) -> Iterator[tuple[Service, str, Node]]:
         names = {id(s): service_names(job, s)[0] for s in job.services}
         for service in job.services:
             others = set().union(*(names[id(o)] for o in job.services if o is not service)) | {"build"}
@@ -73,7 +73,7 @@ class ServiceToServiceWithoutNetworkPerBuild:
                     if host in others and host not in names[id(service)]:
                         yield service, host, variable.node
 
-    def _finding(self, ctx: CheckContext, job: Job, service: Service, host: str, node: YNode, known: bool) -> Finding:
+    def _finding(self, ctx: CheckContext, job: Job, service: Service, host: str, node: Node, known: bool) -> Finding:
         other = next((o for o in job.services if o is not service and host in service_names(job, o)[0]), None)
         target = f"the service `{other.name}` as `{host}`" if other else f"the job container as `{host}`"
         if known:

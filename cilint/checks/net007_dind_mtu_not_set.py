@@ -18,7 +18,7 @@ from cilint.findings import Applicability, Edit, Finding, Fix, Severity
 from cilint.models.pipeline import Service
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
-from cilint.syntax.yaml import YSeq
+from cilint.syntax.tree import SeqNode
 
 _SAAS_MTU = 1360  # GitLab-hosted runners (docs: runner/executors/docker "Docker-in-Docker MTU")
 _MTU_FLAG = re.compile(r"^--mtu(?:=(\d+))?$")
@@ -116,7 +116,7 @@ class DindMtuNotSet:
         flag = f"--mtu={mtu}"
         source = ctx.source(service.node.path)
         if service.command_node is not None:
-            if not isinstance(source, SourceFile) or not isinstance(service.command_node, YSeq):
+            if not isinstance(source, SourceFile) or not isinstance(service.command_node, SeqNode):
                 return None
             return append_seq_item(source, service.command_node, yaml_scalar(flag))
         return add_service_entry(ctx.source_of(service.node), service, "command", f"[{yaml_scalar(flag)}]")

@@ -22,7 +22,7 @@ from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.models.pipeline import Job
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
-from cilint.syntax.yaml import YMap
+from cilint.syntax.tree import MapNode
 
 _WAIT = re.compile(
     r"\b(until|while|for|timeout|retry|wait-for|wait-for-it|dockerize)\b.*\bdocker\b|\bdocker\s+(info|version)\b.*(\|\||;\s*do)"
@@ -65,9 +65,9 @@ class DindNotReadyOnKubernetes:
 
     @staticmethod
     def _fix(ctx: CheckContext, s: DindSetup, port: str) -> Fix | None:
-        variables = own_entry(s.service.node, "variables") if isinstance(s.service.node, YMap) else None
+        variables = own_entry(s.service.node, "variables") if isinstance(s.service.node, MapNode) else None
         source = ctx.source(s.service.node.path)
-        if isinstance(variables, YMap) and isinstance(source, SourceFile):
+        if isinstance(variables, MapNode) and isinstance(source, SourceFile):
             edit = add_yaml_entry(source, variables, "HEALTHCHECK_TCP_PORT", yaml_scalar(port))
         elif variables is None:
             edit = add_service_entry(ctx.source_of(s.service.node), s.service, "variables", {"HEALTHCHECK_TCP_PORT": yaml_scalar(port)})

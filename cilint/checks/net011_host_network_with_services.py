@@ -12,7 +12,7 @@ from cilint.facts.runners import DOCKER_EXECUTORS
 from cilint.findings import Finding, Related, Severity
 from cilint.models.pipeline import Job, Service
 from cilint.syntax.nodes import location
-from cilint.syntax.yaml import YNode
+from cilint.syntax.tree import Node
 
 
 class HostNetworkWithServices:
@@ -42,7 +42,7 @@ class HostNetworkWithServices:
                         reported.add(key)
                         yield self._finding(job, service, used[0], choice.runner.name, setting.node, references.get(used[0]))
 
-    def _finding(self, job: Job, service: Service, host: str, runner: str, node: YNode, reference) -> Finding:
+    def _finding(self, job: Job, service: Service, host: str, runner: str, node: Node, reference) -> Finding:
         plain_dind = is_dind(service) and (
             any(re.search(r"--tls(=|\s+)false", w) for w in service.command)
             or (job.variables.get("DOCKER_TLS_CERTDIR") is not None and not (job.variables["DOCKER_TLS_CERTDIR"].value or "").strip())

@@ -21,7 +21,7 @@ from cilint.models.variables import Variable
 from cilint.shell.network import command_targets
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
-from cilint.syntax.yaml import YScalar
+from cilint.syntax.tree import ScalarNode
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import Runner
@@ -165,7 +165,7 @@ class NoProxyGaps:
         for variable in no_proxy.variables:
             node = variable.node
             source = ctx.source(node.path)
-            if not isinstance(node, YScalar) or not isinstance(source, SourceFile) or node.style not in ("", "'", '"'):
+            if not isinstance(node, ScalarNode) or not isinstance(source, SourceFile) or node.style not in ("", "'", '"'):
                 return None
             raw = source.text[node.span.start : node.span.end]
             if "\n" in raw or "$" in raw:

@@ -10,7 +10,7 @@ from cilint.checks.base import CheckContext
 from cilint.facts.runners import DOCKER_EXECUTORS
 from cilint.findings import Finding, Severity
 from cilint.syntax.nodes import location, scalar_text
-from cilint.syntax.yaml import YMap, YSeq
+from cilint.syntax.tree import MapNode, SeqNode
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import Runner, RunnerConfig
@@ -46,7 +46,7 @@ class RunnerNetworkKeysMisplaced:
         assert values is not None
         runners = config.runners
         host_aliases = values.get("hostAliases")
-        if isinstance(host_aliases, YSeq) and host_aliases.items and not any(r.host_aliases() for r in runners):
+        if isinstance(host_aliases, SeqNode) and host_aliases.items and not any(r.host_aliases() for r in runners):
             yield Finding(
                 self.rule_id,
                 "`hostAliases` of the gitlab-runner chart is rendered into the runner manager's Deployment, not into "
@@ -67,16 +67,16 @@ class RunnerNetworkKeysMisplaced:
                 )
 
     @staticmethod
-    def _manager_env(values: YMap) -> Iterator[tuple[str, object]]:
+    def _manager_env(values: MapNode) -> Iterator[tuple[str, object]]:
         env_vars = values.get("envVars")
-        if isinstance(env_vars, YSeq):
+        if isinstance(env_vars, SeqNode):
             for item in env_vars.items:
-                if isinstance(item, YMap):
+                if isinstance(item, MapNode):
                     name = scalar_text(item.get("name"))
                     if name:
                         yield name, item.get("name")
         extra = values.get("extraEnv")
-        if isinstance(extra, YMap):
+        if isinstance(extra, MapNode):
             for name, (key, _) in extra.entries.items():
                 yield name, key
 
@@ -110,7 +110,7 @@ class RunnerNetworkKeysMisplaced:
                 severity = Severity.MINOR
             else:
                 suggestion = f"; did you mean `{unknown.suggestion}`?" if unknown.suggestion else ""
-                whole = isinstance(runner.table.node, YMap) and _is_table(runner, unknown.table, unknown.key)
+                whole = isinstance(runner.table.node, MapNode) and _is_table(runner, unknown.table, unknown.key)
                 message = (f"`{unknown.key}` is not a setting of `[{unknown.table}]` (runner `{runner.name}`): the runner "
                            f"ignores {'the whole table' if whole else 'it'}{suggestion}")
                 severity = Severity.MAJOR if whole or unknown.suggestion in _NETWORK_KEYS else Severity.MINOR
@@ -122,6 +122,6 @@ def _is_table(runner: Runner, table: str, key: str) -> bool:
     parts = table.split(".")[1:]
     node = runner.table.node
     for part in parts:
-        node = node.get(part) if isinstance(node, YMap) else None
-    value = node.get(key) if isinstance(node, YMap) else None
-    return isinstance(value, YMap) or isinstance(value, YSeq) and any(isinstance(i, YMap) for i in value.items)
+        node = node.get(part) if isinstance(node, MapNode) else None
+    value = node.get(key) if isinstance(node, MapNode) else None
+    return isinstance(value, MapNode) or isinstance(value, SeqNode) and any(isinstance(i, MapNode) for i in value.items)

@@ -12,7 +12,7 @@ from cilint.checks.base import CheckContext
 from cilint.facts.runners import DOCKER_EXECUTORS
 from cilint.findings import Finding, Severity
 from cilint.syntax.nodes import location, scalar_text
-from cilint.syntax.yaml import YSeq
+from cilint.syntax.tree import SeqNode
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import Runner, RunnerConfig, Setting
@@ -81,7 +81,7 @@ class RunnerUrlUnreachableFromJob:
 
     def _loopback_hosts(self, runner: Runner) -> Iterator[Finding]:
         setting = runner.docker.setting("extra_hosts")
-        if setting is None or not isinstance(setting.node, YSeq):
+        if setting is None or not isinstance(setting.node, SeqNode):
             return
         for item in setting.node.items:
             text = scalar_text(item) or ""

@@ -12,7 +12,7 @@ from cilint.models.images import parse_image
 from cilint.models.pipeline import Job, Service
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
-from cilint.syntax.yaml import YMap, YScalar
+from cilint.syntax.tree import MapNode, ScalarNode
 
 
 def _image_key(job: Job, service: Service) -> str:
@@ -66,19 +66,19 @@ class DuplicateServiceWithoutAlias:
             if not is_dns1123_subdomain(alias):
                 return None  # an image name no alias can be made from (NET004 would report it)
             node = service.node
-            if isinstance(node, YScalar):
+            if isinstance(node, ScalarNode):
                 edit = add_service_entry(ctx.source_of(service.node), service, "alias", alias)
                 if edit is None:
                     return None
                 edits.append(edit)
                 continue
             source = ctx.source(node.path)
-            name_key = node.key_node("name") if isinstance(node, YMap) else None
-            if not isinstance(node, YMap) or node.flow or name_key is None or not isinstance(source, SourceFile):
+            name_key = node.key_node("name") if isinstance(node, MapNode) else None
+            if not isinstance(node, MapNode) or node.flow or name_key is None or not isinstance(source, SourceFile):
                 return None
             if "alias" in node:  # written but empty (`alias: ""`): give it the value, never a second key
                 empty = node.get("alias")
-                if not isinstance(empty, YScalar) or empty.span.start == empty.span.end:
+                if not isinstance(empty, ScalarNode) or empty.span.start == empty.span.end:
                     return None
                 edits.append(Edit(node.path, empty.span, alias))
                 continue

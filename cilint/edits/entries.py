@@ -5,7 +5,7 @@ from __future__ import annotations
 from cilint.findings import Edit, Span
 from cilint.source import SourceFile
 from cilint.syntax.nodes import subtree_end
-from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
+from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode
 
 
 def _line_end(text: str, offset: int) -> int:
@@ -28,7 +28,7 @@ def toml_value(value: object) -> str:
     return double_quoted(str(value))
 
 
-def add_toml_key(source: SourceFile, table: YMap, key: str, value: object) -> Edit | None:
+def add_toml_key(source: SourceFile, table: MapNode, key: str, value: object) -> Edit | None:
     """Append `key = value` as the table's last line, indented like its other keys.
 
     Only for a table written with a header and at least one key on its own lines (the usual
@@ -37,7 +37,7 @@ def add_toml_key(source: SourceFile, table: YMap, key: str, value: object) -> Ed
     if table.flow or not table.entries:
         return None
     last_key, last_value = list(table.entries.values())[-1]
-    if isinstance(last_value, YMap) and not last_value.flow:
+    if isinstance(last_value, MapNode) and not last_value.flow:
         return None  # a sub-table follows; inserting here would land in it
     indent = _indent_of(source, last_key.span.start)
     at = _line_end(source.text, last_value.span.end)
@@ -47,9 +47,9 @@ def add_toml_key(source: SourceFile, table: YMap, key: str, value: object) -> Ed
     return Edit(source.path, Span(at, at), f"{newline}{indent}{key} = {toml_value(value)}")
 
 
-def append_to_array(source: SourceFile, array: YNode, value: object) -> Edit | None:
+def append_to_array(source: SourceFile, array: Node, value: object) -> Edit | None:
     """Add one element at the end of a TOML or YAML flow array, after its last element."""
-    if not isinstance(array, YSeq) or not array.flow:
+    if not isinstance(array, SeqNode) or not array.flow:
         return None
     rendered = toml_value(value)
     if not array.items:
@@ -58,7 +58,7 @@ def append_to_array(source: SourceFile, array: YNode, value: object) -> Edit | N
     return Edit(source.path, Span(last.span.end, last.span.end), f", {rendered}")
 
 
-def replace_scalar(node: YScalar, text: str) -> Edit:
+def replace_scalar(node: ScalarNode, text: str) -> Edit:
     return Edit(node.path, node.span, text)
 
 
@@ -66,7 +66,7 @@ def _line_start(text: str, offset: int) -> int:
     return text.rfind("\n", 0, offset) + 1
 
 
-def remove_seq_items(source: SourceFile, owner: YMap, key: str, items: list[YNode]) -> list[Edit] | None:
+def remove_seq_items(source: SourceFile, owner: MapNode, key: str, items: list[Node]) -> list[Edit] | None:
     """Remove `items` from the sequence under `key` of `owner`; the whole key when none remain.
 
     Block sequences lose whole lines; flow sequences lose the item and one neighbouring comma.
@@ -74,7 +74,7 @@ def remove_seq_items(source: SourceFile, owner: YMap, key: str, items: list[YNod
     """
     seq = owner.get(key)
     key_node = owner.key_node(key)
-    if not isinstance(seq, YSeq) or key_node is None:
+    if not isinstance(seq, SeqNode) or key_node is None:
         return None
     remove = {id(i) for i in items}
     kept = [i for i in seq.items if id(i) not in remove]
@@ -120,7 +120,7 @@ def _merge(edits: list[Edit], path: str) -> list[Edit]:
     return merged
 
 
-def insert_after_table_keys(source: SourceFile, table: YMap, lines: list[str]) -> Edit | None:
+def insert_after_table_keys(source: SourceFile, table: MapNode, lines: list[str]) -> Edit | None:
     """Insert `lines` (already TOML) after the table's own keys, before any sub-table header,
     indented like those keys. For the usual `[table]` layout of config.toml and Helm values."""
     if table.flow:
@@ -140,10 +140,10 @@ def insert_after_table_keys(source: SourceFile, table: YMap, lines: list[str]) -
     return Edit(source.path, Span(at, at), body)
 
 
-def _is_header_table(node: YNode) -> bool:
-    if isinstance(node, YMap):
+def _is_header_table(node: Node) -> bool:
+    if isinstance(node, MapNode):
         return not node.flow
-    return isinstance(node, YSeq) and bool(node.items) and all(isinstance(i, YMap) and not i.flow for i in node.items)
+    return isinstance(node, SeqNode) and bool(node.items) and all(isinstance(i, MapNode) and not i.flow for i in node.items)
 
 
 def yaml_scalar(value: str) -> str:
@@ -160,7 +160,7 @@ def double_quoted(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _own_entries(mapping: YMap) -> list[tuple[YNode, YNode]]:
+def _own_entries(mapping: MapNode) -> list[tuple[Node, Node]]:
     """Entries written inside `mapping` itself (not merged in from `extends`, anchors or defaults)."""
     return [
         (k, v) for k, v in mapping.entries.values()
@@ -168,12 +168,12 @@ def _own_entries(mapping: YMap) -> list[tuple[YNode, YNode]]:
     ]
 
 
-def own_entry(mapping: YMap, key: str) -> YNode | None:
+def own_entry(mapping: MapNode, key: str) -> Node | None:
     """The value of `key` when written in `mapping` itself."""
-    return next((v for k, v in _own_entries(mapping) if isinstance(k, YScalar) and k.value == key), None)
+    return next((v for k, v in _own_entries(mapping) if isinstance(k, ScalarNode) and k.value == key), None)
 
 
-def _block_end(text: str, node: YNode) -> int:
+def _block_end(text: str, node: Node) -> int:
     """The end of the last line holding `node` (block scalars end at the next line's start, block
     collections where their last child ends)."""
     end = subtree_end(node)
@@ -185,7 +185,7 @@ def _block_end(text: str, node: YNode) -> int:
     return at
 
 
-def add_yaml_entry(source: SourceFile, mapping: YMap, key: str, value: str | dict[str, str]) -> Edit | None:
+def add_yaml_entry(source: SourceFile, mapping: MapNode, key: str, value: str | dict[str, str]) -> Edit | None:
     """Add `key: value` after the mapping's own last entry, indented like its keys.
 
     `value` is rendered YAML text, or a dict of rendered values for a nested block mapping.
@@ -210,9 +210,9 @@ def add_yaml_entry(source: SourceFile, mapping: YMap, key: str, value: str | dic
     return Edit(source.path, Span(at, at), f"{newline}{indent}{key}: {value}")
 
 
-def append_seq_item(source: SourceFile, seq: YNode, rendered: str) -> Edit | None:
+def append_seq_item(source: SourceFile, seq: Node, rendered: str) -> Edit | None:
     """Add an item (rendered YAML) at the end of a flow or block sequence."""
-    if not isinstance(seq, YSeq) or not seq.items:
+    if not isinstance(seq, SeqNode) or not seq.items:
         return None
     last = seq.items[-1]
     if seq.flow:
@@ -228,16 +228,16 @@ def append_seq_item(source: SourceFile, seq: YNode, rendered: str) -> Edit | Non
     return Edit(source.path, Span(at, at), f"{source.newline}{' ' * column}- {rendered}")
 
 
-def replace_in_scalar(source: SourceFile, node: YNode, old: str, new: str) -> Edit | None:
+def replace_in_scalar(source: SourceFile, node: Node, old: str, new: str) -> Edit | None:
     """Replace the one occurrence of `old` inside a scalar as written (None if not exactly once)."""
     raw = source.text[node.span.start : node.span.end]
-    if not isinstance(node, YScalar) or raw.count(old) != 1:
+    if not isinstance(node, ScalarNode) or raw.count(old) != 1:
         return None
     at = node.span.start + raw.index(old)
     return Edit(source.path, Span(at, at + len(old)), new)
 
 
-def remove_key_line(source: SourceFile, key: YNode, value: YNode) -> Edit | None:
+def remove_key_line(source: SourceFile, key: Node, value: Node) -> Edit | None:
     """Remove a `key = value` (TOML) or `key: value` (YAML) written alone on its lines."""
     text = source.text
     start = _line_start(text, key.span.start)

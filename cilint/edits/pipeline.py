@@ -9,7 +9,7 @@ from cilint.models.pipeline import Job, Service
 from cilint.models.variables import Variable
 from cilint.source import SourceFile
 from cilint.syntax.nodes import subtree_end
-from cilint.syntax.yaml import YMap, YScalar
+from cilint.syntax.tree import MapNode, ScalarNode
 
 
 def add_service_entry(source: SourceFile | None, service: Service, key: str, value: str | dict[str, str]) -> Edit | None:
@@ -18,13 +18,13 @@ def add_service_entry(source: SourceFile | None, service: Service, key: str, val
     node = service.node
     if source is None:
         return None
-    if isinstance(node, YScalar):
+    if isinstance(node, ScalarNode):
         rendered = value if isinstance(value, str) else "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
         name = source.text[node.span.start : node.span.end]
         if node.style == "" and any(c in name for c in "{}[],"):
             name = double_quoted(node.text)  # a plain scalar cannot hold flow indicators inside `{...}`
         return Edit(node.path, node.span, f"{{name: {name}, {key}: {rendered}}}")
-    if isinstance(node, YMap):
+    if isinstance(node, MapNode):
         return add_yaml_entry(source, node, key, value)
     return None
 
@@ -34,7 +34,7 @@ def add_job_variable(source: SourceFile | None, job: Job, name: str, rendered: s
     if source is None:
         return None
     variables = own_entry(job.node, "variables")
-    if isinstance(variables, YMap):
+    if isinstance(variables, MapNode):
         return add_yaml_entry(source, variables, name, rendered)
     if variables is not None:
         return None
@@ -48,7 +48,7 @@ def add_sibling_entries(source: SourceFile | None, variable: Variable, entries: 
     text = source.text
     line_start = text.rfind("\n", 0, variable.key.span.start) + 1
     before = text[line_start : variable.key.span.start]
-    holder = YMap(variable.key.path, variable.key.start, variable.key.end, "", None, False)
+    holder = MapNode(variable.key.path, variable.key.start, variable.key.end, "", None, False)
     if before.strip():
         previous = text[: variable.key.span.start].rstrip()
         if not previous.endswith(("{", ",")):

@@ -14,7 +14,7 @@ from cilint.facts.runners import RunnerChoice
 from cilint.facts.scripts import ScriptCommand
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Image, Job, Service
-from cilint.syntax.yaml import YNode, YSeq
+from cilint.syntax.tree import Node, SeqNode
 
 _DIND = re.compile(r"(^|/)docker:([0-9][0-9.]*-)?dind(-rootless)?(-alpine[0-9.]*)?$")
 _DNS_FLAG = re.compile(r"^--dns(?:=(?P<value>.*))?$")
@@ -52,12 +52,12 @@ class DnsFlag:
     """A `--dns` server given to a command."""
 
     value: str  # the server given
-    node: YNode  # the command item holding it
+    node: Node  # the command item holding it
 
 
 def dns_flags(service: Service) -> Iterator[DnsFlag]:
     """`--dns=X` / `--dns X` items in a service's `command`."""
-    items = service.command_node.items if isinstance(service.command_node, YSeq) else []
+    items = service.command_node.items if isinstance(service.command_node, SeqNode) else []
     texts = list(service.command)
     for index, text in enumerate(texts):
         match = _DNS_FLAG.match(text.strip())

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from cilint.facts.references import Reference, job_references
 from cilint.facts.scripts import ScriptCommand, job_commands
 from cilint.models.pipeline import Job
-from cilint.syntax.yaml import YNode
+from cilint.syntax.tree import Node
 
 
 class JobFacts:
@@ -20,7 +20,7 @@ class JobFacts:
     def __init__(self) -> None:
         self._commands: dict[int, tuple[ScriptCommand, ...]] = {}
         self._references: dict[int, tuple[Reference, ...]] = {}
-        self._hosts: dict[tuple[int, ...], dict[str, YNode]] = {}
+        self._hosts: dict[tuple[int, ...], dict[str, Node]] = {}
 
     def commands(self, job: Job) -> tuple[ScriptCommand, ...]:
         """The commands of `hooks:`, `before_script` + `script` and `after_script`, in run order."""
@@ -36,7 +36,7 @@ class JobFacts:
             found = self._references[id(job)] = job_references(job, self.commands(job))
         return found
 
-    def hosts(self, jobs: Iterable[Job]) -> dict[str, YNode]:
+    def hosts(self, jobs: Iterable[Job]) -> dict[str, Node]:
         """Host -> where it is first written, over `jobs` (runners often share one set of jobs)."""
         chosen = tuple(jobs)
         key = tuple(map(id, chosen))

@@ -7,7 +7,7 @@ from cilint.loading.project import Project
 from cilint.source import SourceFile
 from cilint.syntax.embedded import scalar_offsets
 from cilint.syntax.nodes import location
-from cilint.syntax.yaml import YNode, YScalar
+from cilint.syntax.tree import Node, ScalarNode
 
 
 class Positions:
@@ -17,15 +17,15 @@ class Positions:
         self.project = project
         self.cache: dict[int, list[int] | None] = {}
 
-    def inside(self, node: YNode, start: int, end: int) -> Location:
+    def inside(self, node: Node, start: int, end: int) -> Location:
         offsets = self.offsets(node)
         if not offsets or start >= len(offsets) or end <= start:
             return location(node)
         return Location(node.path, Span(offsets[start], offsets[min(end, len(offsets)) - 1] + 1))
 
-    def offsets(self, node: YNode) -> list[int] | None:
+    def offsets(self, node: Node) -> list[int] | None:
         """File offsets of each character of a scalar's value; None when not known exactly."""
-        if not isinstance(node, YScalar):
+        if not isinstance(node, ScalarNode):
             return None
         offsets = self.cache.get(id(node), [])
         if offsets == []:
@@ -41,7 +41,7 @@ class Positions:
         return offsets
 
 
-def _toml_string_offsets(source: SourceFile, node: YScalar) -> list[int] | None:
+def _toml_string_offsets(source: SourceFile, node: ScalarNode) -> list[int] | None:
     """Offsets of a TOML string's characters, for strings without escapes (else None)."""
     raw = source.text[node.span.start : node.span.end]
     value = node.value if isinstance(node.value, str) else None

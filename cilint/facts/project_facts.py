@@ -17,7 +17,7 @@ from cilint.facts.runners import RunnerChoice, RunnerChoices
 from cilint.facts.scripts import ScriptCommand
 from cilint.loading.project import Project
 from cilint.models.pipeline import Job
-from cilint.syntax.yaml import YNode
+from cilint.syntax.tree import Node
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import Runner
@@ -37,7 +37,7 @@ class Facts:
     def references(self, job: Job) -> tuple[Reference, ...]:
         return self.jobs.references(job)
 
-    def hosts(self, job: Job) -> Iterator[tuple[str, YNode]]:
+    def hosts(self, job: Job) -> Iterator[tuple[str, Node]]:
         """Hosts the job names, with where each is written."""
         return ((r.host, r.node) for r in self.jobs.references(job))
 

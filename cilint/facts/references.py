@@ -10,7 +10,7 @@ from functools import lru_cache
 from cilint.facts.scripts import ScriptCommand, expander
 from cilint.models.pipeline import Job, Service
 from cilint.shell.network import command_targets, value_hosts
-from cilint.syntax.yaml import YNode
+from cilint.syntax.tree import Node
 
 _HOST_NAMES = re.compile(r"(_HOST|_HOSTNAME|_URL|_URI|_ADDR|_ADDRESS|_ENDPOINT|_SERVER|_DSN)$", re.IGNORECASE)
 _BARE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$")
@@ -21,7 +21,7 @@ class Reference:
     """A hostname a job uses, and where it is written."""
 
     host: str
-    node: YNode  # where the name is written
+    node: Node  # where the name is written
     via: str  # "variable `X`", "script", ...
 
 

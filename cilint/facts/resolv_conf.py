@@ -12,7 +12,7 @@ from cilint.facts.runners import RunnerChoices
 from cilint.findings import Location
 from cilint.loading.project import Project
 from cilint.shell.bash import Command, analyse
-from cilint.syntax.yaml import YScalar
+from cilint.syntax.tree import ScalarNode
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import Runner, Setting
@@ -57,7 +57,7 @@ def resolv_conf_writes(project: Project, job_facts: JobFacts, choices: RunnerCho
                                 f"job `{job.name}` ({item.line.section})", job_executors=choices.possible_executors(job))
     for _, runner in project.runners:
         for setting in runner.scripts():
-            if not isinstance(setting.node, YScalar) or not isinstance(setting.value, str):
+            if not isinstance(setting.node, ScalarNode) or not isinstance(setting.value, str):
                 continue
             if RESOLV_CONF not in setting.value:
                 continue

@@ -22,7 +22,7 @@ from cilint.loading.project import Project
 from cilint.models.pipeline import Job
 from cilint.shell.network import hosts_in_text
 from cilint.syntax.nodes import scalar_text
-from cilint.syntax.yaml import YNode
+from cilint.syntax.tree import Node
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import Runner, RunnerConfig
@@ -50,11 +50,11 @@ class RunnerJobs:
     job_facts: JobFacts = field(repr=False)
 
     @cached_property
-    def hosts(self) -> dict[str, YNode]:
+    def hosts(self) -> dict[str, Node]:
         """Host -> where it is named first: the runner's own, then its jobs' (variables and commands).
         Worked out on first use: only some rules need them, and for a project's jobs that means
         reading every script."""
-        hosts: dict[str, YNode] = {}
+        hosts: dict[str, Node] = {}
         runner = self.runner
         for key in ("url", "clone_url"):
             setting = runner.table.setting(key)

@@ -15,12 +15,18 @@ from typing import Any
 
 from cilint.findings import Finding, Location, Severity, Span
 from cilint.gitlab_api import IncludeRefused
+from cilint.loading.workspace import (
+    SourceFile,
+    Workspace,
+    syntax_finding,
+    unreadable_finding,
+)
 from cilint.models.inputs import content_index, interpolate, split_header
 from cilint.models.merge import deep_merge, with_entries
 from cilint.syntax.nodes import is_null, location, scalar_text
+from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode
+from cilint.syntax.yaml import YamlDocument
 from cilint.urls import shown_url
-from cilint.syntax.yaml import YamlDocument, YMap, YNode, YScalar, YSeq
-from cilint.loading.workspace import SourceFile, Workspace, syntax_finding, unreadable_finding
 
 # docs: ci/yaml/includes "Maximum of 150 nested includes are allowed!" (counting duplicates).
 MAX_INCLUDES = 150
@@ -39,18 +45,18 @@ class IncludeEntry:
 
     kind: str
     target: str | None  # None when the entry is malformed
-    node: YNode  # the include entry itself (its position is where a fix belongs)
-    inputs: YMap | None
+    node: Node  # the include entry itself (its position is where a fix belongs)
+    inputs: MapNode | None
 
 
 @dataclass(eq=False)
 class IncludeResult:
     """A pipeline file with its includes merged, and the files read for it."""
 
-    config: YMap | None  # the merged configuration (before extends/default/!reference)
+    config: MapNode | None  # the merged configuration (before extends/default/!reference)
     files: list[str] = field(default_factory=list)  # every local file read, in merge order
     findings: list[Finding] = field(default_factory=list)
-    header: YMap | None = None  # the `spec:` header of the main file, if any
+    header: MapNode | None = None  # the `spec:` header of the main file, if any
     has_references: bool = False  # some file read uses `!reference`
     no_content: bool = False  # the main file itself holds no key (only comments, a null, `{}`)
 
@@ -75,12 +81,12 @@ class IncludeResolver:
     # -- one file ----------------------------------------------------------------------------
 
     def _expand(
-        self, path: str, inputs: YMap | None, stack: tuple[str, ...], at: Location | None
-    ) -> YMap | None:
+        self, path: str, inputs: MapNode | None, stack: tuple[str, ...], at: Location | None
+    ) -> MapNode | None:
         content = self._load(path, inputs, at, is_main=len(stack) == 1)
         if content is None:
             return None
-        merged: YNode | None = None
+        merged: Node | None = None
         include_node = content.get("include")
         if include_node is not None:
             for entry in self._entries(include_node):
@@ -88,9 +94,9 @@ class IncludeResolver:
                     merged = deep_merge(merged, sub)
         own = with_entries(content, {k: v for k, v in content.entries.items() if k != "include"})
         result = deep_merge(merged, own)
-        return result if isinstance(result, YMap) else None
+        return result if isinstance(result, MapNode) else None
 
-    def _load(self, path: str, inputs: YMap | None, at: Location | None, is_main: bool) -> YMap | None:
+    def _load(self, path: str, inputs: MapNode | None, at: Location | None, is_main: bool) -> MapNode | None:
         source = self.ws.source(path)
         if not isinstance(source, SourceFile):
             self.result.findings.append(unreadable_finding(path, source, at))
@@ -114,11 +120,11 @@ class IncludeResolver:
             self.result.header = header
         if header is not None or inputs is not None:
             content = interpolate(content, header, inputs)
-        if content is None or is_null(content) or (isinstance(content, YMap) and not content.entries):
+        if content is None or is_null(content) or (isinstance(content, MapNode) and not content.entries):
             self.result.no_content |= is_main
         if content is None or is_null(content):
-            return YMap(path, 0, 0, "tag:yaml.org,2002:map", None, False)
-        if not isinstance(content, YMap):
+            return MapNode(path, 0, 0, "tag:yaml.org,2002:map", None, False)
+        if not isinstance(content, MapNode):
             self.result.findings.append(
                 Finding(
                     "CIL001",
@@ -134,16 +140,16 @@ class IncludeResolver:
 
     # -- include entries ---------------------------------------------------------------------
 
-    def _entries(self, node: YNode) -> Iterable[IncludeEntry]:
-        items = node.items if isinstance(node, YSeq) else [node]
+    def _entries(self, node: Node) -> Iterable[IncludeEntry]:
+        items = node.items if isinstance(node, SeqNode) else [node]
         for item in items:
-            if isinstance(item, YScalar):
+            if isinstance(item, ScalarNode):
                 text = scalar_text(item)
                 if text is None:
                     continue
                 kind = "remote" if re.match(r"^https?://", text) else "local"
                 yield IncludeEntry(kind, text, item, None)
-            elif isinstance(item, YMap):
+            elif isinstance(item, MapNode):
                 kinds = [k for k in _KINDS if k in item]
                 inputs = item.get("inputs") or item.get("with")
                 if len(kinds) != 1:
@@ -160,14 +166,14 @@ class IncludeResolver:
                     kind,
                     scalar_text(target_node) if kind != "project" else _project_target(item),
                     item,
-                    inputs if isinstance(inputs, YMap) else None,
+                    inputs if isinstance(inputs, MapNode) else None,
                 )
-            elif isinstance(item, YSeq):
+            elif isinstance(item, SeqNode):
                 yield from self._entries(item)
             else:
                 self._problem(item, "an include entry must be a string or a mapping", Severity.BLOCKER)
 
-    def _follow(self, entry: IncludeEntry, including: str, stack: tuple[str, ...]) -> Iterable[YMap]:
+    def _follow(self, entry: IncludeEntry, including: str, stack: tuple[str, ...]) -> Iterable[MapNode]:
         if not self._count(entry):
             return
         if entry.target is None:
@@ -211,7 +217,7 @@ class IncludeResolver:
             return
         yield from self._local_entry(entry, entry.target, stack)
 
-    def _own_component(self, entry: IncludeEntry, target: str, stack: tuple[str, ...]) -> Iterable[YMap]:
+    def _own_component(self, entry: IncludeEntry, target: str, stack: tuple[str, ...]) -> Iterable[MapNode]:
         """A component of this very project (`$CI_SERVER_FQDN/$CI_PROJECT_PATH/name@...`)."""
         name = _self_component(target)
         if name is None:
@@ -228,7 +234,7 @@ class IncludeResolver:
             return
         yield from self._local(path, entry, stack)
 
-    def _local_entry(self, entry: IncludeEntry, target: str, stack: tuple[str, ...]) -> Iterable[YMap]:
+    def _local_entry(self, entry: IncludeEntry, target: str, stack: tuple[str, ...]) -> Iterable[MapNode]:
         """`include:local` (or a bare path): a file, or a glob, inside the project root."""
         if "$" in target:
             self._unresolved(entry, "the path uses a CI/CD variable, which is only known in GitLab")
@@ -259,9 +265,9 @@ class IncludeResolver:
             return
         yield from self._local(path, entry, stack)
 
-    def _fetch(self, entry: IncludeEntry, stack: tuple[str, ...]) -> Iterable[YMap]:
+    def _fetch(self, entry: IncludeEntry, stack: tuple[str, ...]) -> Iterable[MapNode]:
         if entry.kind == "project":
-            assert isinstance(entry.node, YMap)
+            assert isinstance(entry.node, MapNode)
             project = scalar_text(entry.node.get("project")) or ""
             ref = scalar_text(entry.node.get("ref"))
 
@@ -286,7 +292,7 @@ class IncludeResolver:
             return
         yield from self._fetched(entry, fetched, stack, f"`{_shown(entry.target)}`")
 
-    def _fetched(self, entry: IncludeEntry, fetched: Any, stack: tuple[str, ...], what: str) -> Iterable[YMap]:
+    def _fetched(self, entry: IncludeEntry, fetched: Any, stack: tuple[str, ...], what: str) -> Iterable[MapNode]:
         if fetched is None:
             self._problem(entry.node, f"include {what} not found through the GitLab API", Severity.BLOCKER)
             return
@@ -295,7 +301,7 @@ class IncludeResolver:
             self.origins[fetched.path] = (fetched.project, fetched.ref)
         yield from self._local(fetched.path, entry, stack)
 
-    def _local(self, path: str, entry: IncludeEntry, stack: tuple[str, ...]) -> Iterable[YMap]:
+    def _local(self, path: str, entry: IncludeEntry, stack: tuple[str, ...]) -> Iterable[MapNode]:
         if path in stack:
             chain = " -> ".join((*stack[stack.index(path):], path))
             self._problem(entry.node, f"include cycle: {chain}", Severity.BLOCKER)
@@ -361,7 +367,7 @@ class IncludeResolver:
         where = at if at is not None else Location(path, Span(0, 0))
         self.result.findings.append(Finding("CIL002", message, where, severity, route=("include", message)))
 
-    def _problem(self, node: YNode, message: str, severity: Severity) -> None:
+    def _problem(self, node: Node, message: str, severity: Severity) -> None:
         self.result.findings.append(
             Finding("CIL002", message, location(node), severity, route=("include", message))
         )
@@ -386,7 +392,7 @@ def _shown(target: str) -> str:
     return shown_url(target)
 
 
-def _project_target(item: YMap) -> str | None:
+def _project_target(item: MapNode) -> str | None:
     project = scalar_text(item.get("project"))
     files = [scalar_text(f) for f in _as_list(item.get("file"))]
     if project is None:
@@ -395,8 +401,8 @@ def _project_target(item: YMap) -> str | None:
     return f"{project}:{shown}"
 
 
-def _as_list(node: YNode | None) -> list[YNode]:
-    if isinstance(node, YSeq):
+def _as_list(node: Node | None) -> list[Node]:
+    if isinstance(node, SeqNode):
         return node.items
     return [node] if node is not None else []
 
@@ -406,7 +412,7 @@ def _self_component(target: str) -> str | None:
     return match.group("name") if match else None
 
 
-def _inputs_key(inputs: YMap | None) -> str:
+def _inputs_key(inputs: MapNode | None) -> str:
     if inputs is None:
         return ""
     return f"{inputs.path}:{inputs.span.start}"
@@ -431,8 +437,8 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out))
 
 
-def _kind_name(node: YNode) -> str:
-    if isinstance(node, YSeq):
+def _kind_name(node: Node) -> str:
+    if isinstance(node, SeqNode):
         return "list"
     return "scalar"
 

@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from cilint.findings import Finding, Location, Severity, Span
-from cilint.loading.discover import Inventory, inventory, is_component_path, looks_like_helm_values
+from cilint.loading.discover import (
+    Inventory,
+    inventory,
+    is_component_path,
+    looks_like_helm_values,
+)
 from cilint.loading.includes import IncludeResolver, IncludeResult
 from cilint.loading.project import Project
 from cilint.loading.roots import under
@@ -74,7 +79,9 @@ def load_project(
     pipelines = _pipelines(ws, config, files, gitlab, findings)
     runner_configs = []
     if files.runners:
-        from cilint.loading.runner_files import load_runner_configs  # runner models: only when needed
+        from cilint.loading.runner_files import (
+            load_runner_configs,  # runner models: only when needed
+        )
 
         for path in dict.fromkeys(files.runners):
             runner_configs.extend(load_runner_configs(ws, path, findings))
@@ -198,6 +205,8 @@ def _is_helm_values(ws: Workspace, rel: str) -> bool:
         return True  # it reads like runner Helm values but cannot be read: reported, not skipped
     if not parsed.documents:
         return False
-    from cilint.loading.runner_files import helm_runner_sections  # runner models: only when needed
+    from cilint.loading.runner_files import (
+        helm_runner_sections,  # runner models: only when needed
+    )
 
     return bool(helm_runner_sections(parsed.documents[0].root))

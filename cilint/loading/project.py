@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cilint.models.settings import ProjectConfig
 from cilint.findings import Finding
-from cilint.models.pipeline import Pipeline
 from cilint.loading.workspace import Workspace
+from cilint.models.pipeline import Pipeline
+from cilint.models.settings import ProjectConfig
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import Runner, RunnerConfig

@@ -5,28 +5,28 @@ from __future__ import annotations
 import re
 
 from cilint.findings import Finding, Location, Severity, Span
+from cilint.loading.workspace import Workspace, syntax_finding, unreadable_finding
 from cilint.models.runner import HELM_TEMPLATE_TAG, RunnerConfig, build_runner_config
 from cilint.source import SourceFile
 from cilint.syntax.embedded import neutralise_templates, scalar_offsets
 from cilint.syntax.nodes import scalar_text
 from cilint.syntax.toml import parse_toml
-from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
-from cilint.loading.workspace import Workspace, syntax_finding, unreadable_finding
+from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode
 
 # The gitlab-runner chart registers its runner with the kubernetes executor unless told otherwise.
 HELM_DEFAULT_EXECUTOR = "kubernetes"
 
 
-def helm_runner_sections(values: YNode | None) -> list[YMap]:
+def helm_runner_sections(values: Node | None) -> list[MapNode]:
     """The chart's `runners:` maps holding a `config` string: top level, or under a subchart key
     (an umbrella chart that depends on gitlab-runner, e.g. `gitlab-runner: {runners: {config: ...}}`)."""
-    if not isinstance(values, YMap):
+    if not isinstance(values, MapNode):
         return []
     candidates = [values.get("runners")]
-    candidates += [v.get("runners") for _, v in values.items() if isinstance(v, YMap)]
+    candidates += [v.get("runners") for _, v in values.items() if isinstance(v, MapNode)]
     return [
         c for c in candidates
-        if isinstance(c, YMap) and isinstance(c.get("config"), YScalar) and scalar_text(c.get("config"))
+        if isinstance(c, MapNode) and isinstance(c.get("config"), ScalarNode) and scalar_text(c.get("config"))
     ]
 
 
@@ -79,9 +79,9 @@ def _not_read(path: str, reason: str, offset: int) -> Finding:
                    Severity.MAJOR, route=("not-read", path))
 
 
-def _helm(source: SourceFile, values: YNode | None, runners: YMap, findings: list[Finding]) -> RunnerConfig | None:
+def _helm(source: SourceFile, values: Node | None, runners: MapNode, findings: list[Finding]) -> RunnerConfig | None:
     config = runners.get("config")
-    assert isinstance(config, YScalar) and isinstance(values, YMap)
+    assert isinstance(config, ScalarNode) and isinstance(values, MapNode)
     offsets, _exact = scalar_offsets(source, config)
     neutral = neutralise_templates(config.text)
     if _runner_count(neutral.text) > MAX_RUNNERS:
@@ -112,7 +112,7 @@ def _helm(source: SourceFile, values: YNode | None, runners: YMap, findings: lis
     )
 
 
-def _file_span(span: Span, offsets: list[int], config: YScalar) -> Span:
+def _file_span(span: Span, offsets: list[int], config: ScalarNode) -> Span:
     if not offsets:
         return config.span
     start = offsets[min(span.start, len(offsets) - 1)]
@@ -120,16 +120,16 @@ def _file_span(span: Span, offsets: list[int], config: YScalar) -> Span:
     return Span(start, end)
 
 
-def _mark_templates(node: YNode, spans: list[Span], text: str) -> None:
+def _mark_templates(node: Node, spans: list[Span], text: str) -> None:
     """Scalars written with Helm template expressions are tagged as opaque and keep their text."""
-    if isinstance(node, YScalar):
+    if isinstance(node, ScalarNode):
         if any(s.start < node.span.end and node.span.start < s.end for s in spans):
             node.tag = HELM_TEMPLATE_TAG
             written = text[node.span.start : node.span.end]
             node.value = written[1:-1] if written[:1] in ("'", '"') and written[-1:] == written[:1] else written
-    elif isinstance(node, YSeq):
+    elif isinstance(node, SeqNode):
         for item in node.items:
             _mark_templates(item, spans, text)
-    elif isinstance(node, YMap):
+    elif isinstance(node, MapNode):
         for _, value in node.items():
             _mark_templates(value, spans, text)

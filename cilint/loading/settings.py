@@ -7,10 +7,9 @@ wrong, so the rest of the analysis still runs.
 
 from __future__ import annotations
 
-
 from cilint.findings import Finding, Location, Severity, Span
 from cilint.models.settings import EXECUTORS, ProjectConfig, RunnerMapping
-from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
+from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode
 
 _KEYS = {"ci-file", "select", "ignore", "exclude", "runners", "executor", "per-file-ignores", "severity"}
 _RUNNER_KEYS = {"name", "tags", "run-untagged"}
@@ -35,11 +34,11 @@ def parse_settings(name: str, text: str) -> ProjectConfig:
         finding = Finding("CIL001", f"TOML syntax error in the cilint settings: {message}",
                           Location(name, Span(offset, offset)), Severity.BLOCKER, route=("settings",))
         return ProjectConfig(source=name, problems=(finding,))
-    table: YNode | None = parsed.root
+    table: Node | None = parsed.root
     if name == "pyproject.toml":
         tool = parsed.root.get("tool")
-        table = tool.get("cilint") if isinstance(tool, YMap) else None
-    if not isinstance(table, YMap):
+        table = tool.get("cilint") if isinstance(tool, MapNode) else None
+    if not isinstance(table, MapNode):
         return ProjectConfig()
     return _Reader(name).read(table)
 
@@ -49,13 +48,13 @@ class _Reader:
         self.source = source
         self.problems: list[Finding] = []
 
-    def problem(self, node: YNode, message: str) -> None:
+    def problem(self, node: Node, message: str) -> None:
         self.problems.append(
             Finding("CIL004", f"invalid cilint setting: {message}", Location(self.source, node.span),
                     Severity.MAJOR, route=("settings", message))
         )
 
-    def read(self, table: YMap) -> ProjectConfig:
+    def read(self, table: MapNode) -> ProjectConfig:
         for key, (key_node, _) in table.entries.items():
             if key not in _KEYS:
                 self.problem(key_node, f"unknown setting `{key}` (known: {', '.join(sorted(_KEYS))})")
@@ -77,55 +76,55 @@ class _Reader:
             problems=tuple(self.problems),
         )
 
-    def string(self, table: YMap, key: str) -> str | None:
+    def string(self, table: MapNode, key: str) -> str | None:
         node = table.get(key)
         if node is None:
             return None
-        if isinstance(node, YScalar) and isinstance(node.value, str) and node.value:
+        if isinstance(node, ScalarNode) and isinstance(node.value, str) and node.value:
             return node.value
         self.problem(node, f"`{key}` must be a non-empty string")
         return None
 
-    def strings(self, table: YMap, key: str) -> tuple[str, ...]:
+    def strings(self, table: MapNode, key: str) -> tuple[str, ...]:
         node = table.get(key)
         if node is None:
             return ()
-        if isinstance(node, YScalar) and isinstance(node.value, str):
+        if isinstance(node, ScalarNode) and isinstance(node.value, str):
             return (node.value,)
-        if isinstance(node, YSeq) and all(isinstance(i, YScalar) and isinstance(i.value, str) for i in node.items):
+        if isinstance(node, SeqNode) and all(isinstance(i, ScalarNode) and isinstance(i.value, str) for i in node.items):
             return tuple(i.value for i in node.items)  # type: ignore[attr-defined]
         self.problem(node, f"`{key}` must be a list of strings")
         return ()
 
-    def per_file_ignores(self, node: YNode | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    def per_file_ignores(self, node: Node | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
         if node is None:
             return ()
-        if not isinstance(node, YMap):
+        if not isinstance(node, MapNode):
             self.problem(node, '`per-file-ignores` must be a table of pattern = ["RULE", ...]')
             return ()
         return tuple((pattern, self.strings(node, pattern)) for pattern, _ in node.items())
 
-    def severities(self, node: YNode | None) -> tuple[tuple[str, Severity], ...]:
+    def severities(self, node: Node | None) -> tuple[tuple[str, Severity], ...]:
         if node is None:
             return ()
-        if not isinstance(node, YMap):
+        if not isinstance(node, MapNode):
             self.problem(node, '`severity` must be a table of RULE = "info|minor|major|critical|blocker"')
             return ()
         out: list[tuple[str, Severity]] = []
         for rule, value in node.items():
             try:
-                out.append((rule.upper(), Severity.parse(value.value if isinstance(value, YScalar) else "")))
+                out.append((rule.upper(), Severity.parse(value.value if isinstance(value, ScalarNode) else "")))
             except ValueError as exc:
                 self.problem(value, f"severity of {rule}: {exc}")
         return tuple(out)
 
-    def runners(self, node: YNode | None) -> tuple[RunnerMapping, ...]:
+    def runners(self, node: Node | None) -> tuple[RunnerMapping, ...]:
         if node is None:
             return ()
-        items = node.items if isinstance(node, YSeq) else [node]
+        items = node.items if isinstance(node, SeqNode) else [node]
         mappings = []
         for item in items:
-            if not isinstance(item, YMap):
+            if not isinstance(item, MapNode):
                 self.problem(item, "`runners` must be an array of tables (`[[tool.cilint.runners]]`)")
                 continue
             for key, (key_node, _) in item.entries.items():
@@ -137,7 +136,7 @@ class _Reader:
             untagged = item.get("run-untagged")
             run_untagged = False
             if untagged is not None:
-                if isinstance(untagged, YScalar) and isinstance(untagged.value, bool):
+                if isinstance(untagged, ScalarNode) and isinstance(untagged.value, bool):
                     run_untagged = untagged.value
                 else:
                     self.problem(untagged, "`run-untagged` must be true or false")

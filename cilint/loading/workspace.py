@@ -7,10 +7,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from cilint.filesystem import MAX_FILE_BYTES, NotRegular, TooLarge, kind_of, read_regular
+from cilint.filesystem import (
+    MAX_FILE_BYTES,
+    NotRegular,
+    TooLarge,
+    kind_of,
+    read_regular,
+)
 from cilint.findings import Finding, Location, Severity, Span
 from cilint.source import DecodeError, SourceFile
 from cilint.syntax.yaml import YamlParse, parse_yaml
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Unreadable:

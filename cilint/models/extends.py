@@ -18,14 +18,8 @@ from dataclasses import dataclass, field
 from cilint.findings import Finding, Severity
 from cilint.models.merge import deep_merge, with_entries
 from cilint.syntax.nodes import location, scalar_text, string_list
-from cilint.syntax.yaml import (
-    MAX_EXPANDED_BYTES,
-    YMap,
-    YNode,
-    YScalar,
-    YSeq,
-    expanded_size,
-)
+from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode
+from cilint.syntax.yaml import MAX_EXPANDED_BYTES, expanded_size
 
 MAX_EXTENDS_ANCESTORS = 10
 MAX_REFERENCE_DEPTH = 10
@@ -55,23 +49,23 @@ class Completeness:
 class _Extender:
     """Resolves `extends:` for one merged configuration, each job once."""
 
-    config: YMap
+    config: MapNode
     findings: list[Finding]
     completeness: Completeness
-    done: dict[str, YMap] = field(default_factory=dict)
+    done: dict[str, MapNode] = field(default_factory=dict)
 
-    def job(self, name: str, chain: tuple[str, ...]) -> YMap | None:
+    def job(self, name: str, chain: tuple[str, ...]) -> MapNode | None:
         cached = self.done.get(name)
         if cached is not None:
             return cached
         node = self.config.get(name)
-        if not isinstance(node, YMap):
+        if not isinstance(node, MapNode):
             return None
         extends = node.get("extends")
         if extends is None:
             self.done[name] = node
             return node
-        merged: YNode | None = None
+        merged: Node | None = None
         for parent_node in string_list(extends):
             parent = scalar_text(parent_node) or ""
             if parent in chain or parent == name:
@@ -88,7 +82,7 @@ class _Extender:
                 )
                 self._report(parent_node, message, ("extends-unknown", name, parent), severity)
                 continue
-            if not isinstance(parent_config, YMap):
+            if not isinstance(parent_config, MapNode):
                 self._report(
                     parent_node, f"`{parent}` is not a job or hash and cannot be extended",
                     ("extends-invalid", name, parent),
@@ -98,24 +92,24 @@ class _Extender:
             if resolved is not None:
                 merged = deep_merge(merged, _without(resolved, "extends"))
         result = deep_merge(merged, node)
-        assert isinstance(result, YMap)
+        assert isinstance(result, MapNode)
         self.done[name] = result
         return result
 
     def _report(
-        self, node: YNode, message: str, route: tuple[str, ...], severity: Severity = Severity.BLOCKER
+        self, node: Node, message: str, route: tuple[str, ...], severity: Severity = Severity.BLOCKER
     ) -> None:
         self.findings.append(Finding("CIL003", message, location(node), severity, route=route))
 
     # -- nesting depth: a property of the ancestry, whatever order the jobs are written in ---------
 
-    def parents(self, name: str) -> list[tuple[str, YNode]]:
+    def parents(self, name: str) -> list[tuple[str, Node]]:
         node = self.config.get(name)
-        extends = node.get("extends") if isinstance(node, YMap) else None
+        extends = node.get("extends") if isinstance(node, MapNode) else None
         if extends is None:
             return []
         named = ((scalar_text(p) or "", p) for p in string_list(extends))
-        return [(parent, p) for parent, p in named if isinstance(self.config.get(parent), YMap)]
+        return [(parent, p) for parent, p in named if isinstance(self.config.get(parent), MapNode)]
 
     def height(self, name: str, heights: dict[str, int], open_: set[str]) -> int:
         """Levels of `extends` above `name` (0: it extends nothing); cycles count as nothing (they
@@ -137,7 +131,7 @@ class _Extender:
         finding per too-deep chain, from the job at its top, at the `extends` entry where the
         chain passes the limit (following the deepest ancestry)."""
         heights: dict[str, int] = {}
-        names = [n for n, v in self.config.entries.items() if isinstance(v[1], YMap) and "extends" in v[1]]
+        names = [n for n, v in self.config.entries.items() if isinstance(v[1], MapNode) and "extends" in v[1]]
         deep = [n for n in names if self.height(n, heights, set()) > MAX_EXTENDS_ANCESTORS]
         extended = {parent for n in deep for parent, _ in self.parents(n)}
         for top in deep:
@@ -154,55 +148,55 @@ class _Extender:
             )
 
 
-def expand_extends(config: YMap, findings: list[Finding], completeness: Completeness) -> YMap:
+def expand_extends(config: MapNode, findings: list[Finding], completeness: Completeness) -> MapNode:
     extender = _Extender(config, findings, completeness)
     extender.report_depth()
     entries = dict(config.entries)
     for name, (key_node, value) in config.entries.items():
-        if isinstance(value, YMap) and "extends" in value:
+        if isinstance(value, MapNode) and "extends" in value:
             resolved = extender.job(name, ())
             if resolved is not None:
                 entries[name] = (key_node, resolved)
     return with_entries(config, entries)
 
 
-def _without(node: YMap, key: str) -> YMap:
+def _without(node: MapNode, key: str) -> MapNode:
     if key not in node.entries:
         return node
     return with_entries(node, {k: v for k, v in node.entries.items() if k != key})
 
 
 class _References:
-    def __init__(self, config: YMap, findings: list[Finding], completeness: Completeness) -> None:
+    def __init__(self, config: MapNode, findings: list[Finding], completeness: Completeness) -> None:
         self.config = config
         self.findings = findings
         self.completeness = completeness
         # (node id, depth) -> resolution: a reference reached along many paths is resolved once per
         # depth (the depth limit is the only thing that differs), not once per path
-        self.memo: dict[tuple[int, int], YNode] = {}
+        self.memo: dict[tuple[int, int], Node] = {}
         self.active: set[int] = set()
         self.sizes: dict[int, int] = {}  # expanded sizes of resolved nodes (see expanded_size)
-        self.measured: list[YNode] = []  # keeps the measured nodes alive, so their ids stay theirs
+        self.measured: list[Node] = []  # keeps the measured nodes alive, so their ids stay theirs
 
-    def resolve(self, node: YNode, depth: int) -> YNode:
+    def resolve(self, node: Node, depth: int) -> Node:
         key = (id(node), depth)
         known = self.memo.get(key)
         if known is not None:
             return known
-        if node.is_reference and isinstance(node, YSeq):
+        if node.is_reference and isinstance(node, SeqNode):
             result = self._follow(node, depth)
-        elif isinstance(node, YSeq):
+        elif isinstance(node, SeqNode):
             # Scalars (most nodes) resolve to themselves: skipped here rather than by a call each.
-            items = [item if type(item) is YScalar else self.resolve(item, depth) for item in node.items]
+            items = [item if type(item) is ScalarNode else self.resolve(item, depth) for item in node.items]
             result = node
             if any(a is not b for a, b in zip(items, node.items)):
-                result = YSeq(node.path, node.start, node.end, node.tag, node.anchor, node.flow)
+                result = SeqNode(node.path, node.start, node.end, node.tag, node.anchor, node.flow)
                 result.items = items
-        elif isinstance(node, YMap):
+        elif isinstance(node, MapNode):
             entries = {}
             changed = False
             for key, (key_node, value) in node.entries.items():
-                new_value = value if type(value) is YScalar else self.resolve(value, depth)
+                new_value = value if type(value) is ScalarNode else self.resolve(value, depth)
                 changed |= new_value is not value
                 entries[key] = (key_node, new_value)
             result = with_entries(node, entries) if changed else node
@@ -211,7 +205,7 @@ class _References:
         self.memo[key] = result
         return result
 
-    def _follow(self, ref: YSeq, depth: int) -> YNode:
+    def _follow(self, ref: SeqNode, depth: int) -> Node:
         path = [scalar_text(item) for item in ref.items]
         shown = ", ".join(p or "?" for p in path)
         if depth >= MAX_REFERENCE_DEPTH:
@@ -223,9 +217,9 @@ class _References:
         if not path or any(p is None for p in path):
             self._report(ref, "`!reference` needs a list of job and key names")
             return _empty_like(ref)
-        target: YNode | None = self.config
+        target: Node | None = self.config
         for part in path:
-            target = target.get(part) if isinstance(target, YMap) else None  # type: ignore[arg-type]
+            target = target.get(part) if isinstance(target, MapNode) else None  # type: ignore[arg-type]
             if target is None:
                 severity, message = self.completeness.unknown(
                     f"`!reference [{shown}]` could not be found: `{part}` is not defined there"
@@ -250,18 +244,18 @@ class _References:
             return _empty_like(ref)
         return resolved
 
-    def _report(self, node: YNode, message: str, severity: Severity = Severity.BLOCKER) -> None:
+    def _report(self, node: Node, message: str, severity: Severity = Severity.BLOCKER) -> None:
         self.findings.append(
             Finding("CIL003", message, location(node), severity, route=("reference", message))
         )
 
 
-def resolve_references(config: YMap, findings: list[Finding], completeness: Completeness) -> YMap:
+def resolve_references(config: MapNode, findings: list[Finding], completeness: Completeness) -> MapNode:
     resolved = _References(config, findings, completeness).resolve(config, 0)
-    assert isinstance(resolved, YMap)
+    assert isinstance(resolved, MapNode)
     return resolved
 
 
-def _empty_like(node: YNode) -> YNode:
-    return YSeq(node.path, node.start, node.end, "tag:yaml.org,2002:seq", None, True)
+def _empty_like(node: Node) -> Node:
+    return SeqNode(node.path, node.start, node.end, "tag:yaml.org,2002:seq", None, True)
 

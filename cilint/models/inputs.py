@@ -12,15 +12,8 @@ from collections.abc import Sequence
 
 from cilint.models.merge import with_entries
 from cilint.syntax.nodes import scalar_text
-from cilint.syntax.yaml import (
-    YamlDocument,
-    YMap,
-    YNode,
-    YScalar,
-    YSeq,
-    ruby_to_s,
-    text_of_key,
-)
+from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode, ruby_to_s
+from cilint.syntax.yaml import YamlDocument, text_of_key
 
 _BLOCK = re.compile(r"\$\[\[\s*inputs\.([A-Za-z0-9_-]+)\s*(?:\|[^\]]*)?\]\]")
 
@@ -34,27 +27,27 @@ def content_index(documents: Sequence[YamlDocument]) -> tuple[int | None, int | 
     if not documents:
         return None, None
     first = documents[0].root
-    if isinstance(first, YMap) and "spec" in first.entries and len(documents) > 1:
+    if isinstance(first, MapNode) and "spec" in first.entries and len(documents) > 1:
         return 0, min(2, len(documents) - 1)
     return None, 0
 
 
-def split_header(documents: Sequence[YamlDocument]) -> tuple[YMap | None, YNode | None]:
+def split_header(documents: Sequence[YamlDocument]) -> tuple[MapNode | None, Node | None]:
     """(spec header, configuration) of a file (see content_index)."""
     header, content = content_index(documents)
     if content is None:
         return None, None
     first = documents[0].root
-    return (first if header is not None and isinstance(first, YMap) else None), documents[content].root
+    return (first if header is not None and isinstance(first, MapNode) else None), documents[content].root
 
 
-def input_values(header: YMap | None, provided: YMap | None) -> dict[str, YNode]:
-    values: dict[str, YNode] = {}
+def input_values(header: MapNode | None, provided: MapNode | None) -> dict[str, Node]:
+    values: dict[str, Node] = {}
     spec = header.get("spec") if header is not None else None
-    declared = spec.get("inputs") if isinstance(spec, YMap) else None
-    if isinstance(declared, YMap):
+    declared = spec.get("inputs") if isinstance(spec, MapNode) else None
+    if isinstance(declared, MapNode):
         for name, definition in declared.items():
-            default = definition.get("default") if isinstance(definition, YMap) else None
+            default = definition.get("default") if isinstance(definition, MapNode) else None
             if default is not None:
                 values[name] = default
     if provided is not None:
@@ -62,30 +55,30 @@ def input_values(header: YMap | None, provided: YMap | None) -> dict[str, YNode]
     return values
 
 
-def interpolate(content: YNode | None, header: YMap | None, provided: YMap | None) -> YNode | None:
+def interpolate(content: Node | None, header: MapNode | None, provided: MapNode | None) -> Node | None:
     values = input_values(header, provided)
     if content is None or not values:
         return content
-    memo: dict[int, YNode] = {}
+    memo: dict[int, Node] = {}
     return _replace(content, values, memo)
 
 
-def _replace(node: YNode, values: dict[str, YNode], memo: dict[int, YNode]) -> YNode:
+def _replace(node: Node, values: dict[str, Node], memo: dict[int, Node]) -> Node:
     done = memo.get(id(node))
     if done is not None:
         return done
-    result: YNode = node
-    if isinstance(node, YScalar):
+    result: Node = node
+    if isinstance(node, ScalarNode):
         if "$[[" in node.text:
             result = _interpolate_scalar(node, values)
-    elif isinstance(node, YSeq):
+    elif isinstance(node, SeqNode):
         items = [_replace(item, values, memo) for item in node.items]
         if any(a is not b for a, b in zip(items, node.items)):
-            seq = YSeq(node.path, node.start, node.end, node.tag, node.anchor, node.flow)
+            seq = SeqNode(node.path, node.start, node.end, node.tag, node.anchor, node.flow)
             seq.items = items
             result = seq
-    elif isinstance(node, YMap):
-        entries: dict[str, tuple[YNode, YNode]] = {}
+    elif isinstance(node, MapNode):
+        entries: dict[str, tuple[Node, Node]] = {}
         changed = False
         for key_node, value in node.entries.values():
             new_key = _replace(key_node, values, memo)
@@ -98,7 +91,7 @@ def _replace(node: YNode, values: dict[str, YNode], memo: dict[int, YNode]) -> Y
     return result
 
 
-def _interpolate_scalar(node: YScalar, values: dict[str, YNode]) -> YNode:
+def _interpolate_scalar(node: ScalarNode, values: dict[str, Node]) -> Node:
     whole = _BLOCK.fullmatch(node.text.strip())
     if whole and whole.group(1) in values:
         return values[whole.group(1)]
@@ -117,14 +110,14 @@ def _interpolate_scalar(node: YScalar, values: dict[str, YNode]) -> YNode:
     text = _BLOCK.sub(render, node.text)
     if text == node.text:
         return node
-    return YScalar(node.path, node.start, node.end, node.tag, node.anchor, text, node.style or "'")
+    return ScalarNode(node.path, node.start, node.end, node.tag, node.anchor, text, node.style or "'")
 
 
-def _plain(node: YNode) -> object:
-    if isinstance(node, YScalar):
+def _plain(node: Node) -> object:
+    if isinstance(node, ScalarNode):
         return node.value if not isinstance(node.value, float) else ruby_to_s(node.value)
-    if isinstance(node, YSeq):
+    if isinstance(node, SeqNode):
         return [_plain(item) for item in node.items]
-    if isinstance(node, YMap):
+    if isinstance(node, MapNode):
         return {key: _plain(value) for key, value in node.items()}
     return None

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from cilint.syntax.yaml import YMap, YNode
+from cilint.syntax.tree import MapNode, Node
 
 
-def deep_merge(base: YNode | None, override: YNode | None) -> YNode | None:
+def deep_merge(base: Node | None, override: Node | None) -> Node | None:
     """Rails' `deep_merge`: hashes merge key by key, anything else is replaced by `override`.
 
-    Nodes are never mutated (an alias is shared); a merged hash is a new YMap that takes the
+    Nodes are never mutated (an alias is shared); a merged hash is a new MapNode that takes the
     position of `override`, while every leaf keeps the node (and so the span) it was written as.
     """
     if override is None:
         return base
-    if isinstance(base, YMap) and isinstance(override, YMap):
-        merged = YMap(override.path, override.start, override.end, override.tag, override.anchor, override.flow)
+    if isinstance(base, MapNode) and isinstance(override, MapNode):
+        merged = MapNode(override.path, override.start, override.end, override.tag, override.anchor, override.flow)
         entries = dict(base.entries)
         for key, (key_node, value) in override.entries.items():
             existing = entries.get(key)
-            if existing is not None and isinstance(existing[1], YMap) and isinstance(value, YMap):
+            if existing is not None and isinstance(existing[1], MapNode) and isinstance(value, MapNode):
                 combined = deep_merge(existing[1], value)
                 assert combined is not None
                 entries[key] = (key_node, combined)
@@ -30,8 +30,8 @@ def deep_merge(base: YNode | None, override: YNode | None) -> YNode | None:
 
 
 
-def with_entries(template: YMap, entries: dict[str, tuple[YNode, YNode]]) -> YMap:
+def with_entries(template: MapNode, entries: dict[str, tuple[Node, Node]]) -> MapNode:
     """A copy of `template` (same position) holding `entries`."""
-    copy = YMap(template.path, template.start, template.end, template.tag, template.anchor, template.flow)
+    copy = MapNode(template.path, template.start, template.end, template.tag, template.anchor, template.flow)
     copy.entries = entries
     return copy

@@ -16,7 +16,7 @@ from cilint.models.extends import Completeness, expand_extends, resolve_referenc
 from cilint.models.images import derived_aliases, split_aliases
 from cilint.models.variables import Expansion, Variable, expand, read_variables
 from cilint.syntax.nodes import is_null, scalar_text, string_list
-from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
+from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode
 
 # Top-level keys that are keywords, not jobs (docs: ci/yaml, facts 3.4).
 GLOBAL_KEYWORDS = frozenset(
@@ -41,7 +41,7 @@ class ScriptLine:
     """One line of a job's `script`-like section."""
 
     text: str
-    node: YScalar
+    node: ScalarNode
     section: str  # "before_script", "script", "after_script", or a hook name
 
 
@@ -50,7 +50,7 @@ class Image:
     """A job's `image:`."""
 
     name: str
-    node: YNode  # the name scalar
+    node: Node  # the name scalar
     entrypoint: tuple[str, ...] | None = None
 
 
@@ -59,12 +59,12 @@ class Service:
     """A job's service entry, with its aliases, command and variables."""
 
     name: str
-    node: YNode  # the service entry (string or mapping)
-    name_node: YNode
+    node: Node  # the service entry (string or mapping)
+    name_node: Node
     aliases: tuple[str, ...] = ()  # explicit `alias:` names
-    alias_node: YNode | None = None
+    alias_node: Node | None = None
     command: tuple[str, ...] = ()
-    command_node: YNode | None = None
+    command_node: Node | None = None
     entrypoint: tuple[str, ...] | None = None
     variables: Mapping[str, Variable] = field(default_factory=dict)
 
@@ -81,8 +81,8 @@ class Job:
     """A job GitLab would create, after extends, !reference and defaults."""
 
     name: str
-    key: YNode  # the job's name as written (its file is where the job is defined)
-    node: YMap  # the job after extends, !reference and defaults
+    key: Node  # the job's name as written (its file is where the job is defined)
+    node: MapNode  # the job after extends, !reference and defaults
     stage: str
     image: Image | None
     services: tuple[Service, ...]
@@ -113,20 +113,20 @@ class Pipeline:
 
     path: str  # the main file
     files: tuple[str, ...]  # every local file read for it, in merge order
-    config: YMap  # merged, extended, references resolved
+    config: MapNode  # merged, extended, references resolved
     jobs: Mapping[str, Job]  # jobs GitLab would create (hidden jobs excluded)
     variables: Mapping[str, Variable]
     stages: tuple[str, ...]
-    header: YMap | None = None  # `spec:` of a component or template
+    header: MapNode | None = None  # `spec:` of a component or template
     partial: bool = False  # some includes could not be read
 
 
 def build_pipeline(
     path: str,
     files: tuple[str, ...],
-    merged: YMap,
+    merged: MapNode,
     findings: list[Finding],
-    header: YMap | None = None,
+    header: MapNode | None = None,
     partial: bool = False,
     standalone: bool = False,
     has_references: bool = True,
@@ -141,7 +141,7 @@ def build_pipeline(
     jobs: dict[str, Job] = {}
     scripts = _ScriptReader()
     for name, (key, value) in config.entries.items():
-        if name in GLOBAL_KEYWORDS or name.startswith(".") or not isinstance(value, YMap):
+        if name in GLOBAL_KEYWORDS or name.startswith(".") or not isinstance(value, MapNode):
             continue
         jobs[name] = _job(name, key, value, defaults, global_variables, scripts)
     return Pipeline(
@@ -156,37 +156,37 @@ def build_pipeline(
     )
 
 
-def _defaults(config: YMap) -> dict[str, YNode]:
-    defaults: dict[str, YNode] = {}
+def _defaults(config: MapNode) -> dict[str, Node]:
+    defaults: dict[str, Node] = {}
     for key in LEGACY_GLOBAL_DEFAULTS:
         node = config.get(key)
         if not is_null(node):
             assert node is not None
             defaults[key] = node
     default = config.get("default")
-    if isinstance(default, YMap):
+    if isinstance(default, MapNode):
         for key, node in default.items():
             if key in DEFAULT_KEYWORDS and not is_null(node):
                 defaults[key] = node
     return defaults
 
 
-def _inherit(job: YMap, kind: str) -> tuple[bool, frozenset[str]]:
+def _inherit(job: MapNode, kind: str) -> tuple[bool, frozenset[str]]:
     """(inherit everything?, names when a list) for `inherit:default` / `inherit:variables`."""
     inherit = job.get("inherit")
-    setting = inherit.get(kind) if isinstance(inherit, YMap) else None
-    if isinstance(setting, YScalar) and setting.value is False:
+    setting = inherit.get(kind) if isinstance(inherit, MapNode) else None
+    if isinstance(setting, ScalarNode) and setting.value is False:
         return False, frozenset()
-    if isinstance(setting, YSeq):
+    if isinstance(setting, SeqNode):
         return False, frozenset(t for t in (scalar_text(i) for i in setting.items) if t)
     return True, frozenset()
 
 
 def _job(
     name: str,
-    key: YNode,
-    node: YMap,
-    defaults: Mapping[str, YNode],
+    key: Node,
+    node: MapNode,
+    defaults: Mapping[str, Node],
     global_variables: Mapping[str, Variable],
     scripts: _ScriptReader,
 ) -> Job:
@@ -202,10 +202,10 @@ def _job(
         n: v for n, v in global_variables.items() if n in variable_names
     }
     variables.update(read_variables(node.get("variables"), "job"))
-    resolved = YMap(node.path, node.start, node.end, node.tag, node.anchor, node.flow)
+    resolved = MapNode(node.path, node.start, node.end, node.tag, node.anchor, node.flow)
     resolved.entries = effective
 
-    def get(keyword: str) -> YNode | None:
+    def get(keyword: str) -> Node | None:
         entry = effective.get(keyword)
         return entry[1] if entry else None
 
@@ -227,17 +227,17 @@ def _job(
     )
 
 
-def _hooks(node: YNode | None, scripts: _ScriptReader) -> Iterator[ScriptLine]:
-    if isinstance(node, YMap):
+def _hooks(node: Node | None, scripts: _ScriptReader) -> Iterator[ScriptLine]:
+    if isinstance(node, MapNode):
         for name, value in node.items():
             yield from scripts.lines(value, f"hooks:{name}")
 
 
-def _image(node: YNode | None) -> Image | None:
-    if isinstance(node, YScalar):
+def _image(node: Node | None) -> Image | None:
+    if isinstance(node, ScalarNode):
         text = scalar_text(node)
         return Image(text, node) if text else None
-    if isinstance(node, YMap):
+    if isinstance(node, MapNode):
         name_node = node.get("name")
         text = scalar_text(name_node)
         if text is None or name_node is None:
@@ -246,14 +246,14 @@ def _image(node: YNode | None) -> Image | None:
     return None
 
 
-def _services(node: YNode | None) -> Iterator[Service]:
-    items = node.items if isinstance(node, YSeq) else ([node] if node is not None else [])
+def _services(node: Node | None) -> Iterator[Service]:
+    items = node.items if isinstance(node, SeqNode) else ([node] if node is not None else [])
     for item in items:
-        if isinstance(item, YScalar):
+        if isinstance(item, ScalarNode):
             text = scalar_text(item)
             if text:
                 yield Service(text, item, item)
-        elif isinstance(item, YMap):
+        elif isinstance(item, MapNode):
             name_node = item.get("name")
             text = scalar_text(name_node)
             if not text or name_node is None:
@@ -274,13 +274,13 @@ def _services(node: YNode | None) -> Iterator[Service]:
             )
 
 
-def _strings(node: YNode | None) -> tuple[str, ...] | None:
+def _strings(node: Node | None) -> tuple[str, ...] | None:
     if node is None or is_null(node):
         return None
-    if isinstance(node, YScalar):
+    if isinstance(node, ScalarNode):
         text = scalar_text(node)
         return (text,) if text is not None else None
-    if isinstance(node, YSeq):
+    if isinstance(node, SeqNode):
         return tuple(t for t in (scalar_text(i) for i in node.items) if t is not None)
     return None
 
@@ -292,7 +292,7 @@ class _ScriptReader:
     def __init__(self) -> None:
         self.memo: dict[tuple[int, str], tuple[ScriptLine, ...]] = {}  # (id of node, section) -> lines
 
-    def lines(self, node: YNode | None, section: str) -> tuple[ScriptLine, ...]:
+    def lines(self, node: Node | None, section: str) -> tuple[ScriptLine, ...]:
         if node is None:
             return ()
         key = (id(node), section)
@@ -302,17 +302,17 @@ class _ScriptReader:
         return found
 
 
-def _flatten(node: YNode | None, section: str, depth: int) -> Iterator[ScriptLine]:
-    if isinstance(node, YScalar):
+def _flatten(node: Node | None, section: str, depth: int) -> Iterator[ScriptLine]:
+    if isinstance(node, ScalarNode):
         text = scalar_text(node)
         if text is not None:
             yield ScriptLine(text, node, section)
-    elif isinstance(node, YSeq) and depth <= MAX_SCRIPT_NESTING:
+    elif isinstance(node, SeqNode) and depth <= MAX_SCRIPT_NESTING:
         for item in node.items:
             yield from _flatten(item, section, depth + 1)
 
 
-def _stages(node: YNode | None) -> tuple[str, ...]:
+def _stages(node: Node | None) -> tuple[str, ...]:
     declared = [t for t in (scalar_text(n) for n in string_list(node)) if t]
     if not declared:
         return DEFAULT_STAGES

@@ -14,7 +14,7 @@ from typing import Any
 from cilint.data import load
 from cilint.models.variables import Variable
 from cilint.syntax.nodes import plain, scalar_text
-from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
+from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode
 
 HELM_TEMPLATE_TAG = "helm-template"
 # Runner `KubernetesDNSPolicy.Get()`: only these spellings; anything else falls back to ClusterFirst.
@@ -37,8 +37,8 @@ class Setting:
     """A key of a runner config, with the nodes of its key and value."""
 
     key: str
-    key_node: YNode
-    node: YNode
+    key_node: Node
+    node: Node
 
     @property
     def value(self) -> Any:
@@ -55,18 +55,18 @@ class UnknownKey:
 
     table: str  # dotted path of the table, e.g. "runners.docker"
     key: str
-    node: YNode  # the key as written
+    node: Node  # the key as written
     suggestion: str | None  # the known key it most likely means
     removed_in: str | None = None  # for keys GitLab Runner used to read
 
 
-def _scalars(node: YNode) -> Iterator[YScalar]:
-    if isinstance(node, YScalar):
+def _scalars(node: Node) -> Iterator[ScalarNode]:
+    if isinstance(node, ScalarNode):
         yield node
-    elif isinstance(node, YSeq):
+    elif isinstance(node, SeqNode):
         for item in node.items:
             yield from _scalars(item)
-    elif isinstance(node, YMap):
+    elif isinstance(node, MapNode):
         for _, value in node.items():
             yield from _scalars(value)
 
@@ -74,7 +74,7 @@ def _scalars(node: YNode) -> Iterator[YScalar]:
 class Table:
     """A TOML table of a runner config, read by key; missing keys give None or empty values."""
 
-    def __init__(self, name: str, node: YMap | None) -> None:
+    def __init__(self, name: str, node: MapNode | None) -> None:
         self.name = name
         self.node = node
 
@@ -111,7 +111,7 @@ class Table:
 
     def table(self, key: str) -> Table:
         setting = self.setting(key)
-        node = setting.node if setting and isinstance(setting.node, YMap) else None
+        node = setting.node if setting and isinstance(setting.node, MapNode) else None
         return Table(f"{self.name}.{key}", node)
 
     def tables(self, key: str) -> tuple[Table, ...]:
@@ -119,9 +119,9 @@ class Table:
         setting = self.setting(key)
         if setting is None:
             return ()
-        if isinstance(setting.node, YSeq):
-            return tuple(Table(f"{self.name}.{key}", i) for i in setting.node.items if isinstance(i, YMap))
-        if isinstance(setting.node, YMap):
+        if isinstance(setting.node, SeqNode):
+            return tuple(Table(f"{self.name}.{key}", i) for i in setting.node.items if isinstance(i, MapNode))
+        if isinstance(setting.node, MapNode):
             return (Table(f"{self.name}.{key}", setting.node),)
         return ()
 
@@ -279,11 +279,11 @@ class RunnerConfig:
 
     path: str
     kind: str  # "toml" (config.toml) or "helm" (values.yaml with runners.config)
-    root: YMap | None  # the TOML document
+    root: MapNode | None  # the TOML document
     runners: tuple[Runner, ...]
     unknown_keys: tuple[UnknownKey, ...] = ()  # outside [[runners]]
-    helm_values: YMap | None = None  # the whole values.yaml, for chart-level settings
-    config_node: YNode | None = None  # the `runners.config` scalar of a Helm values file
+    helm_values: MapNode | None = None  # the whole values.yaml, for chart-level settings
+    config_node: Node | None = None  # the `runners.config` scalar of a Helm values file
     templated: bool = False  # the TOML holds Helm template expressions
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -291,9 +291,9 @@ class RunnerConfig:
 def build_runner_config(
     path: str,
     kind: str,
-    root: YMap,
-    helm_values: YMap | None = None,
-    config_node: YNode | None = None,
+    root: MapNode,
+    helm_values: MapNode | None = None,
+    config_node: Node | None = None,
     templated: bool = False,
     default_executor: str | None = None,
 ) -> RunnerConfig:
@@ -301,11 +301,11 @@ def build_runner_config(
     unknown = list(_unknown(Table("", root), known["global"], "", known))
     runners: list[Runner] = []
     runners_node = root.get("runners")
-    items = runners_node.items if isinstance(runners_node, YSeq) else (
-        [runners_node] if isinstance(runners_node, YMap) else []
+    items = runners_node.items if isinstance(runners_node, SeqNode) else (
+        [runners_node] if isinstance(runners_node, MapNode) else []
     )
     for index, node in enumerate(items):
-        if not isinstance(node, YMap):
+        if not isinstance(node, MapNode):
             continue
         table = Table("runners", node)
         runners.append(
@@ -332,7 +332,7 @@ def build_runner_config(
 
 def _environment(table: Table) -> dict[str, Variable]:
     setting = table.setting("environment")
-    if setting is None or not isinstance(setting.node, YSeq):
+    if setting is None or not isinstance(setting.node, SeqNode):
         return {}
     result: dict[str, Variable] = {}
     for item in setting.node.items:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cilint.syntax.nodes import scalar_text
-from cilint.syntax.yaml import YMap, YNode, YScalar
+from cilint.syntax.tree import MapNode, Node, ScalarNode
 
 _NAME = re.compile(r"^[A-Za-z0-9_]+$")
 _REFERENCE = re.compile(r"\$\$|\$\{([A-Za-z0-9_]+)\}|\$([A-Za-z0-9_]+)")
@@ -26,15 +26,15 @@ class Variable:
     name: str
     value: str | None  # None when GitLab would reject the definition
     expand: bool
-    key: YNode
-    node: YNode  # the value as written (the scalar, or the `value:` of the hash form)
+    key: Node
+    node: Node  # the value as written (the scalar, or the `value:` of the hash form)
     origin: str  # "global", "job", "service" or "runner"
     problem: str | None = None
-    definition: YNode | None = None  # everything written under the key (the hash form whole); None: `node`
+    definition: Node | None = None  # everything written under the key (the hash form whole); None: `node`
 
 
-def read_variables(node: YNode | None, origin: str) -> dict[str, Variable]:
-    if not isinstance(node, YMap):
+def read_variables(node: Node | None, origin: str) -> dict[str, Variable]:
+    if not isinstance(node, MapNode):
         return {}
     result: dict[str, Variable] = {}
     for name, (key_node, value_node) in node.entries.items():
@@ -42,12 +42,12 @@ def read_variables(node: YNode | None, origin: str) -> dict[str, Variable]:
     return result
 
 
-def _read_one(name: str, key: YNode, node: YNode, origin: str) -> Variable:
+def _read_one(name: str, key: Node, node: Node, origin: str) -> Variable:
     expand = True
     written = node
-    if isinstance(node, YMap):
+    if isinstance(node, MapNode):
         expand_node = node.get("expand")
-        if isinstance(expand_node, YScalar) and expand_node.value is False:
+        if isinstance(expand_node, ScalarNode) and expand_node.value is False:
             expand = False
         written = node.get("value") or node
         if node.get("value") is None:
@@ -56,7 +56,7 @@ def _read_one(name: str, key: YNode, node: YNode, origin: str) -> Variable:
     value: str | None = None
     if not _NAME.match(name):
         problem = "variable names may contain only letters, digits and '_'"
-    if isinstance(written, YScalar):
+    if isinstance(written, ScalarNode):
         raw = written.value
         if isinstance(raw, bool) or isinstance(raw, float):
             problem = problem or (

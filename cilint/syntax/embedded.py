@@ -18,12 +18,12 @@ from dataclasses import dataclass
 
 from cilint.findings import Span
 from cilint.source import SourceFile
-from cilint.syntax.yaml import YScalar
+from cilint.syntax.tree import ScalarNode
 
 _TEMPLATE = re.compile(r"\{\{.*?\}\}")
 
 
-def scalar_offsets(source: SourceFile, node: YScalar) -> tuple[list[int], bool]:
+def scalar_offsets(source: SourceFile, node: ScalarNode) -> tuple[list[int], bool]:
     """(offsets, exact): `offsets[i]` is the file offset of `node.text[i]`."""
     value = node.text
     if node.style in ("|", ">"):
@@ -37,7 +37,7 @@ def scalar_offsets(source: SourceFile, node: YScalar) -> tuple[list[int], bool]:
     return [node.span.start] * len(value), False
 
 
-def _block(text: str, node: YScalar, folded: bool) -> list[int] | None:
+def _block(text: str, node: ScalarNode, folded: bool) -> list[int] | None:
     start, end = node.span.start, node.span.end
     header_end = text.find("\n", start)
     if header_end == -1 or header_end >= end:
@@ -84,7 +84,7 @@ def _block(text: str, node: YScalar, folded: bool) -> list[int] | None:
     return _check(offsets, text, node, folded=True)
 
 
-def _check(offsets: list[int], text: str, node: YScalar, folded: bool) -> list[int] | None:  # noqa: ARG001
+def _check(offsets: list[int], text: str, node: ScalarNode, folded: bool) -> list[int] | None:  # noqa: ARG001
     value = node.text
     if len(offsets) < len(value):
         return None
@@ -105,7 +105,7 @@ def _parent_indent(text: str, offset: int) -> int:
 _ESCAPE_LENGTH = {"x": 4, "u": 6, "U": 10}
 
 
-def _double_quoted(text: str, node: YScalar) -> list[int] | None:
+def _double_quoted(text: str, node: ScalarNode) -> list[int] | None:
     """Walk a double-quoted scalar: an escape maps to its backslash, a folded break to the break."""
     position = node.span.start + 1
     end = node.span.end - 1
@@ -145,7 +145,7 @@ def _skip_break(text: str, position: int, end: int) -> int:
     return position
 
 
-def _greedy(text: str, node: YScalar) -> list[int] | None:
+def _greedy(text: str, node: ScalarNode) -> list[int] | None:
     """Quoted and plain scalars: match value characters to source characters in order."""
     position = node.span.start + (1 if node.style in ("'", '"') else 0)
     end = node.span.end

@@ -6,22 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 from cilint.findings import Location
-from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq, ruby_to_s
+from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode, ruby_to_s
 
 
-def location(node: YNode) -> Location:
+def location(node: Node) -> Location:
     return Location(node.path, node.span)
 
 
 
-def is_null(node: YNode | None) -> bool:
-    return node is None or (isinstance(node, YScalar) and node.value is None)
+def is_null(node: Node | None) -> bool:
+    return node is None or (isinstance(node, ScalarNode) and node.value is None)
 
 
 
-def scalar_text(node: YNode | None) -> str | None:
+def scalar_text(node: Node | None) -> str | None:
     """A scalar as the string GitLab would see (`to_s`), None for null or a collection."""
-    if not isinstance(node, YScalar):
+    if not isinstance(node, ScalarNode):
         return None
     value = node.value
     if value is None:
@@ -30,24 +30,24 @@ def scalar_text(node: YNode | None) -> str | None:
 
 
 
-def plain(node: YNode | None) -> Any:
+def plain(node: Node | None) -> Any:
     """A node as plain Python data: dicts, lists and scalar values (YAML 1.1 typing, as GitLab reads)."""
-    if isinstance(node, YScalar):
+    if isinstance(node, ScalarNode):
         return node.value
-    if isinstance(node, YSeq):
+    if isinstance(node, SeqNode):
         return [plain(item) for item in node.items]
-    if isinstance(node, YMap):
+    if isinstance(node, MapNode):
         return {key: plain(value) for key, value in node.items()}
     return None
 
 
 
-def string_list(node: YNode | None) -> list[YScalar]:
+def string_list(node: Node | None) -> list[ScalarNode]:
     """A string or a list of strings (nested lists flattened); other items are skipped."""
-    if isinstance(node, YScalar):
+    if isinstance(node, ScalarNode):
         return [node] if node.value is not None else []
-    if isinstance(node, YSeq):
-        out: list[YScalar] = []
+    if isinstance(node, SeqNode):
+        out: list[ScalarNode] = []
         for item in node.items:
             out.extend(string_list(item))
         return out
@@ -55,18 +55,18 @@ def string_list(node: YNode | None) -> list[YScalar]:
 
 
 
-def subtree_end(node: YNode) -> int:
+def subtree_end(node: Node) -> int:
     """Where the text of `node` and of everything under it ends. A flow collection ends at its
     closing bracket; a block collection at the end of its last child (its own end can run on into
     the indentation of the next line, or stop before a merged child's)."""
-    if isinstance(node, YScalar) or getattr(node, "flow", False):
+    if isinstance(node, ScalarNode) or getattr(node, "flow", False):
         return node.span.end
     end = -1
-    if isinstance(node, YMap):
+    if isinstance(node, MapNode):
         for key, value in node.entries.values():
             if key.path == node.path and node.span.start <= key.span.start:
                 end = max(end, key.span.end, subtree_end(value) if value.path == node.path else -1)
-    elif isinstance(node, YSeq):
+    elif isinstance(node, SeqNode):
         for item in node.items:
             if item.path == node.path and node.span.start <= item.span.start:
                 end = max(end, subtree_end(item))

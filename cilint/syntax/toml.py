@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from cilint.findings import Span
 from cilint.source import ByteOffsets
 from cilint.syntax.grammars import parser
-from cilint.syntax.yaml import YMap, YNode, YScalar, YSeq
+from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode
 
 if TYPE_CHECKING:
     import tomllib
@@ -44,7 +44,7 @@ class TomlProblem:
 class TomlParse:
     """A parsed TOML document, or the problem that stopped it."""
 
-    root: YMap | None
+    root: MapNode | None
     problem: TomlProblem | None
 
 
@@ -138,8 +138,8 @@ class _Builder:
     def source(self, node: Any) -> str:
         return self.data[node.start_byte : node.end_byte].decode("utf-8")
 
-    def document(self, root: Any) -> YMap:
-        document = YMap(self.path, *self.mapper.bounds(root), TOML_TAG, None, False)
+    def document(self, root: Any) -> MapNode:
+        document = MapNode(self.path, *self.mapper.bounds(root), TOML_TAG, None, False)
         current = document
         for child in root.named_children:
             if child.type == "pair":
@@ -177,7 +177,7 @@ class _Builder:
         end = self.mapper.span(closing).end if closing is not None else self.mapper.span(table).end
         return Span(start, end)
 
-    def descend(self, document: YMap, keys: list[tuple[str, Any]], header: Any, array_element: bool) -> YMap:
+    def descend(self, document: MapNode, keys: list[tuple[str, Any]], header: Any, array_element: bool) -> MapNode:
         table = document
         header_span = self.header_span(header)
         for index, (name, key_node) in enumerate(keys):
@@ -186,25 +186,25 @@ class _Builder:
             key = self.scalar(key_node, name)
             if last and array_element:
                 if entry is None:
-                    array = YSeq(self.path, header_span.start, header_span.end, TOML_TAG, None, False)
+                    array = SeqNode(self.path, header_span.start, header_span.end, TOML_TAG, None, False)
                     table.entries[name] = (key, array)
                 else:
                     array = entry[1]
-                    if not isinstance(array, YSeq):
+                    if not isinstance(array, SeqNode):
                         raise _Unsupported(f"`{name}` is not an array of tables", self.mapper.char(key_node.start_byte))
-                element = YMap(self.path, header_span.start, header_span.end, TOML_TAG, None, False)
+                element = MapNode(self.path, header_span.start, header_span.end, TOML_TAG, None, False)
                 array.items.append(element)
                 return element
             if entry is None:
                 start, end = (header_span.start, header_span.end) if last else self.mapper.bounds(key_node)
-                child = YMap(self.path, start, end, TOML_TAG, None, False)
+                child = MapNode(self.path, start, end, TOML_TAG, None, False)
                 table.entries[name] = (key, child)
                 table = child
                 continue
             existing = entry[1]
-            if isinstance(existing, YSeq) and existing.items and isinstance(existing.items[-1], YMap):
+            if isinstance(existing, SeqNode) and existing.items and isinstance(existing.items[-1], MapNode):
                 table = existing.items[-1]  # `[runners.docker]` after `[[runners]]`
-            elif isinstance(existing, YMap):
+            elif isinstance(existing, MapNode):
                 if last:
                     existing.span = header_span  # the explicit [table] header
                 table = existing
@@ -212,30 +212,30 @@ class _Builder:
                 raise _Unsupported(f"`{name}` is not a table", self.mapper.char(key_node.start_byte))
         return table
 
-    def pair(self, table: YMap, pair: Any) -> None:
+    def pair(self, table: MapNode, pair: Any) -> None:
         children = [c for c in pair.named_children if c.type != "comment"]
         key_node, value_node = children[0], children[-1]
         parts = self.key_parts(key_node)
         for name, part in parts[:-1]:  # dotted keys create nested tables
             entry = table.entries.get(name)
             if entry is None:
-                child = YMap(self.path, *self.mapper.bounds(part), TOML_TAG, None, True)
+                child = MapNode(self.path, *self.mapper.bounds(part), TOML_TAG, None, True)
                 table.entries[name] = (self.scalar(part, name), child)
                 table = child
-            elif isinstance(entry[1], YMap):
+            elif isinstance(entry[1], MapNode):
                 table = entry[1]
             else:
                 raise _Unsupported(f"`{name}` is not a table", self.mapper.char(part.start_byte))
         name, part = parts[-1]
         table.entries[name] = (self.scalar(part, name), self.value(value_node))
 
-    def value(self, node: Any) -> YNode:
+    def value(self, node: Any) -> Node:
         if node.type == "array":
-            array = YSeq(self.path, *self.mapper.bounds(node), TOML_TAG, None, True)
+            array = SeqNode(self.path, *self.mapper.bounds(node), TOML_TAG, None, True)
             array.items = [self.value(c) for c in node.named_children if c.type != "comment"]
             return array
         if node.type == "inline_table":
-            table = YMap(self.path, *self.mapper.bounds(node), TOML_TAG, None, True)
+            table = MapNode(self.path, *self.mapper.bounds(node), TOML_TAG, None, True)
             for pair in node.named_children:
                 if pair.type == "pair":
                     self.pair(table, pair)
@@ -251,9 +251,9 @@ class _Builder:
                 raise _Unsupported(f"cannot decode TOML value {raw[:40]!r}", self.mapper.char(node.start_byte)) from None
         return self.scalar(node, decoded, raw)
 
-    def scalar(self, node: Any, value: Any, raw: str | None = None) -> YScalar:
+    def scalar(self, node: Any, value: Any, raw: str | None = None) -> ScalarNode:
         text = raw if raw is not None else self.source(node)
-        scalar = YScalar(self.path, *self.mapper.bounds(node), TOML_TAG, None, text, "toml")
+        scalar = ScalarNode(self.path, *self.mapper.bounds(node), TOML_TAG, None, text, "toml")
         scalar.value = value
         return scalar
 

@@ -21,125 +21,23 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from cilint.findings import Span
 from cilint.source import SourceFile
+from cilint.syntax.tree import (
+    _STR_TAG,
+    PLAIN_WORDS,
+    REFERENCE_TAG,
+    MapNode,
+    Node,
+    ScalarNode,
+    SeqNode,
+    ruby_to_s,
+)
 
 # GitLab's instance limit `max_yaml_depth` (docs: administration/instance_limits).
 MAX_DEPTH = 100
-REFERENCE_TAG = "!reference"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-_STR_TAG = "tag:yaml.org,2002:str"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _MAP_TAG = "tag:yaml.org,2002:map"
-_STD_TAG_PREFIX = "tag:yaml.org,2002:"
-
-
-class YNode:
-    # Offsets are kept as two ints and the `Span` made on first use: most nodes (88% on the corpus)
-    # are never asked for theirs, and a frozen dataclass costs more to make than the node itself.
-    __slots__ = ("path", "start", "end", "tag", "anchor", "_span")
-
-    def __init__(self, path: str, start: int, end: int, tag: str, anchor: str | None) -> None:
-        self.path = path
-        self.start = start
-        self.end = end
-        self.tag = tag
-        self.anchor = anchor
-        self._span: Span | None = None
-
-    @property
-    def span(self) -> Span:
-        span = self._span
-        if span is None:
-            span = self._span = Span(self.start, self.end)
-        return span
-
-    @span.setter
-    def span(self, span: Span) -> None:
-        self.start, self.end, self._span = span.start, span.end, span
-
-    @property
-    def is_reference(self) -> bool:
-        return self.tag == REFERENCE_TAG
-
-
-_UNRESOLVED: Any = object()
-
-
-class YScalar(YNode):
-    __slots__ = ("text", "style", "_value")
-
-    def __init__(
-        self, path: str, start: int, end: int, tag: str, anchor: str | None, text: str, style: str
-    ) -> None:
-        self.path = path  # YNode's fields, set here: a scalar is made for most nodes of a file
-        self.start = start
-        self.end = end
-        self.tag = tag
-        self.anchor = anchor
-        self._span = None
-        self.text = text  # the scalar's content after unquoting
-        self.style = style  # "" plain, "'", '"', "|", ">"
-        self._value: Any = _UNRESOLVED
-
-    @property
-    def value(self) -> Any:
-        """The value GitLab reads (YAML 1.1 typing as Psych does it), resolved on first use."""
-        value = self._value
-        if value is _UNRESOLVED:
-            value = self._value = resolve_scalar(self.text, self.style, self.tag)
-        return value
-
-    @value.setter
-    def value(self, value: Any) -> None:
-        self._value = value
-
-    def __repr__(self) -> str:
-        return f"YScalar({self.value!r})"
-
-
-class YSeq(YNode):
-    __slots__ = ("items", "flow")
-
-    def __init__(
-        self, path: str, start: int, end: int, tag: str, anchor: str | None, flow: bool
-    ) -> None:
-        super().__init__(path, start, end, tag, anchor)
-        self.items: list[YNode] = []
-        self.flow = flow
-
-    def __repr__(self) -> str:
-        return f"YSeq({self.items!r})"
-
-
-class YMap(YNode):
-    __slots__ = ("entries", "flow")
-
-    def __init__(
-        self, path: str, start: int, end: int, tag: str, anchor: str | None, flow: bool
-    ) -> None:
-        super().__init__(path, start, end, tag, anchor)
-        # key text -> (key node, value node); insertion order is document order.
-        self.entries: dict[str, tuple[YNode, YNode]] = {}
-        self.flow = flow
-
-    def get(self, key: str) -> YNode | None:
-        entry = self.entries.get(key)
-        return entry[1] if entry else None
-
-    def key_node(self, key: str) -> YNode | None:
-        entry = self.entries.get(key)
-        return entry[0] if entry else None
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.entries
-
-    def items(self) -> Iterator[tuple[str, YNode]]:
-        for key, (_, value) in self.entries.items():
-            yield key, value
-
-    def __repr__(self) -> str:
-        return f"YMap({ {k: v for k, v in self.items()}!r})"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -159,7 +57,7 @@ class YamlProblem:
 class YamlDocument:
     """One document of a YAML stream."""
 
-    root: YNode | None  # None for an empty document
+    root: Node | None  # None for an empty document
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -173,95 +71,6 @@ class YamlParse:
 
 # ---------------------------------------------------------------------------------------------
 # Scalar resolution (YAML 1.1 as implemented by Ruby's Psych ScalarScanner)
-
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_TRUE = re.compile(r"^(?:yes|true|on)$", re.IGNORECASE)
-_FALSE = re.compile(r"^(?:no|false|off)$", re.IGNORECASE)
-_INT = re.compile(
-    r"^(?:[-+]?0b[01_,]+|[-+]?0[0-7_,]+|[-+]?(?:0|[1-9](?:[0-9]|,[0-9]|_[0-9])*)|[-+]?0x[0-9a-fA-F_,]+)$"
-)
-_SEXAGESIMAL_INT = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9]){1,2}$")
-_FLOAT = re.compile(r"^(?:[-+]?(?:[0-9][0-9_,]*)?\.[0-9]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
-
-
-_WORDS = frozenset({"yes", "no", "true", "false", "on", "off", "null"})
-
-
-def resolve_plain(text: str) -> Any:
-    """The Ruby value Psych gives a plain (unquoted, untagged) scalar, as a Python value."""
-    first = text[:1]
-    if first.isalpha() and text.lower() not in _WORDS:
-        return text  # most scalars: a word that can be neither null, a boolean nor a number
-    if _NULL.match(text):
-        return None
-    if _TRUE.match(text):
-        return True
-    if _FALSE.match(text):
-        return False
-    if _INT.match(text):
-        return _parse_int(text)
-    if _SEXAGESIMAL_INT.match(text):
-        sign = -1 if text.startswith("-") else 1
-        total = 0
-        for part in text.lstrip("+-").replace("_", "").split(":"):
-            total = total * 60 + int(part)
-        return sign * total
-    if _FLOAT.match(text) and text not in (".", "+.", "-."):
-        lowered = text.lower()
-        if lowered.endswith("inf"):
-            return float("-inf") if text.startswith("-") else float("inf")
-        if lowered.endswith("nan"):
-            return float("nan")
-        try:
-            return float(text.replace("_", "").replace(",", ""))
-        except ValueError:
-            return text
-    return text
-
-
-def _parse_int(text: str) -> int | str:
-    cleaned = text.replace("_", "").replace(",", "")
-    sign = -1 if cleaned.startswith("-") else 1
-    digits = cleaned.lstrip("+-")
-    try:
-        if digits.startswith(("0b", "0B")):
-            return sign * int(digits[2:], 2)
-        if digits.startswith(("0x", "0X")):
-            return sign * int(digits[2:], 16)
-        if len(digits) > 1 and digits.startswith("0"):
-            return sign * int(digits[1:], 8)
-        return sign * int(digits)
-    except ValueError:  # "0b_" and similar degenerate spellings stay strings
-        return text
-
-
-def resolve_scalar(text: str, style: str, tag: str) -> Any:
-    if style:
-        return text
-    if tag is _STR_TAG:  # an untagged scalar (the converter gives them this very string)
-        return resolve_plain(text)
-    if tag.startswith(_STD_TAG_PREFIX):
-        kind = tag[len(_STD_TAG_PREFIX):]
-        if kind in ("str", "int", "float", "bool", "null", "timestamp", "binary"):
-            return resolve_plain(text)
-    return text
-
-
-def ruby_to_s(value: Any) -> str:
-    """Ruby's `to_s` of a resolved scalar: what GitLab stores when it stringifies a value."""
-    if value is None:
-        return ""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, float):
-        if value != value:
-            return "NaN"
-        if value in (float("inf"), float("-inf")):
-            return "Infinity" if value > 0 else "-Infinity"
-        return repr(value)
-    return str(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,7 +101,8 @@ def _resolver(pure: bool) -> Any:
     ruamel's default resolver types every scalar with regexes while composing, which cilint does not
     use and which costs most of the composition time; only the merge key `<<` needs its tag.
     """
-    from ruamel.yaml.nodes import ScalarNode, SequenceNode
+    from ruamel.yaml.nodes import ScalarNode as RuamelScalar
+    from ruamel.yaml.nodes import SequenceNode as RuamelSequence
     from ruamel.yaml.resolver import BaseResolver
 
     tags = _shared_tags()
@@ -313,9 +123,9 @@ def _resolver(pure: bool) -> Any:
         ascend_resolver = tuple
 
         def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-            if kind is ScalarNode:
+            if kind is RuamelScalar:
                 return merge_tag if value == "<<" and implicit and implicit[0] else str_tag
-            return seq_tag if kind is SequenceNode else map_tag
+            return seq_tag if kind is RuamelSequence else map_tag
 
     return _PlainResolver
 
@@ -486,22 +296,22 @@ MAX_EXPANDED_BYTES = 2 * 1024 * 1024
 _OBJECT_BYTES = 40  # a Ruby object slot; strings longer than 23 bytes hold their text outside it
 
 
-def expanded_size(node: YNode, limit: int, memo: dict[int, int]) -> int:
+def expanded_size(node: Node, limit: int, memo: dict[int, int]) -> int:
     """What `node` takes once every alias is copied out, estimated from below in the way GitLab's
     loader counts it (an object per node plus longer texts); counting stops past `limit`. `memo`
     (node id -> size) makes it linear in the number of distinct nodes."""
     known = memo.get(id(node))
     if known is not None:
         return known
-    if isinstance(node, YScalar):
+    if isinstance(node, ScalarNode):
         size = _OBJECT_BYTES + (len(node.text) if len(node.text) > 23 else 0)
-    elif isinstance(node, YSeq):
+    elif isinstance(node, SeqNode):
         size = _OBJECT_BYTES + 8 * len(node.items)
         for item in node.items:
             size += expanded_size(item, limit, memo)
             if size > limit:
                 break
-    elif isinstance(node, YMap):
+    elif isinstance(node, MapNode):
         size = _OBJECT_BYTES + 16 * len(node.entries)
         for key, value in node.entries.values():
             size += expanded_size(key, limit, memo) + expanded_size(value, limit, memo)
@@ -513,18 +323,18 @@ def expanded_size(node: YNode, limit: int, memo: dict[int, int]) -> int:
     return size
 
 
-def largest_part(node: YNode, limit: int, memo: dict[int, int]) -> YNode:
+def largest_part(node: Node, limit: int, memo: dict[int, int]) -> Node:
     """The smallest node under `node` that alone is larger than `limit` (where a blow-up is)."""
     while True:
-        children = node.items if isinstance(node, YSeq) else (
-            [v for _, v in node.entries.values()] if isinstance(node, YMap) else [])
+        children = node.items if isinstance(node, SeqNode) else (
+            [v for _, v in node.entries.values()] if isinstance(node, MapNode) else [])
         bigger = next((c for c in children if expanded_size(c, limit, memo) > limit), None)
         if bigger is None:
             return node
         node = bigger
 
 
-def _too_big(root: YNode) -> YamlProblem | None:
+def _too_big(root: Node) -> YamlProblem | None:
     memo: dict[int, int] = {}
     if expanded_size(root, MAX_EXPANDED_BYTES, memo) <= MAX_EXPANDED_BYTES:
         return None
@@ -556,7 +366,7 @@ class _Converter:
         self.colons_hidden = colons_hidden
         # ruamel node -> its conversion (aliases share it); ruamel nodes hash by identity, and keying
         # by the node rather than by id() saves a call per lookup in the hottest loop
-        self.seen: dict[Any, YNode] = {}
+        self.seen: dict[Any, Node] = {}
         self.open: set[Any] = set()  # collections being converted (an alias to one is recursive)
         self.references = False  # a `!reference [...]` was seen
         self.aliased = False  # some node is used again through an alias
@@ -564,7 +374,7 @@ class _Converter:
         self.str_tag = shared[_STR_TAG]  # an untagged scalar's (most nodes)
         self.merge_tag = shared[_MERGE_TAG]  # an untagged `<<` key's
 
-    def convert(self, node: Any, depth: int) -> YNode:
+    def convert(self, node: Any, depth: int) -> Node:
         known = self.seen.get(node)
         if known is not None:
             if node in self.open:
@@ -585,8 +395,8 @@ class _Converter:
         inline = depth < MAX_DEPTH  # a scalar child is within the depth limit
         self.open.add(node)
         if kind == "sequence":
-            return self.sequence(node, depth, YSeq(self.path, start, end, _tag(node), anchor, flow))
-        mapping = YMap(self.path, start, end, _tag(node), anchor, flow)
+            return self.sequence(node, depth, SeqNode(self.path, start, end, _tag(node), anchor, flow))
+        mapping = MapNode(self.path, start, end, _tag(node), anchor, flow)
         seen[node] = mapping
         entries = mapping.entries
         str_tag, merge_tag = self.str_tag, self.merge_tag
@@ -603,7 +413,7 @@ class _Converter:
                 value = self.scalar(value_node) if inline and value_node.id == "scalar" else self.convert(value_node, depth + 1)
             else:
                 self.aliased = True
-            if type(key) is YScalar and (key.style or (key.text[:1].isalpha() and key.text.lower() not in _WORDS)):
+            if type(key) is ScalarNode and (key.style or (key.text[:1].isalpha() and key.text.lower() not in PLAIN_WORDS)):
                 name = key.text  # `_key_text`'s usual case, inline: this runs for every pair of every file
             else:
                 name = _key_text(key)
@@ -611,7 +421,7 @@ class _Converter:
         self.open.discard(node)
         return mapping
 
-    def sequence(self, node: Any, depth: int, seq: YSeq) -> YSeq:
+    def sequence(self, node: Any, depth: int, seq: SeqNode) -> SeqNode:
         if seq.tag == REFERENCE_TAG:
             self.references = True
         seen = self.seen
@@ -628,7 +438,7 @@ class _Converter:
         self.open.discard(node)
         return seq
 
-    def scalar(self, node: Any) -> YScalar:
+    def scalar(self, node: Any) -> ScalarNode:
         text = node.value
         if self.colons_hidden and _FLOW_COLON in text:
             text = text.replace(_FLOW_COLON, ":")
@@ -641,22 +451,22 @@ class _Converter:
                 node.start_mark.index,
             )
         anchor = node.anchor
-        result = YScalar(self.path, node.start_mark.index, node.end_mark.index,
+        result = ScalarNode(self.path, node.start_mark.index, node.end_mark.index,
                          _STR_TAG if node.ctag is self.str_tag else _tag(node),
                          None if anchor is None else _anchor_name(node), text, node.style or "")
         self.seen[node] = result
         return result
 
     @staticmethod
-    def _merge_into(entries: dict[str, tuple[YNode, YNode]], merged: YNode) -> None:
+    def _merge_into(entries: dict[str, tuple[Node, Node]], merged: Node) -> None:
         # Psych: `<<: *a` is hash.merge!(a); `<<: [*a, *b]` merges b then a into a fresh hash
         # (so the first listed wins) and merges that hash in.
-        if isinstance(merged, YMap):
+        if isinstance(merged, MapNode):
             entries.update(merged.entries)
-        elif isinstance(merged, YSeq):
-            combined: dict[str, tuple[YNode, YNode]] = {}
+        elif isinstance(merged, SeqNode):
+            combined: dict[str, tuple[Node, Node]] = {}
             for item in reversed(merged.items):
-                if isinstance(item, YMap):
+                if isinstance(item, MapNode):
                     combined.update(item.entries)
             entries.update(combined)
 
@@ -678,18 +488,18 @@ def _anchor_name(node: Any) -> str | None:
     return getattr(anchor, "value", anchor) if not isinstance(anchor, str) else anchor
 
 
-def _key_text(node: YNode) -> str:
+def _key_text(node: Node) -> str:
     """`text_of_key`, without resolving the scalar for the usual key (a quoted key or a plain word
     that is not a YAML 1.1 null or boolean: `resolve_plain` returns those unchanged)."""
-    if isinstance(node, YScalar):
+    if isinstance(node, ScalarNode):
         text = node.text
-        if node.style or (text[:1].isalpha() and text.lower() not in _WORDS):
+        if node.style or (text[:1].isalpha() and text.lower() not in PLAIN_WORDS):
             return text
     return text_of_key(node)
 
 
-def text_of_key(node: YNode) -> str:
-    if isinstance(node, YScalar):
+def text_of_key(node: Node) -> str:
+    if isinstance(node, ScalarNode):
         value = node.value
         if isinstance(value, str):
             return value
@@ -697,7 +507,7 @@ def text_of_key(node: YNode) -> str:
     return f"<{type(node).__name__}@{node.span.start}>"
 
 
-def walk(node: YNode) -> Iterator[YNode]:
+def walk(node: Node) -> Iterator[Node]:
     """Every node reachable from `node`, each once (aliases are not walked twice)."""
     seen: set[int] = set()
     stack = [node]
@@ -707,9 +517,9 @@ def walk(node: YNode) -> Iterator[YNode]:
             continue
         seen.add(id(current))
         yield current
-        if isinstance(current, YMap):
+        if isinstance(current, MapNode):
             for key, value in reversed(list(current.entries.values())):
                 stack.append(value)
                 stack.append(key)
-        elif isinstance(current, YSeq):
+        elif isinstance(current, SeqNode):
             stack.extend(reversed(current.items))

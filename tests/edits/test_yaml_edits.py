@@ -14,7 +14,8 @@ from cilint.edits.entries import (
 from cilint.findings import Applicability, Fix
 from cilint.fixes.apply import splice
 from cilint.source import SourceFile
-from cilint.syntax.yaml import YMap, YSeq, parse_yaml
+from cilint.syntax.yaml import parse_yaml
+from cilint.syntax.tree import MapNode, SeqNode
 
 
 def _load(text: str):
@@ -60,7 +61,7 @@ def _find(root, path):
 def test_add_yaml_entry_keeps_layout_and_reparses(text, path, expected):
     source, root = _load(text)
     mapping = _find(root, path)
-    assert isinstance(mapping, YMap)
+    assert isinstance(mapping, MapNode)
     result = _apply(source, add_yaml_entry(source, mapping, "X", '"1"'))
     assert _plain(_load(result)[1]) == expected
     assert ("\r\n" in result) == ("\r\n" in text) and result.count("\n") - text.count("\n") in (0, 1)
@@ -82,7 +83,7 @@ def test_add_nested_mapping_under_a_job():
 def test_append_seq_item(text, expected):
     source, root = _load(text)
     seq = root.get("command")
-    assert isinstance(seq, YSeq)
+    assert isinstance(seq, SeqNode)
     result = _apply(source, append_seq_item(source, seq, '"--mtu=1400"'))
     assert _plain(_load(result)[1]) == {"command": expected}
 

@@ -19,7 +19,8 @@ from cilint.shell.network import command_targets, hosts_in_text
 from cilint.source import DecodeError, SourceFile
 from cilint.syntax.embedded import neutralise_templates, scalar_offsets
 from cilint.syntax.toml import parse_toml
-from cilint.syntax.yaml import YScalar, parse_yaml, walk
+from cilint.syntax.yaml import parse_yaml, walk
+from cilint.syntax.tree import ScalarNode
 
 LAYERS = 4
 
@@ -38,7 +39,7 @@ def test_one_input(data: bytes) -> None:
             for document in parsed.documents:
                 if document.root is not None:
                     for node in walk(document.root):
-                        if isinstance(node, YScalar):
+                        if isinstance(node, ScalarNode):
                             scalar_offsets(source, node)
     elif layer == 1:
         parse_toml(source.text, "fuzz.toml")

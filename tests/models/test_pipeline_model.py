@@ -460,7 +460,8 @@ def test_files_without_reference_tags_need_no_resolution(corpus):
     file without one, resolving returns the very same tree and reports nothing."""
     from cilint.models.extends import Completeness, resolve_references
     from cilint.source import SourceFile
-    from cilint.syntax.yaml import YMap, parse_yaml
+    from cilint.syntax.yaml import parse_yaml
+    from cilint.syntax.tree import MapNode
 
     without = with_tag = 0
     for path in sorted(corpus.rglob("*.y*ml")):
@@ -469,7 +470,7 @@ def test_files_without_reference_tags_need_no_resolution(corpus):
         except Exception:  # noqa: BLE001 - undecodable files are another test's subject
             continue
         for document in parsed.documents:
-            if not isinstance(document.root, YMap):
+            if not isinstance(document.root, MapNode):
                 continue
             findings: list = []
             resolved = resolve_references(document.root, findings, Completeness(complete=True, standalone=False))

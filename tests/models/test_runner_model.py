@@ -12,7 +12,7 @@ from cilint.findings import Finding
 from cilint.loading.runner_files import load_runner_configs
 from cilint.source import SourceFile
 from cilint.syntax.toml import parse_toml
-from cilint.syntax.yaml import YMap, YScalar, YSeq
+from cilint.syntax.tree import MapNode, ScalarNode, SeqNode
 from cilint.loading.workspace import Workspace
 from tests.conftest import CORPUS, REPO
 
@@ -284,11 +284,11 @@ def test_seed_002_pre_clone_script():
 
 
 def _keys(node):
-    if isinstance(node, YMap):
+    if isinstance(node, MapNode):
         for key, (key_node, value) in node.entries.items():
             yield key, key_node
             yield from _keys(value)
-    elif isinstance(node, YSeq):
+    elif isinstance(node, SeqNode):
         for item in node.items:
             yield from _keys(item)
 
@@ -307,16 +307,16 @@ def test_every_corpus_runner_key_is_where_it_is_reported():
             for _, runner in [(config, r) for r in config.runners]:
                 for name in ("url", "executor", "name"):
                     setting = runner.table.setting(name)
-                    if setting and isinstance(setting.node, YScalar) and not setting.is_template:
+                    if setting and isinstance(setting.node, ScalarNode) and not setting.is_template:
                         raw = source.text[setting.node.span.start : setting.node.span.end]
                         assert raw.strip("\"'") == setting.value, (config.path, name, raw)
     assert files >= 90 and checked > 1000
 
 
 def _plain(node):
-    if isinstance(node, YMap):
+    if isinstance(node, MapNode):
         return {k: _plain(v) for k, v in node.items()}
-    if isinstance(node, YSeq):
+    if isinstance(node, SeqNode):
         return [_plain(i) for i in node.items]
     return node.value
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cilint.source import SourceFile
-from cilint.syntax.yaml import YMap, YSeq, parse_yaml, resolve_plain
+from cilint.syntax.yaml import parse_yaml
+from cilint.syntax.tree import MapNode, SeqNode, resolve_plain
 
 
 def parse(text: str | bytes):
@@ -14,11 +15,11 @@ def parse(text: str | bytes):
     return source, parse_yaml(source)
 
 
-def root(text: str | bytes) -> tuple[SourceFile, YMap]:
+def root(text: str | bytes) -> tuple[SourceFile, MapNode]:
     source, parsed = parse(text)
     assert parsed.problem is None, parsed.problem
     node = parsed.documents[0].root
-    assert isinstance(node, YMap)
+    assert isinstance(node, MapNode)
     return source, node
 
 
@@ -67,7 +68,7 @@ def test_quoted_scalars_stay_strings():
 def test_reference_tag_is_kept_as_sequence():
     _, node = root("a: !reference [.x, script]\n")
     ref = node.get("a")
-    assert isinstance(ref, YSeq) and ref.is_reference
+    assert isinstance(ref, SeqNode) and ref.is_reference
     assert [i.value for i in ref.items] == [".x", "script"]
 
 
@@ -140,9 +141,9 @@ FLOW_COLONS = [
 def shape(node):
     """What a cilint node carries, recursively; not the anchor name, which ruamel's C composer does
     not keep (no rule reads it)."""
-    if isinstance(node, YMap):
+    if isinstance(node, MapNode):
         return ("map", node.span, node.tag, node.flow, [(shape(k), shape(v)) for k, v in node.entries.values()])
-    if isinstance(node, YSeq):
+    if isinstance(node, SeqNode):
         return ("seq", node.span, node.tag, node.flow, [shape(i) for i in node.items])
     return ("scalar", node.span, node.tag, node.text, node.style, node.value)
 
