@@ -6,12 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cilint.checks.base import CheckContext
-from cilint.edits.entries import (
-    insert_after_table_keys,
-    remove_seq_items,
-    replace_scalar,
-    toml_value,
-)
+from cilint.edits.entries import insert_after_table_keys, remove_seq_items, toml_value
+from cilint.edits.runner import runner_config_file
+from cilint.edits.scalars import replace_scalar
 from cilint.facts.hosts import EMBEDDED_DNS, is_ip, mixed_views
 from cilint.facts.images import DnsFlag, dns_flags, is_dind, uses_docker_images
 from cilint.facts.runner_jobs import lost_cluster_names
@@ -137,12 +134,10 @@ class DindDnsFlag:
     def _runner_edits(ctx: CheckContext, choice: RunnerChoice, servers: list[str]) -> list | None:
         runner = choice.runner
         k8s = runner.kubernetes
-        source = ctx.source(runner.path)
-        if runner.executor != "kubernetes" or k8s.node is None or not isinstance(source, SourceFile):
+        source = runner_config_file(ctx.source(runner.path), choice.config)
+        if runner.executor != "kubernetes" or k8s.node is None or source is None:
             return None
         if k8s.table("dns_config").node is not None:
-            return None
-        if choice.config.kind == "helm" and getattr(choice.config.config_node, "style", "") != "|":
             return None
         namespace = k8s.text("namespace")
         searches = ([f"{namespace}.svc.cluster.local"] if namespace and "{{" not in namespace else []) + [

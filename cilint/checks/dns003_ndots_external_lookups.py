@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from cilint.checks.base import CheckContext
-from cilint.edits.entries import replace_scalar
+from cilint.edits.runner import add_toml_table_after, runner_config_file
+from cilint.edits.scalars import replace_scalar
 from cilint.facts.hosts import is_ip, is_partial_name
 from cilint.facts.images import is_musl_image
-from cilint.findings import Applicability, Edit, Finding, Fix, Severity, Span
-from cilint.source import SourceFile
-from cilint.syntax.nodes import location, subtree_end
-from cilint.syntax.tree import MapNode, Node
+from cilint.findings import Applicability, Finding, Fix, Severity
+from cilint.syntax.nodes import location
+from cilint.syntax.tree import Node
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import Runner, RunnerConfig
@@ -97,23 +97,10 @@ class NdotsExternalLookups:
                 return option.node, None  # type: ignore[return-value]
         anchor = k8s.node or runner.table.node
         assert anchor is not None
-        source = ctx.source(runner.path)
-        if not isinstance(source, SourceFile) or (config.kind == "helm" and getattr(config.config_node, "style", "") != "|"):
+        source = runner_config_file(ctx.source(runner.path), config)
+        if source is None:
             return anchor, None
-        end = subtree_end(anchor)
-        at = source.text.find("\n", end)
-        at = len(source.text) if at == -1 else at
-        if at > 0 and source.text[at - 1] == "\r":
-            at -= 1
-        if k8s.node is not None:
-            line = source.line_text(source.position(anchor.span.start).line)
-            indent = line[: len(line) - len(line.lstrip())] + "  "
-        else:  # no [runners.kubernetes] yet: indent like the runner's own keys
-            keys = [k for k, _ in anchor.entries.values()] if isinstance(anchor, MapNode) else []
-            line = source.line_text(source.position(keys[-1].span.start).line) if keys else ""
-            indent = line[: len(line) - len(line.lstrip())]
-        newline = source.newline
-        body = (f"{newline}{indent}[[runners.kubernetes.dns_config.options]]{newline}{indent}  name = \"ndots\""
-                f"{newline}{indent}  value = \"{wanted}\"")
-        return anchor, Fix(f'Add the dns_config option ndots = "{wanted}"', (Edit(source.path, Span(at, at), body),),
-                           Applicability.UNSAFE)
+        # under [runners.kubernetes], or (none yet) indented like the runner's own keys
+        edit = add_toml_table_after(source, anchor, ["[[runners.kubernetes.dns_config.options]]", '  name = "ndots"',
+                                                     f'  value = "{wanted}"'], nested=k8s.node is not None)
+        return anchor, Fix(f'Add the dns_config option ndots = "{wanted}"', (edit,), Applicability.UNSAFE)

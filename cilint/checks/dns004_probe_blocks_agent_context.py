@@ -6,9 +6,10 @@ import re
 from collections.abc import Iterator
 
 from cilint.checks.base import CheckContext
+from cilint.edits.scalars import insert_text
 from cilint.facts.positions import Positions
 from cilint.facts.scripts import ScriptCommand, expander
-from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity, Span
+from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.models.pipeline import Job
 from cilint.shell.network import command_targets
 
@@ -92,7 +93,7 @@ class ProbeBlocksAgentContext:
             return None
         at = offsets[end - 1] + 1
         return Fix("Make the probe non-fatal (`|| true`)",
-                   (Edit(item.line.node.path, Span(at, at), " || true"),), Applicability.UNSAFE)
+                   (insert_text(item.line.node.path, at, " || true"),), Applicability.UNSAFE)
 
 
 def _short(text: str) -> str:

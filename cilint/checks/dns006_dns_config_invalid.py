@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from cilint.checks.base import CheckContext
+from cilint.edits.scalars import replace_scalar
 from cilint.facts.hosts import is_ip
 from cilint.facts.runner_jobs import lost_cluster_names
-from cilint.findings import Applicability, Edit, Finding, Fix, Location, Severity
+from cilint.findings import Applicability, Finding, Fix, Location, Severity
 from cilint.syntax.nodes import location
 from cilint.syntax.tree import SeqNode
 
@@ -84,14 +85,13 @@ class InvalidDnsConfig:
         fix = None
         hint = f'; write "{accepted}"' if accepted else " (accepted: none, default, cluster-first, cluster-first-with-host-net)"
         if accepted is not None:
-            raw = policy.node.span
             applicability = Applicability.SAFE
             lost = self._lost_names(ctx, runner, accepted)
             if lost:  # today's fallback keeps cluster DNS; the written policy would drop it (DNS011)
                 applicability = Applicability.DISPLAY_ONLY
                 hint += (f", but then the cluster names the jobs use ({', '.join(f'`{h}`' for h in lost[:3])}) stop "
                          "resolving: list the cluster DNS first and add the cluster search domains in the same change")
-            fix = Fix(f'Write dns_policy = "{accepted}"', (Edit(policy.node.path, raw, f'"{accepted}"'),), applicability)
+            fix = Fix(f'Write dns_policy = "{accepted}"', (replace_scalar(policy.node, f'"{accepted}"'),), applicability)
         return self._finding(
             runner, location(policy.node),
             f'dns_policy = "{written}" is rejected by GitLab Runner, which falls back to ClusterFirst with only a '

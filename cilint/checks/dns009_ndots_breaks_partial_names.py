@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from cilint.checks.base import CheckContext
-from cilint.edits.entries import replace_scalar
+from cilint.edits.scalars import replace_scalar
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.syntax.nodes import location, scalar_text
 from cilint.syntax.tree import ScalarNode

@@ -6,13 +6,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from cilint.checks.base import CheckContext
-from cilint.edits.entries import (
-    replace_in_scalar,
-    yaml_scalar,
-)
+from cilint.edits.entries import yaml_scalar
 from cilint.edits.pipeline import (
     add_sibling_entries,
 )
+from cilint.edits.scalars import replace_in_scalar
 from cilint.facts.dind import DindSetup, _client_targets_service, _jobs
 from cilint.facts.images import is_docker_cli_image
 from cilint.facts.runners import effective_variable

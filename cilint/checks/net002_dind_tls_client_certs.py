@@ -9,13 +9,13 @@ from cilint.edits.entries import (
     add_toml_key,
     append_to_array,
 )
+from cilint.edits.runner import runner_config_file
 from cilint.facts.dind import DindSetup, _client_targets_service, _jobs
 from cilint.facts.runners import (
     DOCKER_EXECUTORS,
     RunnerChoice,
 )
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
-from cilint.source import SourceFile
 from cilint.syntax.nodes import location
 
 
@@ -106,10 +106,8 @@ class DindTlsClientCerts:
 
     @staticmethod
     def _docker_fix(ctx: CheckContext, choice: RunnerChoice, setting) -> Fix | None:
-        source = ctx.source(choice.runner.path)
-        if not isinstance(source, SourceFile):
-            return None
-        if choice.config.kind == "helm" and getattr(choice.config.config_node, "style", "") != "|":
+        source = runner_config_file(ctx.source(choice.runner.path), choice.config)
+        if source is None:
             return None
         if setting is not None:
             edit = append_to_array(source, setting.node, "/certs/client")

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 from cilint.checks.base import CheckContext
 from cilint.edits.entries import double_quoted
+from cilint.edits.scalars import replace_scalar
 from cilint.facts.hosts import is_dns1123_subdomain
 from cilint.facts.scripts import expander
-from cilint.findings import Applicability, Edit, Finding, Fix, Severity
+from cilint.findings import Applicability, Finding, Fix, Severity
 from cilint.models.pipeline import Job, Service
 from cilint.shell.network import command_targets, value_hosts
 from cilint.syntax.nodes import location
@@ -91,7 +92,7 @@ class ServiceAliasNotDnsSafe:
         fix = None
         if safe and isinstance(node, ScalarNode) and node.value == alias and node.style in ("", "'", '"'):
             written = safe if isinstance(resolve_plain(safe), str) else double_quoted(safe)  # `0.0` is a float
-            fix = Fix(f"Use the alias `{safe}`", (Edit(node.path, node.span, written),), Applicability.UNSAFE)
+            fix = Fix(f"Use the alias `{safe}`", (replace_scalar(node, written),), Applicability.UNSAFE)
         return Finding(
             self.rule_id,
             f"the alias `{alias}` of service `{service.name}` (job `{job.name}`) is not a valid DNS-1123 name "

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from cilint.checks.base import CheckContext
 from cilint.edits.entries import add_toml_key, insert_after_table_keys, remove_key_line
+from cilint.edits.runner import runner_config_file
 from cilint.facts.runners import DOCKER_EXECUTORS, truthy
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.source import SourceFile
@@ -21,12 +22,7 @@ FLAG = "FF_NETWORK_PER_BUILD"
 
 def _editable(ctx: CheckContext, config: RunnerConfig) -> SourceFile | None:
     """The file to splice into: config.toml, or a Helm values file whose TOML is a literal block."""
-    source = ctx.source(config.path)
-    if not isinstance(source, SourceFile):
-        return None
-    if config.kind == "helm" and getattr(config.config_node, "style", "") != "|":
-        return None
-    return source
+    return runner_config_file(ctx.source(config.path), config)
 
 
 def _is_docker(runner: Runner) -> bool:

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cilint.checks.base import CheckContext
-from cilint.edits.entries import (
-    replace_in_scalar,
-    yaml_scalar,
-)
+from cilint.edits.entries import yaml_scalar
 from cilint.edits.pipeline import (
     add_job_variable,
 )
+from cilint.edits.scalars import replace_in_scalar
 from cilint.facts.dind import LOOPBACK, DindSetup, _jobs
 from cilint.facts.images import is_docker_cli_image, job_image
 from cilint.facts.runners import DOCKER_EXECUTORS

@@ -10,18 +10,17 @@ from urllib.parse import urlsplit
 
 from cilint.checks.base import CheckContext
 from cilint.edits.pipeline import add_sibling_entries
+from cilint.edits.scalars import append_to_list_scalar
 from cilint.facts.images import is_dind
 from cilint.facts.proxy import PROXY_NAMES, NoProxy, is_internal, no_proxy_of
 from cilint.facts.references import service_names
 from cilint.facts.runners import effective_variable
 from cilint.facts.scripts import expander
-from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity, Span
+from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.models.pipeline import Job
 from cilint.models.variables import Variable
 from cilint.shell.network import command_targets
-from cilint.source import SourceFile
 from cilint.syntax.nodes import location
-from cilint.syntax.tree import ScalarNode
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
     from cilint.models.runner import Runner
@@ -163,16 +162,11 @@ class NoProxyGaps:
             return Fix("Set NO_PROXY for the internal hosts", (edit,), Applicability.UNSAFE) if edit else None
         edits = []
         for variable in no_proxy.variables:
-            node = variable.node
-            source = ctx.source(node.path)
-            if not isinstance(node, ScalarNode) or not isinstance(source, SourceFile) or node.style not in ("", "'", '"'):
+            source = ctx.source_of(variable.node)
+            edit = append_to_list_scalar(source, variable.node, missing) if source is not None else None
+            if edit is None:
                 return None
-            raw = source.text[node.span.start : node.span.end]
-            if "\n" in raw or "$" in raw:
-                return None
-            at = node.span.end - (1 if node.style else 0)
-            separator = "," if (variable.value or "").strip() else ""
-            edits.append(Edit(node.path, Span(at, at), separator + ",".join(missing)))
+            edits.append(edit)
         return Fix("Add the internal hosts to NO_PROXY", tuple(edits), Applicability.UNSAFE) if edits else None
 
     def _runner(self, runner: Runner) -> Iterator[Finding]:

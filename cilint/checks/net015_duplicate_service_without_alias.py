@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cilint.checks.base import CheckContext
+from cilint.edits.entries import add_line_below
 from cilint.edits.pipeline import add_service_entry
+from cilint.edits.scalars import replace_scalar
 from cilint.facts.hosts import is_dns1123_subdomain
-from cilint.findings import Applicability, Edit, Finding, Fix, Related, Severity, Span
+from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Job, Service
 from cilint.source import SourceFile
@@ -80,14 +82,7 @@ class DuplicateServiceWithoutAlias:
                 empty = node.get("alias")
                 if not isinstance(empty, ScalarNode) or empty.span.start == empty.span.end:
                     return None
-                edits.append(Edit(node.path, empty.span, alias))
+                edits.append(replace_scalar(empty, alias))
                 continue
-            line = source.position(name_key.span.start)
-            indent = " " * (line.column - 1)
-            end = source.text.find("\n", service.name_node.span.end)
-            at = len(source.text) if end == -1 else end
-            newline = "\r\n" if source.text[at - 1 : at] == "\r" else "\n"
-            if newline == "\r\n":
-                at -= 1
-            edits.append(Edit(node.path, Span(at, at), f"{newline}{indent}alias: {alias}"))
+            edits.append(add_line_below(source, name_key, service.name_node, f"alias: {alias}"))
         return Fix("Give every instance of the image its own alias", tuple(edits), Applicability.UNSAFE) if edits else None

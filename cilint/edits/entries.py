@@ -58,10 +58,6 @@ def append_to_array(source: SourceFile, array: Node, value: object) -> Edit | No
     return Edit(source.path, Span(last.span.end, last.span.end), f", {rendered}")
 
 
-def replace_scalar(node: ScalarNode, text: str) -> Edit:
-    return Edit(node.path, node.span, text)
-
-
 def _line_start(text: str, offset: int) -> int:
     return text.rfind("\n", 0, offset) + 1
 
@@ -228,15 +224,6 @@ def append_seq_item(source: SourceFile, seq: Node, rendered: str) -> Edit | None
     return Edit(source.path, Span(at, at), f"{source.newline}{' ' * column}- {rendered}")
 
 
-def replace_in_scalar(source: SourceFile, node: Node, old: str, new: str) -> Edit | None:
-    """Replace the one occurrence of `old` inside a scalar as written (None if not exactly once)."""
-    raw = source.text[node.span.start : node.span.end]
-    if not isinstance(node, ScalarNode) or raw.count(old) != 1:
-        return None
-    at = node.span.start + raw.index(old)
-    return Edit(source.path, Span(at, at + len(old)), new)
-
-
 def remove_key_line(source: SourceFile, key: Node, value: Node) -> Edit | None:
     """Remove a `key = value` (TOML) or `key: value` (YAML) written alone on its lines."""
     text = source.text
@@ -247,3 +234,14 @@ def remove_key_line(source: SourceFile, key: Node, value: Node) -> Edit | None:
     if text[value.span.end : end].strip() and not text[value.span.end : end].strip().startswith("#"):
         return None
     return Edit(source.path, Span(start, min(end + 1, len(text))), "")
+
+
+def add_line_below(source: SourceFile, key: Node, after: Node, entry: str) -> Edit:
+    """Insert `entry` (`alias: x`) on a new line below the line where `after` ends, at the column
+    of `key` (a key of the same block mapping), with that line's own line ending."""
+    indent = " " * (source.position(key.span.start).column - 1)
+    at = _line_end(source.text, after.span.end)
+    newline = "\r\n" if source.text[at - 1 : at] == "\r" else "\n"
+    if newline == "\r\n":
+        at -= 1
+    return Edit(source.path, Span(at, at), f"{newline}{indent}{entry}")

@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from cilint.edits.entries import (
-    add_yaml_entry,
-    append_seq_item,
-    own_entry,
-    replace_in_scalar,
-)
+from cilint.edits.entries import add_yaml_entry, append_seq_item, own_entry
+from cilint.edits.scalars import replace_in_scalar
 from cilint.findings import Applicability, Fix
 from cilint.fixes.apply import splice
 from cilint.source import SourceFile

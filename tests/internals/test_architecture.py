@@ -89,7 +89,7 @@ def test_checks_import_no_other_check_and_build_no_edits():
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("cilint.checks."):
                 if node.module != "cilint.checks.base":
                     problems.append(f"{name} imports {node.module}")
-        for forbidden in ("workspace.source(", "memo"):
+        for forbidden in ("workspace.source(", "memo", "Edit(", "source.text["):
             if forbidden in text:
                 problems.append(f"{name} uses {forbidden}")
     assert problems == []
