@@ -25,7 +25,7 @@ class ServiceHostnameFromRegistryPath:
                     continue  # only a service pulled from a path loses its short name
                 provided: set[str] = set()
                 for service in job.services:
-                    provided |= service_names(job, service)[0]
+                    provided |= service_names(job, service)
                 for choice in ctx.facts.confirmed_runners(job):
                     provided |= set(choice.runner.mapped_hosts())
                 references = {r.host: r for r in ctx.facts.references(job)}

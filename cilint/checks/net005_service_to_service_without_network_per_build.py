@@ -59,7 +59,7 @@ class ServiceToServiceWithoutNetworkPerBuild:
 
     @staticmethod
     def _calls(job: Job) -> Iterator[tuple[Service, str, Node]]:
-        names = {id(s): service_names(job, s)[0] for s in job.services}
+        names = {id(s): service_names(job, s) for s in job.services}
         for service in job.services:
             others = set().union(*(names[id(o)] for o in job.services if o is not service)) | {"build"}
             for host, node in _service_texts(job, service):
@@ -74,7 +74,7 @@ class ServiceToServiceWithoutNetworkPerBuild:
                         yield service, host, variable.node
 
     def _finding(self, ctx: CheckContext, job: Job, service: Service, host: str, node: Node, known: bool) -> Finding:
-        other = next((o for o in job.services if o is not service and host in service_names(job, o)[0]), None)
+        other = next((o for o in job.services if o is not service and host in service_names(job, o)), None)
         target = f"the service `{other.name}` as `{host}`" if other else f"the job container as `{host}`"
         if known:
             severity, caveat = Severity.MAJOR, ""

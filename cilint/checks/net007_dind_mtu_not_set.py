@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from cilint.checks.base import CheckContext
 from cilint.edits.entries import (
@@ -35,6 +36,15 @@ def _mtu_flag(service: Service) -> tuple[int | None, bool]:
     return None, False
 
 
+@dataclass(frozen=True, slots=True)
+class _MtuVerdict:
+    """How serious a dind daemon's MTU is for one setup, why, and the MTU it should use (if known)."""
+
+    severity: Severity
+    reason: str  # completes the message
+    mtu: int | None = None
+
+
 class DindMtuNotSet:
     rule_id = "NET007"
 
@@ -45,7 +55,7 @@ class DindMtuNotSet:
             verdict = self._verdict(s, value, present)
             if verdict is None:
                 continue
-            severity, reason, mtu = verdict
+            severity, reason, mtu = verdict.severity, verdict.reason, verdict.mtu
             key = id(s.service.name_node)
             current = best.get(key)
             if current is None or severity > current[0]:
@@ -76,7 +86,7 @@ class DindMtuNotSet:
         seen: set[int] = set()
         for s in ctx.facts.dind_setups:
             verdict = self._verdict(s, None, False)
-            if verdict is None or verdict[0] < Severity.MAJOR:
+            if verdict is None or verdict.severity < Severity.MAJOR:
                 continue
             if any("default-network-opt" in w and "mtu" in w for w in s.service.command):
                 continue  # dockerd 24+: `--default-network-opt=bridge=com.docker.network.driver.mtu=N`
@@ -89,27 +99,28 @@ class DindMtuNotSet:
                 seen.add(id(item.line.node))
                 yield Finding(
                     self.rule_id,
-                    f"job `{s.job.name}` creates a Docker network inside dind without an MTU, {verdict[1]}: containers on "
+                    f"job `{s.job.name}` creates a Docker network inside dind without an MTU, {verdict.reason}: containers on "
                     "that network use MTU 1500 even when dockerd has `--mtu`; add "
-                    f"`-o com.docker.network.driver.mtu={verdict[2] or _SAAS_MTU}`",
-                    location(item.line.node), verdict[0], route=("nested-network-mtu", s.job.name),
+                    f"`-o com.docker.network.driver.mtu={verdict.mtu or _SAAS_MTU}`",
+                    location(item.line.node), verdict.severity, route=("nested-network-mtu", s.job.name),
                 )
 
     @staticmethod
-    def _verdict(s: DindSetup, value: int | None, present: bool) -> tuple[Severity, str, int | None] | None:
+    def _verdict(s: DindSetup, value: int | None, present: bool) -> _MtuVerdict | None:
         network_mtus = [m for c in s.runners if (m := c.runner.docker.number("network_mtu"))]
         if present:
             limit = min(network_mtus) if network_mtus else None
             if value is not None and limit is not None and value > limit:
-                return Severity.MAJOR, f"the runner's `network_mtu` ({limit})", limit
+                return _MtuVerdict(Severity.MAJOR, f"the runner's `network_mtu` ({limit})", limit)
             return None
         if network_mtus and min(network_mtus) < 1500:
-            return Severity.MAJOR, f"and the runner's job network has MTU {min(network_mtus)}", min(network_mtus)
+            return _MtuVerdict(Severity.MAJOR, f"and the runner's job network has MTU {min(network_mtus)}", min(network_mtus))
         if any(t.startswith("saas-linux-") for t in s.job.tags):
-            return Severity.MAJOR, f"and GitLab-hosted runners (tags `saas-linux-*`) use MTU {_SAAS_MTU}", _SAAS_MTU
+            return _MtuVerdict(Severity.MAJOR, f"and GitLab-hosted runners (tags `saas-linux-*`) use MTU {_SAAS_MTU}", _SAAS_MTU)
         if s.kubernetes:
-            return Severity.MAJOR, "and Kubernetes overlay networks usually have a smaller MTU (about 1450)", None
-        return Severity.INFO, "which breaks when the runner's network has a smaller MTU (overlays, VPNs, GitLab-hosted runners: 1360)", None
+            return _MtuVerdict(Severity.MAJOR, "and Kubernetes overlay networks usually have a smaller MTU (about 1450)")
+        return _MtuVerdict(Severity.INFO, "which breaks when the runner's network has a smaller MTU (overlays, VPNs, "
+                           "GitLab-hosted runners: 1360)")
 
     @staticmethod
     def _edit(ctx: CheckContext, service: Service, mtu: int) -> Edit | None:

@@ -32,7 +32,7 @@ class HostNetworkWithServices:
                     if (runner.executor or "") not in DOCKER_EXECUTORS or setting is None or setting.value != "host":
                         continue
                     for service in job.services:
-                        names = service_names(job, service)[0]
+                        names = service_names(job, service)
                         used = sorted(n for n in names if n in references)
                         if is_dind(service) and "docker" in names and not used and "DOCKER_HOST" not in job.variables:
                             used = ["docker"]

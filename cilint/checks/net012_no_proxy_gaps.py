@@ -128,7 +128,7 @@ class NoProxyGaps:
     def _needs(ctx: CheckContext, job: Job) -> Iterator[_Need]:
         names: dict[str, str] = {}
         for service in job.services:
-            for name in service_names(job, service)[0]:
+            for name in service_names(job, service):
                 names[name] = service.name
         docker_host = job.variables.get("DOCKER_HOST")
         for variable in job.variables.values():

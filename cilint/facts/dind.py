@@ -89,31 +89,40 @@ def _setups(project: Project, choices: RunnerChoices) -> Iterator[DindSetup]:
                 mode = _tls_mode(job, service, runners)
                 if mode is None:
                     continue
-                tls, source, explicit = mode
-                yield DindSetup(job, service, runners, executors, tls, source, explicit, docker_host, host, port)
+                yield DindSetup(job, service, runners, executors, mode.tls, mode.source, mode.explicit, docker_host,
+                                host, port)
 
 
-def _tls_mode(job: Job, service: Service, runners: tuple[RunnerChoice, ...]) -> tuple[bool, Variable | None, bool] | None:
-    """(TLS on, the variable deciding it, decided explicitly); None when cilint cannot tell (dockerd
-    started by a custom entrypoint, or a certificate directory that depends on unknown variables)."""
+@dataclass(frozen=True, slots=True)
+class _TlsMode:
+    """Whether the dind daemon listens with TLS, and what decides it."""
+
+    tls: bool
+    source: Variable | None = None  # the DOCKER_TLS_CERTDIR that decides it (None: a flag, a tag, the default)
+    explicit: bool = True  # decided by something written (else the image default)
+
+
+def _tls_mode(job: Job, service: Service, runners: tuple[RunnerChoice, ...]) -> _TlsMode | None:
+    """The daemon's TLS mode; None when cilint cannot tell (dockerd started by a custom entrypoint, or
+    a certificate directory that depends on unknown variables)."""
     if service.entrypoint and any("dockerd" in part for part in service.entrypoint):
         return None
     words = " ".join(service.command)
     if re.search(r"--tls(=|\s+)false\b", words) or any(_PLAIN_LISTENER.match(c) for c in service.command):
-        return False, None, True
+        return _TlsMode(False)
     tag = parse_image(service.name).tag or ""
     version = _VERSION.match(tag)
     if version and (int(version.group(1)), int(version.group(2))) < (19, 3):
-        return False, None, True  # before 19.03 the image had no TLS default
+        return _TlsMode(False)  # before 19.03 the image had no TLS default
     certdir = service.variables.get("DOCKER_TLS_CERTDIR") or effective_variable(job, "DOCKER_TLS_CERTDIR", runners)
     if certdir is None:
-        return True, None, False
+        return _TlsMode(True, explicit=False)
     if certdir.value is None:
         return None
     expansion = job.expand(certdir.value)
     if expansion.unresolved:
         return None
-    return bool(expansion.text.strip()), certdir, True
+    return _TlsMode(bool(expansion.text.strip()), certdir)
 
 
 def _client_targets_service(setup: DindSetup) -> bool:

@@ -58,8 +58,8 @@ def _references(job: Job, commands: tuple[ScriptCommand, ...]) -> Iterator[Refer
             yield Reference(target.host, item.line.node, f"`{target.tool}` in the script")
 
 
-def service_names(job: Job, service: Service) -> tuple[set[str], bool]:
-    """(hostnames the runner gives the service, complete?): explicit aliases and derived names."""
+def service_names(job: Job, service: Service) -> set[str]:
+    """Hostnames the runner gives the service: its aliases and the names derived from its image (those
+    that can be worked out: an image name with an unknown variable derives none)."""
     derived = service.derived_aliases(job.variables)
-    names = {a.lower() for a in service.aliases} | {a.lower() for a in derived or ()}
-    return names, derived is not None
+    return {a.lower() for a in service.aliases} | {a.lower() for a in derived or ()}
