@@ -9,6 +9,7 @@ from typing import Protocol
 from cilint.facts.project_facts import Facts
 from cilint.findings import Finding
 from cilint.loading.project import Project
+from cilint.models.pipeline import Job
 from cilint.source import SourceFile
 from cilint.syntax.tree import Node
 
@@ -19,6 +20,10 @@ class CheckContext:
 
     project: Project
     facts: Facts
+
+    def jobs(self) -> Iterator[Job]:
+        """Every job of every pipeline of the project."""
+        return self.project.jobs()
 
     def source(self, path: str) -> SourceFile | None:
         """The text of a file of the project; None when it could not be read."""

@@ -33,16 +33,15 @@ class DindDnsFlag:
     rule_id = "DNS002"
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
-        for pipeline in ctx.project.pipelines:
-            for job in pipeline.jobs.values():
-                for service in job.services:
-                    if not is_dind(service):
-                        continue
-                    flags = [f for f in dns_flags(service) if f.value != EMBEDDED_DNS]  # DNS007 handles 127.0.0.11
-                    if flags:
-                        finding = self._finding(ctx, job, service, flags)
-                        if finding is not None:
-                            yield finding
+        for job in ctx.jobs():
+            for service in job.services:
+                if not is_dind(service):
+                    continue
+                flags = [f for f in dns_flags(service) if f.value != EMBEDDED_DNS]  # DNS007 handles 127.0.0.11
+                if flags:
+                    finding = self._finding(ctx, job, service, flags)
+                    if finding is not None:
+                        yield finding
 
     def _finding(self, ctx: CheckContext, job: Job, service: Service, flags: list[DnsFlag]) -> Finding | None:
         verdict = self._verdict(ctx, job)

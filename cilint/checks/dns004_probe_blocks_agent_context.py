@@ -53,9 +53,8 @@ class ProbeBlocksAgentContext:
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         positions = ctx.facts.positions
-        for pipeline in ctx.project.pipelines:
-            for job in pipeline.jobs.values():
-                yield from self._job(ctx, job, positions)
+        for job in ctx.jobs():
+            yield from self._job(ctx, job, positions)
 
     def _job(self, ctx: CheckContext, job: Job, positions: Positions) -> Iterator[Finding]:
         if not any("kubectl" in line.text for line in job.script_lines()):

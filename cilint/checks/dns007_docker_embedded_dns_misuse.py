@@ -31,25 +31,24 @@ class EmbeddedDnsMisuse:
             if "kubernetes" in executors and any(EMBEDDED_DNS in a.text for a in write.command.args):
                 yield self._finding(write.location, f"{write.where} writes {EMBEDDED_DNS} into a pod's resolv.conf",
                                     ("resolv.conf", write.where))
-        for pipeline in ctx.project.pipelines:
-            for job in pipeline.jobs.values():
-                for service in job.services:
-                    if not is_dind(service):
+        for job in ctx.jobs():
+            for service in job.services:
+                if not is_dind(service):
+                    continue
+                for flag in dns_flags(service):
+                    if flag.value != EMBEDDED_DNS:
                         continue
-                    for flag in dns_flags(service):
-                        if flag.value != EMBEDDED_DNS:
-                            continue
-                        for choice in ctx.facts.possible_runners(job):
-                            executor = choice.runner.executor or ""
-                            if executor == "kubernetes" or (
-                                executor in DOCKER_EXECUTORS and not network_per_build(job, choice.runner)
-                            ):
-                                where = ("Kubernetes executor" if executor == "kubernetes"
-                                         else "Docker executor without a per-build network: FF_NETWORK_PER_BUILD is off")
-                                yield self._finding(location(flag.node),
-                                                    f"`--dns={EMBEDDED_DNS}` on the dind service of job `{job.name}` "
-                                                    f"(runner `{choice.runner.name}`, {where})", ("dind", job.name, choice.runner.name))
-                                break
+                    for choice in ctx.facts.possible_runners(job):
+                        executor = choice.runner.executor or ""
+                        if executor == "kubernetes" or (
+                            executor in DOCKER_EXECUTORS and not network_per_build(job, choice.runner)
+                        ):
+                            where = ("Kubernetes executor" if executor == "kubernetes"
+                                     else "Docker executor without a per-build network: FF_NETWORK_PER_BUILD is off")
+                            yield self._finding(location(flag.node),
+                                                f"`--dns={EMBEDDED_DNS}` on the dind service of job `{job.name}` "
+                                                f"(runner `{choice.runner.name}`, {where})", ("dind", job.name, choice.runner.name))
+                            break
 
     def _finding(self, where: Location, context: str, route: tuple[str, ...]) -> Finding:
         return Finding(

@@ -62,19 +62,18 @@ class MuslMixedNameservers:
 
     def _dind_flags(self, ctx: CheckContext) -> Iterator[Finding]:
         seen: set[int] = set()
-        for pipeline in ctx.project.pipelines:
-            for job in pipeline.jobs.values():
-                for service in job.services:
-                    flags = [f for f in dns_flags(service) if is_internal_address(f.value) is not None]
-                    views = {is_internal_address(f.value) for f in flags}
-                    if views != {True, False} or id(flags[0].node) in seen:
-                        continue
-                    seen.add(id(flags[0].node))
-                    yield Finding(
-                        self.rule_id,
-                        f"the dind service `{service.name}` of job `{job.name}` gives the containers it starts both "
-                        f"internal and public resolvers ({', '.join(f.value for f in flags)}): in Alpine-based "
-                        "build steps musl queries them in parallel, and a public NXDOMAIN for an internal name wins; "
-                        "list resolvers with one view",
-                        location(flags[0].node), Severity.MINOR, route=("mixed-dind-dns", job.name, service.name),
-                    )
+        for job in ctx.jobs():
+            for service in job.services:
+                flags = [f for f in dns_flags(service) if is_internal_address(f.value) is not None]
+                views = {is_internal_address(f.value) for f in flags}
+                if views != {True, False} or id(flags[0].node) in seen:
+                    continue
+                seen.add(id(flags[0].node))
+                yield Finding(
+                    self.rule_id,
+                    f"the dind service `{service.name}` of job `{job.name}` gives the containers it starts both "
+                    f"internal and public resolvers ({', '.join(f.value for f in flags)}): in Alpine-based "
+                    "build steps musl queries them in parallel, and a public NXDOMAIN for an internal name wins; "
+                    "list resolvers with one view",
+                    location(flags[0].node), Severity.MINOR, route=("mixed-dind-dns", job.name, service.name),
+                )

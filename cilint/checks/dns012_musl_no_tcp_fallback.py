@@ -46,17 +46,16 @@ class MuslNoTcpFallback:
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         seen: set[int] = set()
-        for pipeline in ctx.project.pipelines:
-            for job in pipeline.jobs.values():
-                images = ([(job.image.name, job.image.node)] if job.image else []) + [
-                    (s.name, s.name_node) for s in job.services]
-                for name, node in images:
-                    release = old_alpine(job.expand(name).text)
-                    if release is None or id(node) in seen:
-                        continue
-                    seen.add(id(node))
-                    hosts = {h for h, _ in ctx.facts.hosts(job)}
-                    yield self._finding(f"the image `{name}` of job `{job.name}`", release, _large_answers(hosts), node)
+        for job in ctx.jobs():
+            images = ([(job.image.name, job.image.node)] if job.image else []) + [
+                (s.name, s.name_node) for s in job.services]
+            for name, node in images:
+                release = old_alpine(job.expand(name).text)
+                if release is None or id(node) in seen:
+                    continue
+                seen.add(id(node))
+                hosts = {h for h, _ in ctx.facts.hosts(job)}
+                yield self._finding(f"the image `{name}` of job `{job.name}`", release, _large_answers(hosts), node)
         for rj in ctx.facts.runner_jobs:
             table = rj.runner.kubernetes if rj.runner.executor == "kubernetes" else rj.runner.docker
             flavor = table.setting("helper_image_flavor")

@@ -45,16 +45,15 @@ class MdnsLocalName:
 
     @staticmethod
     def _sources(ctx: CheckContext) -> Iterator[tuple[str, list[tuple[str, Node]], set[str], list[str]]]:
-        for pipeline in ctx.project.pipelines:
-            for job in pipeline.jobs.values():
-                if not _mentions(job, ".local"):  # analyse only the jobs that can matter
-                    continue
-                runners = ctx.facts.confirmed_runners(job)
-                mapped = {h for c in runners for h in c.runner.mapped_hosts()}
-                searches = [s for c in runners for s in (*c.runner.docker.strings("dns_search"),
-                                                         *c.runner.kubernetes_dns().searches)]
-                mapped |= {a for s in job.services for a in s.aliases}
-                yield f"job `{job.name}`", list(ctx.facts.hosts(job)), mapped, searches
+        for job in ctx.jobs():
+            if not _mentions(job, ".local"):  # analyse only the jobs that can matter
+                continue
+            runners = ctx.facts.confirmed_runners(job)
+            mapped = {h for c in runners for h in c.runner.mapped_hosts()}
+            searches = [s for c in runners for s in (*c.runner.docker.strings("dns_search"),
+                                                     *c.runner.kubernetes_dns().searches)]
+            mapped |= {a for s in job.services for a in s.aliases}
+            yield f"job `{job.name}`", list(ctx.facts.hosts(job)), mapped, searches
         for config, runner in ctx.project.runners:
             hosts = []
             for key in ("url", "clone_url"):

@@ -19,21 +19,20 @@ class ServiceHostnameFromRegistryPath:
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[int] = set()
-        for pipeline in ctx.project.pipelines:
-            for job in pipeline.jobs.values():
-                if not any("/" in s.name for s in job.services):
-                    continue  # only a service pulled from a path loses its short name
-                provided: set[str] = set()
-                for service in job.services:
-                    provided |= service_names(job, service)
-                for choice in ctx.facts.confirmed_runners(job):
-                    provided |= set(choice.runner.mapped_hosts())
-                references = {r.host: r for r in ctx.facts.references(job)}
-                for service in job.services:
-                    finding = self._service(ctx, job, service, provided, references)
-                    if finding is not None and id(service.name_node) not in reported:
-                        reported.add(id(service.name_node))
-                        yield finding
+        for job in ctx.jobs():
+            if not any("/" in s.name for s in job.services):
+                continue  # only a service pulled from a path loses its short name
+            provided: set[str] = set()
+            for service in job.services:
+                provided |= service_names(job, service)
+            for choice in ctx.facts.confirmed_runners(job):
+                provided |= set(choice.runner.mapped_hosts())
+            references = {r.host: r for r in ctx.facts.references(job)}
+            for service in job.services:
+                finding = self._service(ctx, job, service, provided, references)
+                if finding is not None and id(service.name_node) not in reported:
+                    reported.add(id(service.name_node))
+                    yield finding
 
     def _service(self, ctx: CheckContext, job: Job, service: Service, provided: set[str],
                  references: dict[str, Reference]) -> Finding | None:

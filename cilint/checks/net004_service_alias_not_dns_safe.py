@@ -32,32 +32,31 @@ class ServiceAliasNotDnsSafe:
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[int] = set()
-        for pipeline in ctx.project.pipelines:
-            for job in pipeline.jobs.values():
-                executors = ctx.facts.possible_executors(job)
-                for service in job.services:
-                    for alias in service.aliases:
-                        node = service.alias_node
-                        if is_dns1123_subdomain(alias) or node is None or id(node) in reported:
-                            continue
-                        reported.add(id(node))
-                        yield self._alias(job, service, alias, executors)
-                yield from self._script_uses(ctx, job, executors, reported)
-                for variable in job.variables.values():
-                    node = variable.node
-                    if variable.value is None or "__" not in variable.value or id(node) in reported:
+        for job in ctx.jobs():
+            executors = ctx.facts.possible_executors(job)
+            for service in job.services:
+                for alias in service.aliases:
+                    node = service.alias_node
+                    if is_dns1123_subdomain(alias) or node is None or id(node) in reported:
                         continue
-                    derived = {a for s in job.services for a in (s.derived_aliases(job.variables) or ()) if "__" in a}
-                    used = sorted(h for h in value_hosts(variable.value) if h in derived)
-                    if used and "kubernetes" in executors:
-                        reported.add(id(node))
-                        yield Finding(
-                            self.rule_id,
-                            f"`{variable.name}` of job `{job.name}` uses the service hostname `{used[0]}`, which the "
-                            "Kubernetes executor drops (a derived name with `__` is not a valid DNS name): the lookup "
-                            "fails with 'no such host'; give the service an `alias:` and use that",
-                            location(node), Severity.BLOCKER, route=("derived-alias", job.name, variable.name),
-                        )
+                    reported.add(id(node))
+                    yield self._alias(job, service, alias, executors)
+            yield from self._script_uses(ctx, job, executors, reported)
+            for variable in job.variables.values():
+                node = variable.node
+                if variable.value is None or "__" not in variable.value or id(node) in reported:
+                    continue
+                derived = {a for s in job.services for a in (s.derived_aliases(job.variables) or ()) if "__" in a}
+                used = sorted(h for h in value_hosts(variable.value) if h in derived)
+                if used and "kubernetes" in executors:
+                    reported.add(id(node))
+                    yield Finding(
+                        self.rule_id,
+                        f"`{variable.name}` of job `{job.name}` uses the service hostname `{used[0]}`, which the "
+                        "Kubernetes executor drops (a derived name with `__` is not a valid DNS name): the lookup "
+                        "fails with 'no such host'; give the service an `alias:` and use that",
+                        location(node), Severity.BLOCKER, route=("derived-alias", job.name, variable.name),
+                    )
 
     def _script_uses(self, ctx: CheckContext, job: Job, executors: frozenset[str], reported: set[int]) -> Iterator[Finding]:
         """`__` derived hostnames named in the job's commands (`psql -h group__postgres`, a curl URL)."""

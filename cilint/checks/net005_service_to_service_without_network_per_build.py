@@ -41,21 +41,20 @@ class ServiceToServiceWithoutNetworkPerBuild:
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[tuple[int, str]] = set()
-        for pipeline in ctx.project.pipelines:
-            for job in pipeline.jobs.values():
-                if len(job.services) < 1:
-                    continue
-                executors = ctx.facts.confirmed_executors(job)
-                if executors and not executors & DOCKER_EXECUTORS:
-                    continue  # Kubernetes: one pod, every service on localhost
-                runners = [c.runner for c in ctx.facts.confirmed_runners(job)]
-                if any(network_per_build(job, r) for r in runners) or (not runners and network_per_build(job, None)):
-                    continue
-                for service, host, node in self._calls(job):
-                    key = (id(node), host)
-                    if key not in reported:
-                        reported.add(key)
-                        yield self._finding(ctx, job, service, host, node, bool(runners) or bool(executors))
+        for job in ctx.jobs():
+            if len(job.services) < 1:
+                continue
+            executors = ctx.facts.confirmed_executors(job)
+            if executors and not executors & DOCKER_EXECUTORS:
+                continue  # Kubernetes: one pod, every service on localhost
+            runners = [c.runner for c in ctx.facts.confirmed_runners(job)]
+            if any(network_per_build(job, r) for r in runners) or (not runners and network_per_build(job, None)):
+                continue
+            for service, host, node in self._calls(job):
+                key = (id(node), host)
+                if key not in reported:
+                    reported.add(key)
+                    yield self._finding(ctx, job, service, host, node, bool(runners) or bool(executors))
 
     @staticmethod
     def _calls(job: Job) -> Iterator[tuple[Service, str, Node]]:

@@ -97,21 +97,20 @@ class NetworkPerBuildIneffective:
 
     def _job_flags(self, ctx: CheckContext) -> Iterator[Finding]:
         seen: set[tuple[int, str]] = set()
-        for pipeline in ctx.project.pipelines:
-            for job in pipeline.jobs.values():
-                variable = job.variables.get(FLAG)
-                if variable is None or not truthy(variable.value):
+        for job in ctx.jobs():
+            variable = job.variables.get(FLAG)
+            if variable is None or not truthy(variable.value):
+                continue
+            for choice in ctx.facts.confirmed_runners(job):
+                mode = choice.runner.docker.setting("network_mode")
+                if mode is None or not scalar_text(mode.node) or (id(variable.node), choice.runner.name) in seen:
                     continue
-                for choice in ctx.facts.confirmed_runners(job):
-                    mode = choice.runner.docker.setting("network_mode")
-                    if mode is None or not scalar_text(mode.node) or (id(variable.node), choice.runner.name) in seen:
-                        continue
-                    seen.add((id(variable.node), choice.runner.name))
-                    yield Finding(
-                        self.rule_id,
-                        f"job `{job.name}` sets `{FLAG}`, but its runner `{choice.runner.name}` sets `network_mode = "
-                        f"\"{mode.value}\"`, which turns per-job networks off: the flag has no effect",
-                        location(variable.node), Severity.MAJOR,
-                        related=(Related(location(mode.node), f"`network_mode` of runner `{choice.runner.name}`"),),
-                        route=("job-flag-with-network-mode", job.name, choice.runner.name),
-                    )
+                seen.add((id(variable.node), choice.runner.name))
+                yield Finding(
+                    self.rule_id,
+                    f"job `{job.name}` sets `{FLAG}`, but its runner `{choice.runner.name}` sets `network_mode = "
+                    f"\"{mode.value}\"`, which turns per-job networks off: the flag has no effect",
+                    location(variable.node), Severity.MAJOR,
+                    related=(Related(location(mode.node), f"`network_mode` of runner `{choice.runner.name}`"),),
+                    route=("job-flag-with-network-mode", job.name, choice.runner.name),
+                )

@@ -39,33 +39,32 @@ class ServicePortCollision:
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[int] = set()
-        for pipeline in ctx.project.pipelines:
-            for job in pipeline.jobs.values():
-                if len(job.services) < 2:
+        for job in ctx.jobs():
+            if len(job.services) < 2:
+                continue
+            shared = self._shared_namespace(ctx, job)
+            if shared is None:
+                continue
+            seen: list[tuple[Service, tuple[int, ...]]] = []
+            for service in job.services:
+                ports = _service_ports(job, service)
+                if not ports:
                     continue
-                shared = self._shared_namespace(ctx, job)
-                if shared is None:
-                    continue
-                seen: list[tuple[Service, tuple[int, ...]]] = []
-                for service in job.services:
-                    ports = _service_ports(job, service)
-                    if not ports:
-                        continue
-                    for earlier, earlier_ports in seen:
-                        common = sorted(set(ports) & set(earlier_ports))
-                        if common and id(service.name_node) not in reported:
-                            reported.add(id(service.name_node))
-                            yield Finding(
-                                self.rule_id,
-                                f"the services `{earlier.name}` and `{service.name}` of job `{job.name}` both listen on "
-                                f"port {common[0]}, and {shared}: the second fails with 'bind: address already in "
-                                "use' or the job talks to the wrong one; start it on another port (for example its "
-                                "`command`) or use one instance",
-                                location(service.name_node), Severity.MAJOR,
-                                related=(Related(location(earlier.name_node), "the first service on that port"),),
-                                route=("port-collision", job.name, service.name, str(common[0])),
-                            )
-                    seen.append((service, ports))
+                for earlier, earlier_ports in seen:
+                    common = sorted(set(ports) & set(earlier_ports))
+                    if common and id(service.name_node) not in reported:
+                        reported.add(id(service.name_node))
+                        yield Finding(
+                            self.rule_id,
+                            f"the services `{earlier.name}` and `{service.name}` of job `{job.name}` both listen on "
+                            f"port {common[0]}, and {shared}: the second fails with 'bind: address already in "
+                            "use' or the job talks to the wrong one; start it on another port (for example its "
+                            "`command`) or use one instance",
+                            location(service.name_node), Severity.MAJOR,
+                            related=(Related(location(earlier.name_node), "the first service on that port"),),
+                            route=("port-collision", job.name, service.name, str(common[0])),
+                        )
+                seen.append((service, ports))
 
     @staticmethod
     def _shared_namespace(ctx: CheckContext, job: Job) -> str | None:

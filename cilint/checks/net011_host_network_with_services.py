@@ -20,27 +20,26 @@ class HostNetworkWithServices:
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[tuple[int, str]] = set()
-        for pipeline in ctx.project.pipelines:
-            for job in pipeline.jobs.values():
-                if not job.services or not any(
-                        c.runner.docker.text("network_mode") == "host" for c in ctx.facts.confirmed_runners(job)):
+        for job in ctx.jobs():
+            if not job.services or not any(
+                    c.runner.docker.text("network_mode") == "host" for c in ctx.facts.confirmed_runners(job)):
+                continue
+            references = {r.host: r for r in ctx.facts.references(job)}
+            for choice in ctx.facts.confirmed_runners(job):
+                runner = choice.runner
+                setting = runner.docker.setting("network_mode")
+                if (runner.executor or "") not in DOCKER_EXECUTORS or setting is None or setting.value != "host":
                     continue
-                references = {r.host: r for r in ctx.facts.references(job)}
-                for choice in ctx.facts.confirmed_runners(job):
-                    runner = choice.runner
-                    setting = runner.docker.setting("network_mode")
-                    if (runner.executor or "") not in DOCKER_EXECUTORS or setting is None or setting.value != "host":
+                for service in job.services:
+                    names = service_names(job, service)
+                    used = sorted(n for n in names if n in references)
+                    if is_dind(service) and "docker" in names and not used and "DOCKER_HOST" not in job.variables:
+                        used = ["docker"]
+                    key = (id(setting.node), service.name)
+                    if not used or key in reported:
                         continue
-                    for service in job.services:
-                        names = service_names(job, service)
-                        used = sorted(n for n in names if n in references)
-                        if is_dind(service) and "docker" in names and not used and "DOCKER_HOST" not in job.variables:
-                            used = ["docker"]
-                        key = (id(setting.node), service.name)
-                        if not used or key in reported:
-                            continue
-                        reported.add(key)
-                        yield self._finding(job, service, used[0], choice.runner.name, setting.node, references.get(used[0]))
+                    reported.add(key)
+                    yield self._finding(job, service, used[0], choice.runner.name, setting.node, references.get(used[0]))
 
     def _finding(self, job: Job, service: Service, host: str, runner: str, node: Node, reference) -> Finding:
         plain_dind = is_dind(service) and (

@@ -43,12 +43,11 @@ class NoProxyGaps:
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[tuple[object, tuple[str, ...]]] = set()
-        for pipeline in ctx.project.pipelines:
-            for job in pipeline.jobs.values():
-                for finding in (self._job(ctx, job), *self._portability(ctx, job)):
-                    if finding is not None and (finding.location, finding.route) not in reported:
-                        reported.add((finding.location, finding.route))  # a global NO_PROXY: once, not per job
-                        yield finding
+        for job in ctx.jobs():
+            for finding in (self._job(ctx, job), *self._portability(ctx, job)):
+                if finding is not None and (finding.location, finding.route) not in reported:
+                    reported.add((finding.location, finding.route))  # a global NO_PROXY: once, not per job
+                    yield finding
         for config in ctx.project.runner_configs:
             for runner in config.runners:
                 yield from self._runner(runner)

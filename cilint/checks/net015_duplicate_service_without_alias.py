@@ -26,14 +26,13 @@ class DuplicateServiceWithoutAlias:
     rule_id = "NET015"
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
-        for pipeline in ctx.project.pipelines:
-            for job in pipeline.jobs.values():
-                groups: dict[str, list[Service]] = {}
-                for service in job.services:
-                    groups.setdefault(_image_key(job, service), []).append(service)
-                for image, services in groups.items():
-                    if len(services) > 1:
-                        yield from self._group(ctx, job, image, services)
+        for job in ctx.jobs():
+            groups: dict[str, list[Service]] = {}
+            for service in job.services:
+                groups.setdefault(_image_key(job, service), []).append(service)
+            for image, services in groups.items():
+                if len(services) > 1:
+                    yield from self._group(ctx, job, image, services)
 
     def _group(self, ctx: CheckContext, job: Job, image: str, services: list[Service]) -> Iterator[Finding]:
         unaliased = [s for s in services if not s.aliases]

@@ -30,17 +30,16 @@ class DindUnpinnedOrUnprivileged:
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         unpinned: dict[int, tuple[Service, list[str]]] = {}
         unprivileged: dict[tuple[int, str], tuple[Service, list[str], object]] = {}
-        for pipeline in ctx.project.pipelines:
-            for job in pipeline.jobs.values():
-                for service in job.services:
-                    if not is_dind(service):
-                        continue
-                    tag = parse_image(job.expand(service.name).text).tag or "latest"
-                    if not _FULL_VERSION.match(tag) and "$" not in tag:
-                        unpinned.setdefault(id(service.name_node), (service, []))[1].append(job.name)
-                    for choice in self._unprivileged(ctx, job, service):
-                        key = (id(service.name_node), choice.runner.name)
-                        unprivileged.setdefault(key, (service, [], choice))[1].append(job.name)
+        for job in ctx.jobs():
+            for service in job.services:
+                if not is_dind(service):
+                    continue
+                tag = parse_image(job.expand(service.name).text).tag or "latest"
+                if not _FULL_VERSION.match(tag) and "$" not in tag:
+                    unpinned.setdefault(id(service.name_node), (service, []))[1].append(job.name)
+                for choice in self._unprivileged(ctx, job, service):
+                    key = (id(service.name_node), choice.runner.name)
+                    unprivileged.setdefault(key, (service, [], choice))[1].append(job.name)
         for service, jobs in unpinned.values():
             yield Finding(
                 self.rule_id,

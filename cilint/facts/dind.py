@@ -71,26 +71,25 @@ def dind_setups(project: Project, choices: RunnerChoices) -> tuple[DindSetup, ..
 
 
 def _setups(project: Project, choices: RunnerChoices) -> Iterator[DindSetup]:
-    for pipeline in project.pipelines:
-        for job in pipeline.jobs.values():
-            dinds = [s for s in job.services if is_dind(s)]
-            if not dinds:
+    for job in project.jobs():
+        dinds = [s for s in job.services if is_dind(s)]
+        if not dinds:
+            continue
+        runners = choices.confirmed(job)
+        executors = choices.confirmed_executors(job)
+        docker_host = effective_variable(job, "DOCKER_HOST", runners)
+        host = port = None
+        if docker_host is not None and docker_host.value is not None:
+            expansion = job.expand(docker_host.value)
+            match = _TCP.match(expansion.text.strip()) if not expansion.unresolved else None
+            if match:
+                host, port = match.group(1).strip("[]").lower(), int(match.group(2))
+        for service in dinds:
+            mode = _tls_mode(job, service, runners)
+            if mode is None:
                 continue
-            runners = choices.confirmed(job)
-            executors = choices.confirmed_executors(job)
-            docker_host = effective_variable(job, "DOCKER_HOST", runners)
-            host = port = None
-            if docker_host is not None and docker_host.value is not None:
-                expansion = job.expand(docker_host.value)
-                match = _TCP.match(expansion.text.strip()) if not expansion.unresolved else None
-                if match:
-                    host, port = match.group(1).strip("[]").lower(), int(match.group(2))
-            for service in dinds:
-                mode = _tls_mode(job, service, runners)
-                if mode is None:
-                    continue
-                yield DindSetup(job, service, runners, executors, mode.tls, mode.source, mode.explicit, docker_host,
-                                host, port)
+            yield DindSetup(job, service, runners, executors, mode.tls, mode.source, mode.explicit, docker_host,
+                            host, port)
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,14 +47,13 @@ class Write:
 
 def resolv_conf_writes(project: Project, job_facts: JobFacts, choices: RunnerChoices, positions: Positions) -> Iterator[Write]:
     """Commands of jobs and runner scripts that write /etc/resolv.conf."""
-    for pipeline in project.pipelines:
-        for job in pipeline.jobs.values():
-            if not any(RESOLV_CONF in line.text for line in (*job.hooks, *job.script_lines())):
-                continue
-            for item in job_facts.commands(job):
-                if writes_resolv_conf(item.command):
-                    yield Write(item.command, positions.inside(item.line.node, item.command.start, item.command.end),
-                                f"job `{job.name}` ({item.line.section})", job_executors=choices.possible_executors(job))
+    for job in project.jobs():
+        if not any(RESOLV_CONF in line.text for line in (*job.hooks, *job.script_lines())):
+            continue
+        for item in job_facts.commands(job):
+            if writes_resolv_conf(item.command):
+                yield Write(item.command, positions.inside(item.line.node, item.command.start, item.command.end),
+                            f"job `{job.name}` ({item.line.section})", job_executors=choices.possible_executors(job))
     for _, runner in project.runners:
         for setting in runner.scripts():
             if not isinstance(setting.node, ScalarNode) or not isinstance(setting.value, str):

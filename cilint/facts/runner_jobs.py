@@ -86,12 +86,11 @@ def _runner_jobs(project: Project, choices: RunnerChoices, job_facts: JobFacts) 
     if not project.runner_configs:
         return
     per_job = []
-    for pipeline in project.pipelines:
-        for job in pipeline.jobs.values():
-            runner_ids = frozenset(id(c.runner) for c in choices.possible(job))
-            images = ([job.image.name] if job.image else []) + [s.name for s in job.services if not is_dind(s)]
-            musl = [i for i in images if is_musl_image(job.expand(i).text)]
-            per_job.append((job, runner_ids, musl))
+    for job in project.jobs():
+        runner_ids = frozenset(id(c.runner) for c in choices.possible(job))
+        images = ([job.image.name] if job.image else []) + [s.name for s in job.services if not is_dind(s)]
+        musl = [i for i in images if is_musl_image(job.expand(i).text)]
+        per_job.append((job, runner_ids, musl))
     for config, runner in project.runners:
         chosen = [(job, musl) for job, runner_ids, musl in per_job if id(runner) in runner_ids]
         musl = (["helper image"] if helper_is_musl(runner) else []) + [i for _, images in chosen for i in images]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cilint.findings import Finding
 from cilint.loading.workspace import Workspace
-from cilint.models.pipeline import Pipeline
+from cilint.models.pipeline import Job, Pipeline
 from cilint.models.settings import ProjectConfig
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
@@ -26,6 +27,11 @@ class Project:
     findings: tuple[Finding, ...]  # problems met while reading (CIL001-CIL004)
     config: ProjectConfig = field(default_factory=ProjectConfig)
     given_runner_configs: frozenset[str] = frozenset()  # paths given with --runner-config
+
+    def jobs(self) -> Iterator[Job]:
+        """Every job of every pipeline, in pipeline and file order."""
+        for pipeline in self.pipelines:
+            yield from pipeline.jobs.values()
 
     @property
     def runners(self) -> tuple[tuple[RunnerConfig, Runner], ...]:
