@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from cilint.findings import Finding, Location, Severity, Span
+from cilint.input_rules import UNUSED_SUPPRESSION, unused_suppression
 from cilint.source import SourceFile
 
 _MARKER = re.compile(r"(?:^|\s)#\s*cilint:\s*ignore\[(?P<codes>[^\]]*)\]")
@@ -73,13 +74,12 @@ def apply_suppressions(
             kept.append(finding)
         else:
             used.add((id(matched), finding.rule_id))
-    if enabled("CIL005"):
+    if enabled(UNUSED_SUPPRESSION):
         for item in every:
             for code in item.codes:
                 if (id(item), code) not in used and enabled(code):
                     kept.append(
-                        Finding(
-                            "CIL005",
+                        unused_suppression(
                             f"`# cilint: ignore[{code}]` suppresses nothing here; remove it",
                             Location(item.path, item.span),
                             Severity.MINOR,

@@ -15,6 +15,7 @@ from typing import Any
 
 from cilint.findings import Finding, Location, Severity, Span
 from cilint.gitlab_api import IncludeRefused
+from cilint.input_rules import include_problem, syntax_error
 from cilint.loading.workspace import (
     SourceFile,
     Workspace,
@@ -126,8 +127,7 @@ class IncludeResolver:
             return MapNode(path, 0, 0, "tag:yaml.org,2002:map", None, False)
         if not isinstance(content, MapNode):
             self.result.findings.append(
-                Finding(
-                    "CIL001",
+                syntax_error(
                     f"the top level of `{path}` must be a mapping of jobs and keywords, "
                     f"not a {_kind_name(content)}",
                     location(content),
@@ -353,8 +353,7 @@ class IncludeResolver:
         first = ignored[0].root
         assert first is not None
         more = f" and {len(ignored) - 1} more after it" if len(ignored) > 1 else ""
-        self.result.findings.append(Finding(
-            "CIL001",
+        self.result.findings.append(syntax_error(
             f"GitLab ignores this YAML document{more}: it reads only the first document of a file (with "
             "a `spec:` header, the header and one configuration document), so the jobs and keywords "
             "here never take effect; merge the documents, or move this one to a file of its own",
@@ -365,17 +364,16 @@ class IncludeResolver:
 
     def _problem_at(self, at: Location | None, path: str, message: str, severity: Severity) -> None:
         where = at if at is not None else Location(path, Span(0, 0))
-        self.result.findings.append(Finding("CIL002", message, where, severity, route=("include", message)))
+        self.result.findings.append(include_problem(message, where, severity, route=("include", message)))
 
     def _problem(self, node: Node, message: str, severity: Severity) -> None:
         self.result.findings.append(
-            Finding("CIL002", message, location(node), severity, route=("include", message))
+            include_problem(message, location(node), severity, route=("include", message))
         )
 
     def _unresolved(self, entry: IncludeEntry, reason: str) -> None:
         self.result.findings.append(
-            Finding(
-                "CIL002",
+            include_problem(
                 f"`include:{entry.kind}` `{_shown(entry.target or '')}` not resolved: {reason}; "
                 "findings may be incomplete for jobs it defines or changes",
                 location(entry.node),

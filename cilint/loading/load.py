@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from cilint.findings import Finding, Location, Severity, Span
+from cilint.input_rules import INCLUDE_PROBLEM, include_problem, syntax_error
 from cilint.loading.discover import (
     Inventory,
     inventory,
@@ -104,8 +105,8 @@ def _whole_project(ws: Workspace, config: ProjectConfig, files: _Files) -> list[
     if ws.exists(main):
         files.pipelines.append(main)
     elif config.source is not None and config.ci_file != ".gitlab-ci.yml":
-        findings.append(Finding(
-            "CIL002", f"`ci-file` in {config.source} names `{main}`, which does not exist",
+        findings.append(include_problem(
+            f"`ci-file` in {config.source} names `{main}`, which does not exist",
             Location(main, Span(0, 0)), Severity.MAJOR, route=("ci-file",)))
     files.pipelines.extend(p for p in (*inv.pipelines, *inv.components) if p != main)
     files.runners.extend(inv.runner_tomls)
@@ -127,7 +128,7 @@ def _pipelines(ws: Workspace, config: ProjectConfig, files: _Files, gitlab: Any,
             findings.extend(_empty_main_pipeline(ws, path, result))
         if result.config is None:
             continue
-        partial = any(f.rule_id == "CIL002" for f in result.findings)
+        partial = any(f.rule_id == INCLUDE_PROBLEM for f in result.findings)
         standalone = path != config.ci_file and not is_component_path(path)
         pipelines.append(build_pipeline(
             path, tuple(result.files), result.config, findings, result.header, partial, standalone,
@@ -145,13 +146,12 @@ def _empty_main_pipeline(ws: Workspace, path: str, result: IncludeResult) -> lis
                    "creates no pipeline from it")
     else:
         return []
-    return [Finding("CIL001", message, Location(path, Span(0, 0)), Severity.BLOCKER, route=("empty", path))]
+    return [syntax_error(message, Location(path, Span(0, 0)), Severity.BLOCKER, route=("empty", path))]
 
 
 def _unreadable_finding(path: str, reason: str) -> Finding:
     kind = "a runner configuration" if path.endswith(".toml") else "Helm values with a runner configuration"
-    return Finding(
-        "CIL002",
+    return include_problem(
         f"`{path}` was not checked: {reason}; if it is {kind}, give cilint read access to it",
         Location(path, Span(0, 0)),
         Severity.MINOR,
@@ -160,8 +160,7 @@ def _unreadable_finding(path: str, reason: str) -> Finding:
 
 
 def _bad_name_finding(name: str) -> Finding:
-    return Finding(
-        "CIL001",
+    return syntax_error(
         f"the file name `{name}` is not valid UTF-8, so the file was not read; GitLab shows and includes "
         "files by UTF-8 paths: rename it",
         Location(name, Span(0, 0)),

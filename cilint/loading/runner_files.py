@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from cilint.findings import Finding, Location, Severity, Span
+from cilint.input_rules import include_problem
 from cilint.loading.workspace import Workspace, syntax_finding, unreadable_finding
 from cilint.models.runner import HELM_TEMPLATE_TAG, RunnerConfig, build_runner_config
 from cilint.source import SourceFile
@@ -75,7 +76,7 @@ def _runner_count(text: str) -> int:
 
 
 def _not_read(path: str, reason: str, offset: int) -> Finding:
-    return Finding("CIL002", f"`{path}` was not checked: {reason}", Location(path, Span(offset, offset)),
+    return include_problem(f"`{path}` was not checked: {reason}", Location(path, Span(offset, offset)),
                    Severity.MAJOR, route=("not-read", path))
 
 

@@ -8,6 +8,7 @@ wrong, so the rest of the analysis still runs.
 from __future__ import annotations
 
 from cilint.findings import Finding, Location, Severity, Span
+from cilint.input_rules import invalid_settings, syntax_error
 from cilint.models.settings import EXECUTORS, ProjectConfig, RunnerMapping
 from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode
 
@@ -31,7 +32,7 @@ def parse_settings(name: str, text: str) -> ProjectConfig:
     if parsed.problem is not None or parsed.root is None:
         offset = parsed.problem.offset if parsed.problem else 0
         message = parsed.problem.message if parsed.problem else "unreadable"
-        finding = Finding("CIL001", f"TOML syntax error in the cilint settings: {message}",
+        finding = syntax_error(f"TOML syntax error in the cilint settings: {message}",
                           Location(name, Span(offset, offset)), Severity.BLOCKER, route=("settings",))
         return ProjectConfig(source=name, problems=(finding,))
     table: Node | None = parsed.root
@@ -50,7 +51,7 @@ class _Reader:
 
     def problem(self, node: Node, message: str) -> None:
         self.problems.append(
-            Finding("CIL004", f"invalid cilint setting: {message}", Location(self.source, node.span),
+            invalid_settings(f"invalid cilint setting: {message}", Location(self.source, node.span),
                     Severity.MAJOR, route=("settings", message))
         )
 

@@ -15,6 +15,7 @@ from cilint.filesystem import (
     read_regular,
 )
 from cilint.findings import Finding, Location, Severity, Span
+from cilint.input_rules import INCLUDE_PROBLEM, SYNTAX_ERROR
 from cilint.source import DecodeError, SourceFile
 from cilint.syntax.yaml import YamlParse, parse_yaml
 
@@ -24,7 +25,7 @@ class Unreadable:
     """Why a file could not be used; `reason` is a sentence for a finding."""
 
     reason: str
-    rule_id: str = "CIL002"
+    rule_id: str = INCLUDE_PROBLEM
     offset: int = 0  # where in the file the problem is (for undecodable bytes)
 
 
@@ -135,7 +136,7 @@ class Workspace:
             display = SourceFile(rel, data.decode("utf-8", errors="replace").lstrip("\ufeff"))
             self._display[rel] = display
             offset = display.offset(exc.line, exc.column)
-            return Unreadable(str(exc), rule_id="CIL001", offset=offset)
+            return Unreadable(str(exc), rule_id=SYNTAX_ERROR, offset=offset)
 
     def yaml(self, source: SourceFile) -> YamlParse:
         parsed = self._yaml.get(source.path)
@@ -160,7 +161,7 @@ def _kind(path: str) -> str:
 
 def syntax_finding(source: SourceFile, message: str, offset: int) -> Finding:
     return Finding(
-        rule_id="CIL001",
+        rule_id=SYNTAX_ERROR,
         message=message,
         location=Location(source.path, Span(offset, offset)),
         severity=Severity.BLOCKER,
@@ -175,7 +176,7 @@ def unreadable_finding(path: str, problem: Unreadable, at: Location | None) -> F
     a file that exists but cannot be decoded is reported in the file, at the offending byte.
     """
     inside = Location(path, Span(problem.offset, problem.offset))
-    location = at if at is not None and problem.rule_id == "CIL002" else inside
+    location = at if at is not None and problem.rule_id == INCLUDE_PROBLEM else inside
     return Finding(
         rule_id=problem.rule_id,
         message=problem.reason,

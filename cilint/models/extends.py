@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cilint.findings import Finding, Severity
+from cilint.input_rules import extends_reference_problem
 from cilint.models.merge import deep_merge, with_entries
 from cilint.syntax.nodes import location, scalar_text, string_list
 from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode
@@ -99,7 +100,7 @@ class _Extender:
     def _report(
         self, node: Node, message: str, route: tuple[str, ...], severity: Severity = Severity.BLOCKER
     ) -> None:
-        self.findings.append(Finding("CIL003", message, location(node), severity, route=route))
+        self.findings.append(extends_reference_problem(message, location(node), severity, route=route))
 
     # -- nesting depth: a property of the ancestry, whatever order the jobs are written in ---------
 
@@ -246,7 +247,7 @@ class _References:
 
     def _report(self, node: Node, message: str, severity: Severity = Severity.BLOCKER) -> None:
         self.findings.append(
-            Finding("CIL003", message, location(node), severity, route=("reference", message))
+            extends_reference_problem(message, location(node), severity, route=("reference", message))
         )
 
 

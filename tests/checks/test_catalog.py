@@ -12,12 +12,13 @@ from cilint.checks import ALL_CHECKS
 from cilint.engine import run
 from cilint.results import Options
 from cilint.findings import Applicability
+from cilint.input_rules import INPUT_RULES
 from cilint.fixes.apply import applicable, splice
 from cilint.report.common import placed
 
 CATALOG = load_catalog()
-# Rules whose findings come from reading files (the engine), not from a registered check.
-ENGINE_RULES = {"CIL001", "CIL002", "CIL003", "CIL004", "CIL005"}
+# Rules whose findings come from reading files (cilint.input_rules), not from a registered check.
+ENGINE_RULES = INPUT_RULES
 
 
 def test_catalog_matches_registered_checks():
