@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, ClassVar
 
 from cilint.facts.project_facts import Facts
 from cilint.findings import Finding
@@ -39,7 +39,15 @@ class CheckContext:
         return cls(project, Facts(project))
 
 
-class Check(Protocol):
-    rule_id: str
+class Check:
+    """A rule's check. Its id is the start of its module's name (`net001_dind_tls_port_mismatch`:
+    NET001), so it is written once; `run` yields the rule's findings for one project."""
 
-    def run(self, ctx: CheckContext) -> Iterator[Finding]: ...
+    rule_id: ClassVar[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.rule_id = cls.__module__.rsplit(".", 1)[-1].split("_", 1)[0].upper()
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        raise NotImplementedError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cache, lru_cache
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.edits.entries import add_toml_key, append_to_array
 from cilint.facts.local_hosts import LocalOnlyHost, classify, local_only_hosts
 from cilint.facts.positions import Positions
@@ -46,9 +46,7 @@ def _message(host: str, entry: LocalOnlyHost, where: str) -> str:
             f"the lookup fails ('Could not resolve host'): {advice}")
 
 
-class DesktopOnlyHostname:
-    rule_id = "DNS001"
-
+class DesktopOnlyHostname(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         positions = ctx.facts.positions
         for pipeline in ctx.project.pipelines:

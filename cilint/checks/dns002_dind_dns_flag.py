@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.edits.entries import insert_after_table_keys, remove_seq_items, toml_value
 from cilint.edits.runner import runner_config_file
 from cilint.edits.scalars import replace_scalar
@@ -29,9 +29,7 @@ class _Verdict:
     choice: RunnerChoice | None = None
 
 
-class DindDnsFlag:
-    rule_id = "DNS002"
-
+class DindDnsFlag(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for job in ctx.jobs():
             for service in job.services:

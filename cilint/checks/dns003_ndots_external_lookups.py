@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.edits.runner import add_toml_table_after, runner_config_file
 from cilint.edits.scalars import replace_scalar
 from cilint.facts.hosts import is_ip, is_partial_name
@@ -35,9 +35,7 @@ def is_partial_cluster_name(host: str) -> bool:
     return "." in host and not host.endswith(".") and (host.endswith(".svc") or host.endswith(".svc.cluster"))
 
 
-class NdotsExternalLookups:
-    rule_id = "DNS003"
-
+class NdotsExternalLookups(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for config, runner in ctx.project.runners:
             if runner.executor != "kubernetes":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.edits.scalars import insert_text
 from cilint.facts.positions import Positions
 from cilint.facts.scripts import ScriptCommand, expander
@@ -48,9 +48,7 @@ def _is_api_probe(item: ScriptCommand, expand) -> bool:  # type: ignore[no-untyp
     return False
 
 
-class ProbeBlocksAgentContext:
-    rule_id = "DNS004"
-
+class ProbeBlocksAgentContext(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         positions = ctx.facts.positions
         for job in ctx.jobs():

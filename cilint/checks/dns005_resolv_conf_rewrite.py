@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.facts.resolv_conf import RESOLV_CONF
 from cilint.facts.runners import DOCKER_EXECUTORS
 from cilint.findings import Finding, Severity
 
 
-class ResolvConfRewrite:
-    rule_id = "DNS005"
-
+class ResolvConfRewrite(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for write in ctx.facts.resolv_conf_writes:
             executor = write.runner.executor if write.runner else next(iter(sorted(write.job_executors)), None)

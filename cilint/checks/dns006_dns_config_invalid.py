@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.edits.scalars import replace_scalar
 from cilint.facts.hosts import is_ip
 from cilint.facts.runner_jobs import lost_cluster_names
@@ -31,9 +31,7 @@ def _respellings() -> dict[str, str]:
         "clusterfirst": "cluster-first", "clusterfirstwithhostnet": "cluster-first-with-host-net"}
 
 
-class InvalidDnsConfig:
-    rule_id = "DNS006"
-
+class InvalidDnsConfig(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for config, runner in ctx.project.runners:
             yield from self._kubernetes(ctx, runner)

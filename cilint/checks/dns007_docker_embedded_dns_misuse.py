@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.facts.hosts import EMBEDDED_DNS
 from cilint.facts.images import dns_flags, is_dind
 from cilint.facts.runners import DOCKER_EXECUTORS, network_per_build
@@ -13,9 +13,7 @@ from cilint.syntax.nodes import location
 from cilint.syntax.tree import SeqNode
 
 
-class EmbeddedDnsMisuse:
-    rule_id = "DNS007"
-
+class EmbeddedDnsMisuse(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for _, runner in ctx.project.runners:
             if runner.executor != "kubernetes":

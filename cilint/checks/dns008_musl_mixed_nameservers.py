@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.facts.images import dns_flags
 from cilint.findings import Finding, Severity
 from cilint.syntax.nodes import location
@@ -16,9 +16,7 @@ from cilint.facts.hosts import is_internal_address, mixed_views
 from cilint.facts.runner_jobs import RunnerJobs, _musl_note
 
 
-class MuslMixedNameservers:
-    rule_id = "DNS008"
-
+class MuslMixedNameservers(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for rj in ctx.facts.runner_jobs:
             runner = rj.runner

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.edits.scalars import replace_scalar
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.syntax.nodes import location, scalar_text
@@ -17,9 +17,7 @@ from cilint.facts.hosts import is_partial_name
 from cilint.facts.runner_jobs import _musl_note
 
 
-class NdotsBreaksPartialNames:
-    rule_id = "DNS009"
-
+class NdotsBreaksPartialNames(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for rj in ctx.facts.runner_jobs:
             if rj.runner.executor != "kubernetes" or not rj.musl_images:

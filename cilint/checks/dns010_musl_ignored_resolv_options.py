@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.facts.runner_jobs import _musl_note
 from cilint.findings import Finding, Severity
 from cilint.syntax.nodes import location
@@ -12,9 +12,7 @@ from cilint.syntax.nodes import location
 MUSL_OPTIONS = frozenset({"ndots", "timeout", "attempts"})  # musl src/network/resolvconf.c
 
 
-class MuslIgnoredResolvOptions:
-    rule_id = "DNS010"
-
+class MuslIgnoredResolvOptions(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for rj in ctx.facts.runner_jobs:
             if rj.runner.executor != "kubernetes" or not rj.musl_images:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.facts.runner_jobs import lost_cluster_names
 from cilint.findings import Finding, Related, Severity
 from cilint.syntax.nodes import location
 
 
-class ClusterNamesLost:
-    rule_id = "DNS011"
-
+class ClusterNamesLost(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for rj in ctx.facts.runner_jobs:
             runner = rj.runner

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.facts.hosts import resolver_facts
 from cilint.facts.images import image_facts
 from cilint.findings import Finding, Severity
@@ -41,9 +41,7 @@ def _large_answers(hosts: set[str]) -> list[str]:
     return sorted(h for h in hosts if h.endswith(suffixes) or h in suffixes)
 
 
-class MuslNoTcpFallback:
-    rule_id = "DNS012"
-
+class MuslNoTcpFallback(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         seen: set[int] = set()
         for job in ctx.jobs():

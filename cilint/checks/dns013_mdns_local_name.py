@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.facts.local_hosts import classify
 from cilint.findings import Finding, Severity
 from cilint.models.pipeline import Job
@@ -19,9 +19,7 @@ def _mentions(job: Job, text: str) -> bool:
         text in (v.value or "") for v in job.variables.values())
 
 
-class MdnsLocalName:
-    rule_id = "DNS013"
-
+class MdnsLocalName(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[tuple[str, int]] = set()
         for rj_or_job, hosts, mapped, searches in self._sources(ctx):

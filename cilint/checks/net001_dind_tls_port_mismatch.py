@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.edits.entries import yaml_scalar
 from cilint.edits.pipeline import (
     add_sibling_entries,
@@ -28,9 +28,7 @@ def _group(setups: Iterator[DindSetup], key) -> dict:
     return groups
 
 
-class DindTlsPortMismatch:
-    rule_id = "NET001"
-
+class DindTlsPortMismatch(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         # One finding per DOCKER_HOST definition, dind service and TLS state. A fix edits the
         # definition (or adds a variable beside it), so it is offered only when every job that

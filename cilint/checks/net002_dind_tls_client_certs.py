@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.edits.entries import (
     add_toml_key,
     append_to_array,
@@ -40,9 +40,7 @@ def _cert_paths(s: DindSetup) -> set[str]:
     return {base, f"{base}/client", f"{base}/client/"}
 
 
-class DindTlsClientCerts:
-    rule_id = "NET002"
-
+class DindTlsClientCerts(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[tuple[int, int]] = set()
         unknown: dict[int, tuple[DindSetup, list[str]]] = {}

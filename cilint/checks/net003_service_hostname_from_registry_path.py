@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.edits.pipeline import add_service_entry
 from cilint.facts.images import is_dind, is_docker_cli_image
 from cilint.facts.references import Reference, service_names
@@ -14,9 +14,7 @@ from cilint.models.pipeline import Job, Service
 from cilint.syntax.nodes import location
 
 
-class ServiceHostnameFromRegistryPath:
-    rule_id = "NET003"
-
+class ServiceHostnameFromRegistryPath(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[int] = set()
         for job in ctx.jobs():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.edits.entries import double_quoted
 from cilint.edits.scalars import replace_scalar
 from cilint.facts.hosts import is_dns1123_subdomain
@@ -25,10 +25,8 @@ def _dns_safe(alias: str) -> str | None:
     return safe if safe and is_dns1123_subdomain(safe) else None
 
 
-class ServiceAliasNotDnsSafe:
+class ServiceAliasNotDnsSafe(Check):
     """NET004: explicit aliases that are not DNS-1123 subdomains, and uses of `__` derived hostnames."""
-
-    rule_id = "NET004"
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[int] = set()

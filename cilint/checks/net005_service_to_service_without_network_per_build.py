@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.edits.pipeline import add_job_variable
 from cilint.facts.references import _BARE, service_names, variable_hosts
 from cilint.facts.runners import (
@@ -36,9 +36,7 @@ def _service_texts(job: Job, service: Service) -> Iterator[tuple[str, Node]]:
                 yield host, variable.node
 
 
-class ServiceToServiceWithoutNetworkPerBuild:
-    rule_id = "NET005"
-
+class ServiceToServiceWithoutNetworkPerBuild(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[tuple[int, str]] = set()
         for job in ctx.jobs():

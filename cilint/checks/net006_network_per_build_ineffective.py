@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.edits.entries import add_toml_key, insert_after_table_keys, remove_key_line
 from cilint.edits.runner import runner_config_file
 from cilint.facts.runners import DOCKER_EXECUTORS, truthy
@@ -29,9 +29,7 @@ def _is_docker(runner: Runner) -> bool:
     return (runner.executor or "") in DOCKER_EXECUTORS or (runner.executor is None and runner.docker.node is not None)
 
 
-class NetworkPerBuildIneffective:
-    rule_id = "NET006"
-
+class NetworkPerBuildIneffective(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for config in ctx.project.runner_configs:
             for runner in config.runners:

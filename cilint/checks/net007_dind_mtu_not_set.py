@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.edits.entries import (
     append_seq_item,
     yaml_scalar,
@@ -45,9 +45,7 @@ class _MtuVerdict:
     mtu: int | None = None
 
 
-class DindMtuNotSet:
-    rule_id = "NET007"
-
+class DindMtuNotSet(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         best: dict[int, tuple[Severity, str, int | None, DindSetup, list[str]]] = {}
         for s in ctx.facts.dind_setups:

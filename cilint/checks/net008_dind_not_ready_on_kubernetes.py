@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.edits.entries import (
     add_yaml_entry,
     own_entry,
@@ -39,9 +39,7 @@ def _waits_for_daemon(job: Job) -> bool:
     return False
 
 
-class DindNotReadyOnKubernetes:
-    rule_id = "NET008"
-
+class DindNotReadyOnKubernetes(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         groups: dict[int, tuple[DindSetup, list[str]]] = {}
         for s in ctx.facts.dind_setups:

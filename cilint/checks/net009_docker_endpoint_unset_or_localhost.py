@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.edits.entries import yaml_scalar
 from cilint.edits.pipeline import (
     add_job_variable,
@@ -32,9 +32,7 @@ def _socket_mounted(s: DindSetup) -> bool:
     return any("docker.sock" in v for c in s.runners for v in c.runner.docker.strings("volumes"))
 
 
-class DockerEndpointUnsetOrLocalhost:
-    rule_id = "NET009"
-
+class DockerEndpointUnsetOrLocalhost(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         unset: dict[int, tuple[DindSetup, list[str]]] = {}
         loopback: dict[tuple[int, int], tuple[DindSetup, list[str]]] = {}

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.facts.images import image_facts, is_dind
 from cilint.facts.runners import DOCKER_EXECUTORS
 from cilint.findings import Finding, Related, Severity
@@ -34,9 +34,7 @@ def _service_ports(job: Job, service: Service) -> tuple[int, ...] | None:
     return _default_ports().get(short)
 
 
-class ServicePortCollision:
-    rule_id = "NET010"
-
+class ServicePortCollision(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[int] = set()
         for job in ctx.jobs():

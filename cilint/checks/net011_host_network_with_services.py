@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.facts.images import is_dind
 from cilint.facts.references import service_names
 from cilint.facts.runners import DOCKER_EXECUTORS
@@ -15,9 +15,7 @@ from cilint.syntax.nodes import location
 from cilint.syntax.tree import Node
 
 
-class HostNetworkWithServices:
-    rule_id = "NET011"
-
+class HostNetworkWithServices(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[tuple[int, str]] = set()
         for job in ctx.jobs():

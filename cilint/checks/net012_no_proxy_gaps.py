@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.edits.pipeline import add_sibling_entries
 from cilint.edits.scalars import append_to_list_scalar
 from cilint.facts.images import is_dind
@@ -38,9 +38,7 @@ class _Need:
     why: str
 
 
-class NoProxyGaps:
-    rule_id = "NET012"
-
+class NoProxyGaps(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         reported: set[tuple[object, tuple[str, ...]]] = set()
         for job in ctx.jobs():

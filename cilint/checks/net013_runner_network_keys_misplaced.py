@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.facts.runners import DOCKER_EXECUTORS
 from cilint.findings import Finding, Severity
 from cilint.syntax.nodes import location, scalar_text
@@ -30,9 +30,7 @@ _NETWORK_KEYS = frozenset({
 _JOB_ENV = re.compile(r"^(HTTPS?_PROXY|NO_PROXY|ALL_PROXY|FF_[A-Z0-9_]+|DOCKER_HOST|DOCKER_TLS_CERTDIR)$", re.IGNORECASE)
 
 
-class RunnerNetworkKeysMisplaced:
-    rule_id = "NET013"
-
+class RunnerNetworkKeysMisplaced(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for config in ctx.project.runner_configs:
             if config.kind == "helm" and config.helm_values is not None:

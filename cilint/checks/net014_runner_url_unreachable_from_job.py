@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.facts.runners import DOCKER_EXECUTORS
 from cilint.findings import Finding, Severity
 from cilint.syntax.nodes import location, scalar_text
@@ -30,9 +30,7 @@ def _unreachable(host: str) -> str | None:
     return "loopback" if address.is_loopback or address.is_unspecified else None
 
 
-class RunnerUrlUnreachableFromJob:
-    rule_id = "NET014"
-
+class RunnerUrlUnreachableFromJob(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for config in ctx.project.runner_configs:
             for runner in config.runners:

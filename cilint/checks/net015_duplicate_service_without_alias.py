@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.edits.entries import add_line_below
 from cilint.edits.pipeline import add_service_entry
 from cilint.edits.scalars import replace_scalar
@@ -22,9 +22,7 @@ def _image_key(job: Job, service: Service) -> str:
     return parse_image(expansion.text if not expansion.unresolved else service.name).path.lower()
 
 
-class DuplicateServiceWithoutAlias:
-    rule_id = "NET015"
-
+class DuplicateServiceWithoutAlias(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for job in ctx.jobs():
             groups: dict[str, list[Service]] = {}

@@ -6,7 +6,7 @@ import fnmatch
 import re
 from collections.abc import Iterator
 
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
 from cilint.facts.images import is_dind
 from cilint.facts.runners import DOCKER_EXECUTORS, RunnerChoice
 from cilint.findings import Finding, Related, Severity
@@ -17,15 +17,13 @@ from cilint.syntax.nodes import location
 _FULL_VERSION = re.compile(r"^v?\d+\.\d+\.\d+")
 
 
-class DindUnpinnedOrUnprivileged:
+class DindUnpinnedOrUnprivileged(Check):
     """Reported once per place the service is written (a template used by many jobs is one finding).
 
     The privileged part needs to know the runner: a `[[tool.cilint.runners]]` mapping, or a runner
     configuration given with --runner-config. Runner files merely found in the repository (chart
     defaults, examples, test data) are often not the runners of this pipeline, so they are not used.
     """
-
-    rule_id = "NET016"
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         unpinned: dict[int, tuple[Service, list[str]]] = {}
