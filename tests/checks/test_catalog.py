@@ -10,11 +10,11 @@ import pytest
 from cilint.catalog import load_catalog
 from cilint.checks import ALL_CHECKS
 from cilint.engine import run
-from cilint.results import Options
 from cilint.findings import Applicability
-from cilint.input_rules import INPUT_RULES
 from cilint.fixes.apply import applicable, splice
+from cilint.input_rules import INPUT_RULES
 from cilint.report.common import placed
+from cilint.results import Options
 
 CATALOG = load_catalog()
 # Rules whose findings come from reading files (cilint.input_rules), not from a registered check.
@@ -115,24 +115,6 @@ def test_a_broken_rule_file_is_reported_with_its_line():
 
     with pytest.raises(CatalogError, match=r"^X\.yml:3:1: did not find expected"):
         read_rule_file("X.yml", "id: X\nname: [unclosed\n")
-
-
-def test_select_by_id_does_not_read_the_catalog(tmp_path):
-    """`--select`/`--ignore` by id or prefix match without the catalog; a name needs it."""
-    from cilint import catalog
-    from cilint.engine import run
-    from cilint.results import Options
-
-    (tmp_path / ".gitlab-ci.yml").write_text("job:\n  script: [curl -k https://kubernetes.docker.internal:6443]\n",
-                                             encoding="utf-8")
-    catalog.load_catalog.cache_clear()
-    catalog.rule_meta.cache_clear()
-    result = run(Options(paths=(tmp_path,), select=("DNS",), ignore=("DNS004",)))
-    assert {f.rule_id for f in result.findings} == {"DNS001"}
-    assert catalog.load_catalog.cache_info().currsize == 0 and catalog.rule_meta.cache_info().currsize == 0
-    result = run(Options(paths=(tmp_path,), ignore=("desktop-only-hostname",)))
-    assert "DNS001" not in {f.rule_id for f in result.findings}
-    assert catalog.rule_meta.cache_info().currsize > 0
 
 
 def test_one_rule_read_alone_is_its_catalog_entry():

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cilint.source import SourceFile
-from cilint.syntax.yaml import parse_yaml
 from cilint.syntax.tree import MapNode, SeqNode, resolve_plain
+from cilint.syntax.yaml import parse_yaml
 
 
 def parse(text: str | bytes):
@@ -169,21 +169,6 @@ def test_flow_colons_read_in_c_match_the_pure_parser(text):
     else:
         assert parsed.problem is None
         assert [shape(d.root) for d in parsed.documents] == expected
-
-
-def test_flow_colons_cost_one_more_read_however_many(monkeypatch):
-    """On the first rejected colon every colon inside a plain scalar is hidden: one more C read,
-    not one per colon."""
-    from cilint.syntax import yaml as layer
-
-    reads = []
-    original = layer._compose_c
-    monkeypatch.setattr(layer, "_compose_c", lambda text: reads.append(text) or original(text))
-    text = "".join(f"job{i}:\n  needs: [build:{i}, lint:{i}]\n  image: postgres:{i}\n" for i in range(30))
-    _, parsed = parse(text)
-    assert parsed.problem is None and len(reads) == 2
-    assert [i.text for i in parsed.documents[0].root.get("job7").get("needs").items] == ["build:7", "lint:7"]
-    assert parsed.documents[0].root.get("job7").get("image").text == "postgres:7"
 
 
 def test_flow_colons_in_corpus_files_match_the_pure_parser(corpus):
