@@ -13,7 +13,6 @@ from cilint.checks.base import CheckContext
 from cilint.findings import Finding
 from cilint.loading.discover import shown_name
 from cilint.loading.load import load_config, load_project
-from cilint.loading.project import Project
 from cilint.loading.roots import group_by_root, under
 from cilint.loading.workspace import Workspace
 from cilint.models.settings import ProjectConfig
@@ -48,7 +47,7 @@ def run(options: Options) -> Result:
         findings = [f for f in findings if enabled(f.rule_id)]
         findings = _per_file(findings, config)
         prefix = _path_prefix(root, groups) if len(groups) > 1 else ""
-        results.append(ProjectResult(root, ws.files(), _dedupe_and_sort(findings, project), prefix))
+        results.append(ProjectResult(root, ws.files(), _dedupe_and_sort(findings), prefix))
     return Result(results)
 
 
@@ -95,7 +94,7 @@ def _per_file(findings: list[Finding], config: ProjectConfig) -> list[Finding]:
     return kept
 
 
-def _dedupe_and_sort(findings: list[Finding], project: Project) -> list[Finding]:
+def _dedupe_and_sort(findings: list[Finding]) -> list[Finding]:
     unique: dict[tuple[object, ...], Finding] = {}
     for finding in findings:
         key = (finding.rule_id, finding.location, finding.message)

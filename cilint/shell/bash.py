@@ -210,17 +210,17 @@ class _Walker:
                 elif child.is_named:
                     self.statement(child, fatal, in_substitution)
         elif kind == "variable_assignment":
-            self.substitutions(node, fatal, in_substitution)
+            self.substitutions(node, fatal)
         elif kind == "declaration_command":
             masked = node.children and self.source(node.children[0]) in _MASKING_DECLARATIONS
-            self.substitutions(node, fatal and not masked, in_substitution)
+            self.substitutions(node, fatal and not masked)
         elif kind in ("command_substitution", "process_substitution"):
             self.block(node, fatal, True)
         else:  # program, pipeline, subshell, compound_statement, do_group, else_clause, case ...
             for child in node.named_children:
                 self.statement(child, fatal, in_substitution)
 
-    def substitutions(self, node: Any, fatal: bool, in_substitution: bool) -> None:
+    def substitutions(self, node: Any, fatal: bool) -> None:
         """Commands inside $(...) of a value; their failure counts when the value is the statement."""
         if not self._may_substitute(node):
             return
@@ -251,7 +251,7 @@ class _Walker:
                         self.block(inner, False, True)
         for child in node.children:
             if child.type == "variable_assignment":
-                self.substitutions(child, fatal if name_node is None else False, in_substitution)
+                self.substitutions(child, fatal if name_node is None else False)
         if name_node is None:
             self._emit("", (), redirects + own_redirects, node, fatal, in_substitution, assignments)
             return
@@ -265,7 +265,7 @@ class _Walker:
             Command(name, tuple(args), redirects, start, end, fatal and self.errexit, in_substitution, assignments)
         )
         if name in SHELLS:
-            self._inline_script(args, fatal, in_substitution)
+            self._inline_script(args, fatal)
         if name == "set":
             self._set(args)
 
@@ -286,7 +286,7 @@ class _Walker:
             elif flag in ("-o", "+o") and index + 1 < len(flags) and flags[index + 1] == "errexit":
                 self.errexit = flag == "-o"
 
-    def _inline_script(self, args: list[Word], fatal: bool, in_substitution: bool) -> None:
+    def _inline_script(self, args: list[Word], fatal: bool) -> None:
         for index, arg in enumerate(args[:-1]):
             if arg.text.startswith("-") and "c" in arg.text and not arg.text.startswith("--"):
                 script = args[index + 1]

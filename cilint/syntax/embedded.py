@@ -71,7 +71,7 @@ def _block(text: str, node: ScalarNode, folded: bool) -> list[int] | None:
         for _, chars, break_at in content_lines:
             offsets.extend(chars)
             offsets.append(break_at)
-        return _check(offsets, text, node, folded=False)
+        return _check(offsets, text, node)
     # Folding: a break between two non-empty lines that are not more indented becomes a space,
     # the first break before empty lines is dropped, and the others are kept.
     for index, (line, chars, break_at) in enumerate(content_lines):
@@ -81,10 +81,10 @@ def _block(text: str, node: ScalarNode, folded: bool) -> list[int] | None:
         if nxt is not None and normal and nxt == "":
             continue  # dropped
         offsets.append(break_at)
-    return _check(offsets, text, node, folded=True)
+    return _check(offsets, text, node)
 
 
-def _check(offsets: list[int], text: str, node: ScalarNode, folded: bool) -> list[int] | None:  # noqa: ARG001
+def _check(offsets: list[int], text: str, node: ScalarNode) -> list[int] | None:
     value = node.text
     if len(offsets) < len(value):
         return None
@@ -132,7 +132,7 @@ def _double_quoted(text: str, node: ScalarNode) -> list[int] | None:
             continue
         offsets.append(position)
         position += 1
-    return _check(offsets, text, node, folded=True)
+    return _check(offsets, text, node)
 
 
 def _skip_break(text: str, position: int, end: int) -> int:

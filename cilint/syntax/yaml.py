@@ -95,7 +95,7 @@ def _shared_tags() -> dict[str, Any]:
 
 
 @cache
-def _resolver(pure: bool) -> Any:
+def _resolver(pure: bool) -> Any:  # `pure` is the cache key: one class per loader, ruamel sets attributes on it
     """A resolver that leaves scalar typing to `resolve_plain` (Psych's YAML 1.1 rules).
 
     ruamel's default resolver types every scalar with regexes while composing, which cilint does not
