@@ -7,7 +7,9 @@ from functools import cache
 from typing import Any
 
 from cilint.findings import Severity
+from cilint.source import SourceFile
 from cilint.syntax.nodes import plain
+from cilint.syntax.yaml import parse_yaml
 
 _FIX_KINDS = ("none", "display-only", "unsafe", "safe")
 
@@ -52,9 +54,6 @@ def read_rule_file(filename: str, text: str) -> Any:
     """A rule file as plain Python data, read by cilint's own YAML layer (the rule files mean the same
     in YAML 1.1 and 1.2: a test compares them with ruamel's reading). ruamel's safe loader took twice
     as long: 24 ms for the whole catalog, against 12."""
-    from cilint.source import SourceFile
-    from cilint.syntax.yaml import parse_yaml
-
     source = SourceFile(filename, text)
     parsed = parse_yaml(source)
     if parsed.problem is not None:

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from cilint import __version__
+from cilint.catalog import load_catalog
 from cilint.check_command import (
     FORMATS,
     SEVERITIES,
@@ -23,6 +24,10 @@ from cilint.check_command import (
     run_check,
     split_list,
 )
+from cilint.engine import run
+from cilint.gitlab_api import ApiError, GitLabSource
+from cilint.mr_comments import post
+from cilint.results import Options, UsageError
 
 app = typer.Typer(
     add_completion=False,
@@ -117,11 +122,6 @@ def mr_comment(
     gitlab_timeout: Annotated[float, typer.Option("--gitlab-timeout", help="Seconds per API request.")] = 20.0,
 ) -> None:
     """Post findings on lines a merge request changes as discussions, with fixes as suggestions."""
-    from cilint.engine import run
-    from cilint.gitlab_api import ApiError, GitLabSource
-    from cilint.mr_comments import post
-    from cilint.results import Options, UsageError
-
     if not (gitlab_url and project and mr):
         typer.echo("cilint: error: mr-comment needs --gitlab-url, --project and --mr", err=True)
         raise typer.Exit(2)
@@ -138,8 +138,6 @@ def mr_comment(
 @app.command()
 def rules() -> None:
     """List the rules of the catalog."""
-    from cilint.catalog import load_catalog
-
     catalog = load_catalog()
     width = max(len(meta.name) for meta in catalog.values())
     for meta in catalog.values():
@@ -149,8 +147,6 @@ def rules() -> None:
 @app.command()
 def explain(rule: Annotated[str, typer.Argument(help="A rule id (DNS001) or name.")]) -> None:
     """Print one rule's documentation."""
-    from cilint.catalog import load_catalog
-
     catalog = load_catalog()
     meta = catalog.get(rule.upper()) or next((m for m in catalog.values() if m.name == rule), None)
     if meta is None:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from cilint.findings import Applicability
+from cilint.gitlab_api import ApiError
 from cilint.redact import Redactor
 from cilint.report.common import Placed, placed
 from cilint.results import ProjectResult
@@ -118,8 +119,6 @@ def post(gitlab_source, iid: int, projects: Sequence[ProjectResult], unsafe: boo
     mr = client.projects.get(gitlab_source.project, lazy=True).mergerequests.get(iid, lazy=True)
     versions = gitlab_source._call(f"merge request !{iid} versions", lambda: mr.diffs.list(get_all=False))
     if versions is None:
-        from cilint.gitlab_api import ApiError
-
         raise ApiError(f"merge request !{iid} of project `{gitlab_source.project}` not found (404)")
     if not versions:
         return 0, 0

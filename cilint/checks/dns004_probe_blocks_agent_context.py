@@ -11,6 +11,7 @@ from cilint.facts.positions import Positions
 from cilint.facts.scripts import ScriptCommand, expander
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.models.pipeline import Job
+from cilint.shell.bash import analyse
 from cilint.shell.network import command_targets
 
 _PROBE_TOOLS = {"curl", "wget", "nc", "ncat", "netcat", "telnet", "ping"}
@@ -84,6 +85,8 @@ class ProbeBlocksAgentContext(Check):
 
     @staticmethod
     def _fix(item: ScriptCommand, positions: Positions) -> Fix | None:
+        if not analyse(item.line.text).parsed:
+            return None  # an unbalanced quote would take ` || true` into a string (found by tests/fuzz)
         offsets = positions.offsets(item.line.node)
         end = item.command.end
         if not offsets or end > len(offsets) or end == 0:

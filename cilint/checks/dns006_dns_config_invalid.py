@@ -25,7 +25,9 @@ MAX_SEARCH_CHARS = 2048
 
 def _respellings() -> dict[str, str]:
     """Kubernetes-style spellings the runner rejects, and the spelling it accepts."""
-    from cilint.models.runner import K8S_DNS_POLICIES
+    from cilint.models.runner import (
+        K8S_DNS_POLICIES,  # runner models (~20M instructions): only with runners
+    )
 
     return {k.replace("-", ""): k for k in K8S_DNS_POLICIES if k} | {
         "clusterfirst": "cluster-first", "clusterfirstwithhostnet": "cluster-first-with-host-net"}

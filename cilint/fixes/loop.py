@@ -17,8 +17,11 @@ from cilint.engine import run
 from cilint.filesystem import Written, write_fixed
 from cilint.findings import Fix
 from cilint.fixes.apply import applicable, changes_something, splice_report
+from cilint.redact import Redactor
 from cilint.results import Options, Result
 from cilint.source import BOM, SourceFile
+from cilint.syntax.embedded import neutralise_templates, scalar_offsets
+from cilint.syntax.yaml import parse_yaml
 
 MAX_ROUNDS = 8
 
@@ -118,11 +121,9 @@ def _absolute(root: Path, fix_: Fix) -> Fix:
 
 
 def _parses(fix_: Fix, texts: dict[str, str]) -> bool:
+    # runner models and the TOML grammar cost ~35M instructions at start-up; only --fix needs them here
     from cilint.loading.runner_files import helm_runner_sections
-    from cilint.syntax.embedded import neutralise_templates, scalar_offsets
     from cilint.syntax.toml import parse_toml
-    from cilint.syntax.yaml import parse_yaml
-
     for edit in fix_.edits:
         text = texts.get(edit.path)
         if text is None:
@@ -145,8 +146,6 @@ def _parses(fix_: Fix, texts: dict[str, str]) -> bool:
 
 def unified_diff(outcome: FixOutcome, relative_to: Path) -> str:
     """What --fix would change, as a unified diff, with secrets masked (see cilint.redact)."""
-    from cilint.redact import Redactor
-
     redactor = Redactor.from_environment(os.environ)
     chunks = []
     for path, (before, after) in sorted(outcome.changed.items()):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from cilint.catalog import rule_meta
 from cilint.redact import Redactor
 from cilint.report.common import Placed, fix_diff, placed
 from cilint.results import ProjectResult
@@ -55,8 +56,6 @@ def _line(files: dict[str, SourceFile], path: str, offset: int) -> int:
 
 
 def _body(item: Placed, files: dict[str, SourceFile], redactor: Redactor, prefix: str) -> str:
-    from cilint.catalog import rule_meta
-
     finding = item.finding
     meta = rule_meta(finding.rule_id)
     parts = [redactor.text(finding.message)]

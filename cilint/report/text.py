@@ -6,6 +6,7 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 
+from cilint.catalog import rule_name
 from cilint.findings import Applicability, Finding
 from cilint.redact import Redactor
 from cilint.report.common import excerpt
@@ -45,8 +46,6 @@ def render(projects: Sequence[ProjectResult], colour: bool = False, redactor: Re
 
 
 def statistics(projects: Sequence[ProjectResult]) -> str:
-    from cilint.catalog import rule_name
-
     counts: Counter[str] = Counter()
     fixable: Counter[str] = Counter()
     for project in projects:

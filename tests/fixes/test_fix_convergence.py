@@ -107,3 +107,14 @@ def test_fixes_that_undo_each_other_are_not_applied(tmp_path: Path, monkeypatch)
     outcome = loop.fix(Options(paths=(tmp_path,)), unsafe=False)
     assert outcome.applied == 0 and outcome.changed == {}
     assert outcome.cycling == ["say off", "say on"]
+
+
+def test_no_fix_appended_to_a_probe_whose_line_is_not_valid_shell(tmp_path: Path):
+    """Found by tests/fuzz: a probe line with an unbalanced quote swallowed DNS004's ` || true` into the
+    string, so the finding stayed and every --fix appended another one. No fix is offered there."""
+    (tmp_path / ".gitlab-ci.yml").write_text(
+        'deploy:\n  before_script:\n    - "curl -sf https://kubernetes.default:6443/healthz\\"0"\n'
+        '  script:\n    - "kubectl config use-context group/project:agent"\n', encoding="utf-8")
+    findings = [f for f in run(Options(paths=(tmp_path,))).findings if f.rule_id == "DNS004"]
+    assert len(findings) == 1 and findings[0].fix is None
+    fix_twice((tmp_path,))
