@@ -1,8 +1,10 @@
 """CI/CD variables as written in YAML, and `$VAR` / `${VAR}` expansion through them.
 
-docs: ci/yaml#variables, facts 3.6. Values must be strings or integers (a YAML boolean or float is
-rejected by GitLab); the hash form has `value`, `description`, `options`, `expand`. A job's variables
-override the global ones; `inherit:variables` filters the global ones.
+docs: ci/yaml#variables. Since GitLab 16.11 a value may be any scalar and is stored as its Ruby
+`to_s` (MR 146503, "Use new ScalarValidator for variables CI keyword"): `FLAG: true` is "true",
+`GO: 1.26` is "1.26", `yes`/`on` (YAML 1.1 booleans) are "true". The hash form has `value`,
+`description`, `options`, `expand`. A job's variables override the global ones; `inherit:variables`
+filters the global ones.
 """
 
 from __future__ import annotations
@@ -57,16 +59,7 @@ def _read_one(name: str, key: Node, node: Node, origin: str) -> Variable:
     if not _NAME.match(name):
         problem = "variable names may contain only letters, digits and '_'"
     if isinstance(written, ScalarNode):
-        raw = written.value
-        if isinstance(raw, bool) or isinstance(raw, float):
-            problem = problem or (
-                f"`{written.text}` is read as a YAML {'boolean' if isinstance(raw, bool) else 'float'}; "
-                "GitLab accepts only strings and integers here (quote it)"
-            )
-        elif raw is None:
-            value = ""
-        else:
-            value = scalar_text(written)
+        value = "" if written.value is None else scalar_text(written)
     else:
         problem = problem or "a variable value must be a string, an integer or a hash with `value:`"
     return Variable(name, value if problem is None else None, expand, key, written, origin, problem,

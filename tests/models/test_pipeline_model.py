@@ -365,7 +365,8 @@ def test_variable_forms_and_expansion(project):
     job = pipeline(root).jobs["job"]
     v = job.variables
     assert v["PORT"].value == "8" and v["DESCRIBED"].value == "x"
-    assert v["FLAG"].value is None and "boolean" in v["FLAG"].problem
+    # GitLab 16.11+ stores any scalar as its Ruby to_s (MR 146503: https://gitlab.com/gitlab-org/gitlab/-/merge_requests/146503)
+    assert v["FLAG"].value == "true" and v["FLAG"].problem is None
     assert v["RAW"].expand is False
     assert job.expand("$OWN").text == "https://kubernetes.docker.internal:6443/api"
     assert job.expand("$RAW").text == "$HOST"
@@ -501,3 +502,16 @@ def test_workspace_confinement_follows_symlinks_at_any_depth(tmp_path_factory):
     assert not ws._inside(str(root / "a" / "b" / "out" / "f.yml"))
     assert not ws._inside(str(root / ".." / "proj-other" / "f.yml"))
     assert not ws._inside(str(sibling / "f.yml"))
+
+
+@pytest.mark.parametrize(("written", "value"), [
+    ("true", "true"), ("false", "false"), ("yes", "true"), ("off", "false"),  # YAML 1.1 booleans, as Psych reads them
+    # `1e3` has no dot: a string in YAML 1.1; `1.5e+3` is the float 1500.0
+    ("1.26", "1.26"), ("1.0", "1.0"), ("1e3", "1e3"), ("1.5e+3", "1500.0"), ("0x1A", "26"), ("~", ""), ("'1.26'", "1.26"),
+])
+def test_scalar_variable_values_are_their_ruby_to_s(project, written: str, value: str):
+    """GitLab 16.11+ accepts any scalar as a variable value and stores `.to_s` of it
+    (https://gitlab.com/gitlab-org/gitlab/-/merge_requests/146503; docs: https://docs.gitlab.com/ci/yaml/#variables)."""
+    root = project({".gitlab-ci.yml": f"variables:\n  V: {written}\njob:\n  script: x\n"})
+    variable = pipeline(root).jobs["job"].variables["V"]
+    assert (variable.value, variable.problem) == (value, None)

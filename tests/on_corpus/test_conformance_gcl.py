@@ -26,8 +26,6 @@ KNOWN_DIFFERENCES = {
     "(docs: ci/yaml#default lists `tags`)",
     ("kunchalavikram1427__gitlab-ci-spring-petclinic", "tags"): "same: `default: tags` ignored by "
     "gitlab-ci-local",
-    ("globalcosmos__neptoon", "variables"): "`UV_VERSION: 0.6` is a YAML float, which GitLab rejects as "
-    "a variable value (facts 3.6); gitlab-ci-local turns it into '0.6'",
     ("pavigor__slurm-final-infra", "script"): "a `|` block scalar ends the file without a final newline: "
     "libyaml (GitLab's Psych) keeps no line break there, js-yaml adds one",
     ("solidbunch__starter-kit-foundation", "jobs"): "gitlab-ci-local evaluates `include: rules:` for one "
