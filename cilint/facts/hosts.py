@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cilint.data import load
 
 # Docker's embedded DNS server inside user-defined networks (and so inside per-build networks).
 EMBEDDED_DNS = "127.0.0.11"
-
-if TYPE_CHECKING:  # runner models load only for projects with runner configuration
-    pass
 
 
 def is_ip(text: str) -> bool:

@@ -1,4 +1,4 @@
-"""A plain-data view of a pipeline's jobs (what `cilint dump` prints and conformance tests compare)."""
+"""A plain-data view of a pipeline's jobs: the fields the gitlab-ci-local conformance test compares."""
 
 from __future__ import annotations
 
