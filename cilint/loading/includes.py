@@ -332,10 +332,8 @@ class IncludeResolver:
         return False
 
     def _glob(self, pattern: str) -> list[str]:
-        regex = _glob_regex(pattern.lstrip("/"))
-        return sorted(
-            p for p in self.list_files() if p.endswith(_YAML_SUFFIXES) and regex.fullmatch(p)
-        )
+        wildcard = WildcardPath.parse(pattern.lstrip("/"))
+        return sorted(p for p in self.list_files() if p.endswith(_YAML_SUFFIXES) and wildcard.matches(p))
 
     def _component_path(self, name: str) -> str | None:
         for candidate in (f"templates/{name}.yml", f"templates/{name}/template.yml"):
@@ -416,23 +414,56 @@ def _inputs_key(inputs: MapNode | None) -> str:
     return f"{inputs.path}:{inputs.span.start}"
 
 
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out))
+@dataclass(frozen=True, slots=True)
+class WildcardPath:
+    """GitLab's wildcard grammar for `include:local` (Repository#search_files_by_wildcard_path):
+    `**` matches any characters, `/` included; `*` any characters but `/`; everything else,
+    `?` and `[` too, is literal; the whole path must match. So `ci/**/*.yml` needs a directory
+    under `ci/`, and `**/*.yml` never names a file at the root.
+
+    GitLab compiles it for RE2, which runs in linear time; Python's `re` backtracks, and a pattern
+    with many stars could take hours on one path, so the match runs as a set of states instead."""
+
+    tokens: tuple[str, ...]  # "**", "*", or one literal character
+
+    @classmethod
+    def parse(cls, pattern: str) -> WildcardPath:
+        tokens: list[str] = []
+        i = 0
+        while i < len(pattern):
+            token = "**" if pattern.startswith("**", i) else pattern[i]
+            i += len(token)
+            if token in ("*", "**") and tokens and tokens[-1] in ("*", "**"):
+                tokens[-1] = "**" if "**" in (token, tokens[-1]) else "*"  # `***` is `**`
+            else:
+                tokens.append(token)
+        return cls(tuple(tokens))
+
+    def matches(self, path: str) -> bool:
+        states = self._closure({0})
+        for char in path:
+            following: set[int] = set()
+            for state in states:
+                if state == len(self.tokens):
+                    continue
+                token = self.tokens[state]
+                if token == "**" or (token == "*" and char != "/"):
+                    following.add(state)
+                elif token == char:
+                    following.add(state + 1)
+            if not following:
+                return False
+            states = self._closure(following)
+        return len(self.tokens) in states
+
+    def _closure(self, states: set[int]) -> set[int]:
+        """A star may match nothing: a state before one also stands after it."""
+        done = set(states)
+        for state in sorted(states):
+            while state < len(self.tokens) and self.tokens[state] in ("*", "**"):
+                state += 1
+                done.add(state)
+        return done
 
 
 def _kind_name(node: Node) -> str:

@@ -60,6 +60,42 @@ def test_include_glob(project):
     assert set(pipeline(root).jobs) == {"one", "two", "three"}
 
 
+def test_include_glob_follows_gitlabs_wildcard_grammar(project):
+    """docs.gitlab.com/ci/yaml/includes/#use-includelocal-with-wildcard-file-paths: `configs/**/*.yml`
+    includes the files of the subfolders of `configs` only, `**.yml` all of them. GitLab's
+    Repository#search_files_by_wildcard_path: `**` is `.*?`, `*` is `[^/]*?`, anchored; `?` and `[`
+    are literal."""
+    root = project({
+        ".gitlab-ci.yml": "include:\n  - local: 'ci/**/*.yml'\n  - local: 'lit/[ab].yml'\nmain:\n  script: m\n",
+        "ci/top.yml": "top:\n  script: t\n",
+        "ci/sub/nested.yml": "nested:\n  script: n\n",
+        "ci/sub/deeper/deepest.yml": "deepest:\n  script: d\n",
+        "lit/a.yml": "a:\n  script: a\n",
+        "lit/[ab].yml": "bracket:\n  script: b\n",
+    })
+    assert set(pipeline(root).jobs) == {"main", "nested", "deepest", "bracket"}
+    assert codes(root) == []
+
+
+def test_double_star_glob_does_not_include_the_root_file_itself(project):
+    """`**/*.yml` needs a `/`, so it never names `.gitlab-ci.yml` at the root: no include cycle."""
+    root = project({
+        ".gitlab-ci.yml": "include:\n  - local: '**/*.yml'\nmain:\n  script: m\n",
+        "ci/one.yml": "one:\n  script: 1\n",
+    })
+    assert set(pipeline(root).jobs) == {"main", "one"}
+    assert codes(root) == []
+
+
+def test_wildcard_match_is_linear_in_the_path():
+    """GitLab matches with RE2 (linear); a backtracking regex would take hours on this pair."""
+    from cilint.loading.includes import WildcardPath
+
+    assert not WildcardPath.parse("*a" * 40 + "b").matches("a" * 3000)
+    assert WildcardPath.parse("***.yml").matches("a/b.yml")  # `***` is `**` then `*`
+    assert not WildcardPath.parse("*/**.yml").matches("a.yml")
+
+
 def test_include_with_rules_is_taken_as_may_apply(project):
     root = project({
         ".gitlab-ci.yml": "include:\n  - local: ci/a.yml\n    rules:\n      - if: $CI_COMMIT_TAG\n",
