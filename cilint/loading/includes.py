@@ -72,7 +72,9 @@ class IncludeResolver:
         self.origins: dict[str, tuple[str, str | None]] = {}  # fetched file -> (project, ref)
         self.count = 0
         self.limit_reported = False
-        self.seen: set[tuple[str, str]] = set()
+        # (file, inputs) -> its expansion: GitLab merges a file each time it is included (15.10+:
+        # duplicates are allowed and count towards the limit), and the expansion is the same each time
+        self.expanded: dict[tuple[str, str], MapNode | None] = {}
         self.result = IncludeResult(config=None)
 
     def resolve(self, main: str) -> IncludeResult:
@@ -310,10 +312,10 @@ class IncludeResolver:
             self._problem(entry.node, f"local include `{path}` does not exist", Severity.BLOCKER)
             return
         key = (path, _inputs_key(entry.inputs))
-        if key in self.seen:
-            return  # GitLab includes an identical include once
-        self.seen.add(key)
-        sub = self._expand(path, entry.inputs, (*stack, path), location(entry.node))
+        if key in self.expanded:
+            sub = self.expanded[key]
+        else:
+            sub = self.expanded[key] = self._expand(path, entry.inputs, (*stack, path), location(entry.node))
         if sub is not None:
             yield sub
 

@@ -96,6 +96,33 @@ def test_wildcard_match_is_linear_in_the_path():
     assert not WildcardPath.parse("*/**.yml").matches("a.yml")
 
 
+def test_a_file_included_again_is_merged_again(project):
+    """GitLab merges every include entry in order, duplicates too (MR 78297 allowed them; since 15.10
+    they count towards the 150 limit; docs.gitlab.com/ci/yaml/includes/, "Use nested includes with
+    duplicate includes entries"). Merged again, the file's values win over what came in between."""
+    root = project({
+        ".gitlab-ci.yml": "include:\n  - ci/base.yml\n  - ci/override.yml\n  - ci/base.yml\n",
+        "ci/base.yml": "job:\n  image: base\n  script: b\n",
+        "ci/override.yml": "job:\n  image: override\n",
+    })
+    p = pipeline(root)
+    assert p.jobs["job"].image.name == "base"
+    assert p.files == (".gitlab-ci.yml", "ci/base.yml", "ci/override.yml")
+    assert codes(root) == []
+
+
+def test_a_diamond_include_is_merged_under_each_file(project):
+    """a.yml and b.yml both include common.yml: merged as a (common, a), then b (common, b), so
+    common's image comes back in b's turn and wins over a's."""
+    root = project({
+        ".gitlab-ci.yml": "include:\n  - ci/a.yml\n  - ci/b.yml\n",
+        "ci/a.yml": "include: ci/common.yml\njob:\n  image: from-a\n",
+        "ci/b.yml": "include: ci/common.yml\nother:\n  script: o\n",
+        "ci/common.yml": "job:\n  image: from-common\n  script: c\n",
+    })
+    assert pipeline(root).jobs["job"].image.name == "from-common"
+
+
 def test_include_with_rules_is_taken_as_may_apply(project):
     root = project({
         ".gitlab-ci.yml": "include:\n  - local: ci/a.yml\n    rules:\n      - if: $CI_COMMIT_TAG\n",
