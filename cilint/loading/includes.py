@@ -22,7 +22,7 @@ from cilint.loading.workspace import (
     syntax_finding,
     unreadable_finding,
 )
-from cilint.models.inputs import content_index, interpolate, split_header
+from cilint.models.inputs import InputProblem, content_index, interpolate, split_header
 from cilint.models.merge import deep_merge, with_entries
 from cilint.syntax.nodes import is_null, location, scalar_text
 from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode
@@ -122,7 +122,10 @@ class IncludeResolver:
         if is_main:
             self.result.header = header
         if header is not None or inputs is not None:
-            content = interpolate(content, header, inputs)
+            problems: list[InputProblem] = []
+            content = interpolate(content, header, inputs, problems)
+            for problem in problems:
+                self._problem(problem.node, problem.message, Severity.BLOCKER)
         if content is None or is_null(content) or (isinstance(content, MapNode) and not content.entries):
             self.result.no_content |= is_main
         if content is None or is_null(content):

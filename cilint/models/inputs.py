@@ -1,21 +1,39 @@
-"""Configuration headers (`spec:` then `---`) and `$[[ inputs.name ]]` interpolation.
+"""Configuration headers (`spec:` then `---`) and `$[[ inputs.name | function ]]` interpolation.
 
 docs: ci/inputs. An input that is the whole value keeps its type (an array input stays a list); inside
 a longer string it is rendered as text. Values come from the include's `inputs:` or the input's
 `default:`; a mandatory input with no value is left as written, so analysis can go on.
+
+The predefined functions (docs: ci/inputs/#predefined-interpolation-functions; GitLab's
+`Gitlab::Ci::Config::Interpolation::Functions`) run left to right, at most three: `truncate(offset,
+length)` is Ruby's `value[offset, length].to_s`, `posix_escape` is `Shellwords.shellescape`, and
+`expand_vars` expands the variables GitLab's include context knows (project, group, instance and
+pipeline variables, none of them known offline), so it leaves the text as written.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from cilint.models.merge import with_entries
 from cilint.syntax.nodes import scalar_text
 from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode, ruby_to_s
 from cilint.syntax.yaml import YamlDocument, text_of_key
 
-_BLOCK = re.compile(r"\$\[\[\s*inputs\.([A-Za-z0-9_-]+)\s*(?:\|[^\]]*)?\]\]")
+_BLOCK = re.compile(r"\$\[\[\s*inputs\.([A-Za-z0-9_-]+)\s*((?:\|[^\]]*)?)\]\]")
+_TRUNCATE = re.compile(r"^truncate\(\s*(\d+)\s*,\s*(\d+)\s*\)?$")  # GitLab's pattern, `)` optional
+_SHELL_SAFE = re.compile(r"[^A-Za-z0-9_\-.,:+/@\n]")
+MAX_FUNCTIONS = 3  # Gitlab::Ci::Config::Interpolation::FunctionsStack
+
+
+@dataclass(frozen=True, slots=True)
+class InputProblem:
+    """An interpolation GitLab rejects, at the scalar that holds it."""
+
+    node: ScalarNode
+    message: str
 
 
 def content_index(documents: Sequence[YamlDocument]) -> tuple[int | None, int | None]:
@@ -55,24 +73,27 @@ def input_values(header: MapNode | None, provided: MapNode | None) -> dict[str, 
     return values
 
 
-def interpolate(content: Node | None, header: MapNode | None, provided: MapNode | None) -> Node | None:
+def interpolate(
+    content: Node | None, header: MapNode | None, provided: MapNode | None, problems: list[InputProblem]
+) -> Node | None:
+    """`content` with its input blocks replaced; what GitLab would reject goes to `problems`."""
     values = input_values(header, provided)
     if content is None or not values:
         return content
     memo: dict[int, Node] = {}
-    return _replace(content, values, memo)
+    return _replace(content, values, memo, problems)
 
 
-def _replace(node: Node, values: dict[str, Node], memo: dict[int, Node]) -> Node:
+def _replace(node: Node, values: dict[str, Node], memo: dict[int, Node], problems: list[InputProblem]) -> Node:
     done = memo.get(id(node))
     if done is not None:
         return done
     result: Node = node
     if isinstance(node, ScalarNode):
         if "$[[" in node.text:
-            result = _interpolate_scalar(node, values)
+            result = _interpolate_scalar(node, values, problems)
     elif isinstance(node, SeqNode):
-        items = [_replace(item, values, memo) for item in node.items]
+        items = [_replace(item, values, memo, problems) for item in node.items]
         if any(a is not b for a, b in zip(items, node.items)):
             seq = SeqNode(node.path, node.start, node.end, node.tag, node.anchor, node.flow)
             seq.items = items
@@ -81,8 +102,8 @@ def _replace(node: Node, values: dict[str, Node], memo: dict[int, Node]) -> Node
         entries: dict[str, tuple[Node, Node]] = {}
         changed = False
         for key_node, value in node.entries.values():
-            new_key = _replace(key_node, values, memo)
-            new_value = _replace(value, values, memo)
+            new_key = _replace(key_node, values, memo, problems)
+            new_value = _replace(value, values, memo, problems)
             changed |= new_key is not key_node or new_value is not value
             entries[text_of_key(new_key)] = (new_key, new_value)
         if changed:
@@ -91,9 +112,9 @@ def _replace(node: Node, values: dict[str, Node], memo: dict[int, Node]) -> Node
     return result
 
 
-def _interpolate_scalar(node: ScalarNode, values: dict[str, Node]) -> Node:
+def _interpolate_scalar(node: ScalarNode, values: dict[str, Node], problems: list[InputProblem]) -> Node:
     whole = _BLOCK.fullmatch(node.text.strip())
-    if whole and whole.group(1) in values:
+    if whole and whole.group(1) in values and not whole.group(2).strip():
         return values[whole.group(1)]
 
     def render(match: re.Match[str]) -> str:
@@ -101,6 +122,14 @@ def _interpolate_scalar(node: ScalarNode, values: dict[str, Node]) -> Node:
         if value is None:
             return match.group(0)
         text = scalar_text(value)
+        functions = [f.strip() for f in match.group(2).split("|")[1:]]
+        if functions:
+            if text is None or not isinstance(value, ScalarNode) or not isinstance(value.value, str):
+                problems.append(InputProblem(node, f"`{match.group(0)}`: the input `{match.group(1)}` is not a "
+                                             "string; GitLab's interpolation functions take string inputs only"))
+                return match.group(0)
+            applied = _apply(text, functions, match.group(0), node, problems)
+            return match.group(0) if applied is None else applied
         if text is not None:
             return text
         import json  # on first use: not on the start-up path (~3 ms)
@@ -111,6 +140,34 @@ def _interpolate_scalar(node: ScalarNode, values: dict[str, Node]) -> Node:
     if text == node.text:
         return node
     return ScalarNode(node.path, node.start, node.end, node.tag, node.anchor, text, node.style or "'")
+
+
+def _apply(text: str, functions: list[str], block: str, node: ScalarNode, problems: list[InputProblem]) -> str | None:
+    if len(functions) > MAX_FUNCTIONS:
+        problems.append(InputProblem(node, f"`{block}`: too many functions in interpolation block "
+                                     f"(GitLab allows {MAX_FUNCTIONS})"))
+        return None
+    for function in functions:
+        truncate = _TRUNCATE.match(function)
+        if truncate:
+            offset, length = int(truncate.group(1)), int(truncate.group(2))
+            text = text[offset:offset + length] if offset <= len(text) else ""
+        elif function == "posix_escape":
+            text = posix_escape(text)
+        elif function == "expand_vars":
+            pass  # the include context's variables (project, group, instance, pipeline) are not known offline
+        else:
+            problems.append(InputProblem(node, f"`{block}`: no function matching `{function}`: GitLab knows "
+                                         "`expand_vars`, `truncate(offset, length)` and `posix_escape`"))
+            return None
+    return text
+
+
+def posix_escape(text: str) -> str:
+    """Ruby's `Shellwords.shellescape`: a backslash before each character that is not shell-safe."""
+    if not text:
+        return "''"
+    return _SHELL_SAFE.sub(lambda m: "\\" + m.group(0), text).replace("\n", "'\n'")
 
 
 def _plain(node: Node) -> object:

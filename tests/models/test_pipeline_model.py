@@ -231,6 +231,64 @@ def test_own_component_resolves_to_templates(project):
     assert codes(root) == []
 
 
+def test_input_functions_are_applied(project):
+    """docs.gitlab.com/ci/inputs/#predefined-interpolation-functions: `truncate(offset,length)`,
+    `posix_escape`, `expand_vars`, chained left to right (GitLab's Interpolation::Functions:
+    truncate is Ruby's `value[offset, length].to_s`, posix_escape is `Shellwords.shellescape`)."""
+    root = project({
+        ".gitlab-ci.yml": """
+            include:
+              - local: ci/t.yml
+                inputs:
+                  name: my-very-long-service-name
+                  message: "it's $HOME; rm -rf"
+                  image: registry.example.com/$IMAGE_TAG
+        """,
+        "ci/t.yml": """
+            spec:
+              inputs:
+                name:
+                message:
+                image:
+            ---
+            job:
+              image: $[[ inputs.image | expand_vars ]]
+              variables:
+                SHORT: $[[ inputs.name | truncate(3,4) ]]
+                PAST_END: x$[[ inputs.name | truncate(99,4) ]]
+                CHAINED: $[[ inputs.name | truncate(0, 10) | truncate(3,4) ]]
+              script:
+                - echo $[[ inputs.message | posix_escape ]]
+        """,
+    })
+    job = pipeline(root).jobs["job"]
+    assert job.variables["SHORT"].value == "very"
+    assert job.variables["PAST_END"].value == "x"
+    assert job.variables["CHAINED"].value == "very"
+    assert job.script[0].text == "echo it\\'s\\ \\$HOME\\;\\ rm\\ -rf"
+    # expand_vars expands what GitLab's include context knows (project, group, instance, pipeline
+    # variables): nothing offline, so the reference stays for the runner to expand
+    assert job.image.name == "registry.example.com/$IMAGE_TAG"
+    assert codes(root) == []
+
+
+def test_input_functions_gitlab_rejects_are_reported(project):
+    """GitLab: 'no function matching', 'too many functions in interpolation block' (at most 3), and
+    functions take string inputs only."""
+    root = project({
+        ".gitlab-ci.yml": "include:\n  - local: ci/t.yml\n    inputs:\n      n: abc\n      list: [a]\n",
+        "ci/t.yml": "spec:\n  inputs:\n    n:\n    list:\n      type: array\n---\njob:\n  script:\n"
+                    "    - echo $[[ inputs.n | upcase ]]\n"
+                    "    - echo $[[ inputs.n | posix_escape | posix_escape | posix_escape | posix_escape ]]\n"
+                    "    - echo $[[ inputs.list | truncate(0,1) ]]\n",
+    })
+    found = findings_of(root)
+    assert [(f.rule_id, f.severity.label, f.location.path) for f in found] == [("CIL002", "blocker", "ci/t.yml")] * 3
+    assert "no function matching `upcase`" in found[0].message
+    assert "too many functions" in found[1].message
+    assert "string inputs only" in found[2].message
+
+
 def test_non_yaml_extension_and_file_too_large(project):
     root = project({
         ".gitlab-ci.yml": "include:\n  - ci/a.txt\n  - ci/big.yml\njob:\n  script: x\n",
