@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from cilint.findings import Finding
+from cilint.findings import Finding, Severity
+from cilint.input_rules import syntax_error
 from cilint.models.extends import Completeness, expand_extends, resolve_references
 from cilint.models.images import derived_aliases, split_aliases
 from cilint.models.variables import Expansion, Variable, expand, read_variables
-from cilint.syntax.nodes import is_null, scalar_text, string_list
+from cilint.syntax.nodes import is_null, location, scalar_text, string_list
 from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode
 
 # Top-level keys that are keywords, not jobs (docs: ci/yaml, facts 3.4).
@@ -34,6 +35,8 @@ DEFAULT_KEYWORDS = (
 LEGACY_GLOBAL_DEFAULTS = ("image", "services", "before_script", "after_script", "cache")
 DEFAULT_STAGES = (".pre", "build", "test", "deploy", ".post")
 MAX_SCRIPT_NESTING = 10
+# docs: ci/yaml#parallelmatrix "The total number of jobs ... cannot exceed 200"
+MAX_MATRIX_JOBS = 200
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -143,7 +146,13 @@ def build_pipeline(
     for name, (key, value) in config.entries.items():
         if name in GLOBAL_KEYWORDS or name.startswith(".") or not isinstance(value, MapNode):
             continue
-        jobs[name] = _job(name, key, value, defaults, global_variables, scripts)
+        vectors = matrix_vectors(value, findings)
+        if vectors is None:
+            jobs[name] = _job(name, key, value, defaults, global_variables, scripts)
+            continue
+        for vector in vectors:
+            instance = f"{name}: [{', '.join(v.value or '' for v in vector)}]"
+            jobs[instance] = _job(instance, key, value, defaults, global_variables, scripts, vector)
     return Pipeline(
         path=path,
         files=files,
@@ -189,6 +198,7 @@ def _job(
     defaults: Mapping[str, Node],
     global_variables: Mapping[str, Variable],
     scripts: _ScriptReader,
+    matrix: tuple[Variable, ...] = (),
 ) -> Job:
     is_trigger = "trigger" in node
     all_defaults, default_names = _inherit(node, "default")
@@ -202,6 +212,7 @@ def _job(
         n: v for n, v in global_variables.items() if n in variable_names
     }
     variables.update(read_variables(node.get("variables"), "job"))
+    variables.update((v.name, v) for v in matrix)  # a matrix value is a job variable of its instance
     resolved = MapNode(node.path, node.start, node.end, node.tag, node.anchor, node.flow)
     resolved.entries = effective
 
@@ -225,6 +236,34 @@ def _job(
         is_trigger=is_trigger,
         hooks=tuple(_hooks(get("hooks"), scripts)),
     )
+
+
+def matrix_vectors(job: MapNode, findings: list[Finding]) -> list[tuple[Variable, ...]] | None:
+    """The instances `parallel: matrix:` makes of a job, each as its variables in the order written
+    (docs: ci/yaml#parallelmatrix: every entry is the product of its lists, the entries are
+    concatenated; GitLab names an instance `job: [value, value]`). None without a usable matrix."""
+    parallel = job.get("parallel")
+    matrix = parallel.get("matrix") if isinstance(parallel, MapNode) else None
+    if not isinstance(matrix, SeqNode):
+        return None
+    vectors: list[tuple[Variable, ...]] = []
+    for entry in matrix.items:
+        if not isinstance(entry, MapNode):
+            continue
+        product: list[tuple[Variable, ...]] = [()]
+        for name, (key, values) in entry.entries.items():
+            items = values.items if isinstance(values, SeqNode) else [values]
+            choices = [Variable(name, text, True, key, item, "matrix")
+                       for item in items if (text := scalar_text(item)) is not None]
+            product = [(*vector, choice) for vector in product for choice in choices]
+            if len(vectors) + len(product) > MAX_MATRIX_JOBS:
+                findings.append(syntax_error(
+                    f"`parallel: matrix:` generates more than {MAX_MATRIX_JOBS} jobs; GitLab rejects the "
+                    f"pipeline ('generates too many jobs (maximum is {MAX_MATRIX_JOBS})')",
+                    location(matrix), Severity.BLOCKER, route=("matrix-too-many-jobs",)))
+                return None
+        vectors.extend(vector for vector in product if vector)
+    return vectors or None
 
 
 def _hooks(node: Node | None, scripts: _ScriptReader) -> Iterator[ScriptLine]:

@@ -300,6 +300,53 @@ def test_non_yaml_extension_and_file_too_large(project):
     assert any("at most 2,097,152 bytes" in m for m in messages)
 
 
+# -- parallel:matrix ---------------------------------------------------------------------------
+
+
+def test_matrix_expands_into_named_instances_with_their_variables(project):
+    """docs.gitlab.com/ci/yaml/#parallelmatrix: each entry is the product of its lists, entries are
+    concatenated, an instance is named `job: [value, value]`, and its values are job variables."""
+    root = project({
+        ".gitlab-ci.yml": """
+            variables:
+              PY: "3.9"
+            .base:
+              script: pytest
+            test:
+              extends: .base
+              image: python:$PY
+              parallel:
+                matrix:
+                  - PY: ["3.11", "3.12"]
+                    OS: [alpine, slim]
+                  - PY: "3.13"
+        """,
+    })
+    jobs = pipeline(root).jobs
+    assert list(jobs) == ["test: [3.11, alpine]", "test: [3.11, slim]", "test: [3.12, alpine]",
+                          "test: [3.12, slim]", "test: [3.13]"]
+    job = jobs["test: [3.12, slim]"]
+    assert job.expand(job.image.name).text == "python:3.12"
+    assert (job.variables["OS"].value, job.variables["OS"].origin) == ("slim", "matrix")
+    text = (root / ".gitlab-ci.yml").read_text()
+    node = job.variables["PY"].node
+    assert text[node.start:node.end] == '"3.12"'  # the value as written, where a fix would go
+    last = jobs["test: [3.13]"]
+    assert last.expand(last.image.name).text == "python:3.13"
+    assert codes(root) == []
+
+
+def test_matrix_over_200_jobs_is_rejected_as_gitlab_rejects_it(project):
+    values = ", ".join(f'"{i}"' for i in range(15))
+    root = project({
+        ".gitlab-ci.yml": f"big:\n  script: x\n  parallel:\n    matrix:\n      - A: [{values}]\n        B: [{values}]\n",
+    })
+    found = findings_of(root)
+    assert [(f.rule_id, f.severity.label) for f in found] == [("CIL001", "blocker")]
+    assert "more than 200 jobs" in found[0].message
+    assert list(pipeline(root).jobs) == ["big"]  # analysed once, as written
+
+
 # -- default, inherit, extends, !reference ----------------------------------------------------
 
 
