@@ -77,8 +77,9 @@ class IncludeResolver:
         self.expanded: dict[tuple[str, str], MapNode | None] = {}
         self.result = IncludeResult(config=None)
 
-    def resolve(self, main: str) -> IncludeResult:
-        self.result.config = self._expand(main, None, (main,), None)
+    def resolve(self, main: str, inputs: MapNode | None = None) -> IncludeResult:
+        """`main` with its includes merged; `inputs`: those a `trigger:include` entry gives a child."""
+        self.result.config = self._expand(main, inputs, (main,), None)
         return self.result
 
     # -- one file ----------------------------------------------------------------------------
@@ -384,6 +385,54 @@ class IncludeResolver:
                 route=("include", entry.kind, entry.target or ""),
             )
         )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ChildFile:
+    """A file of this project that a `trigger:include` entry starts as a child pipeline."""
+
+    path: str
+    entry: Node
+    inputs: MapNode | None
+
+
+def child_files(trigger: Node | None, ws: Workspace) -> tuple[list[ChildFile], list[Finding]]:
+    """The local (and same-project component) files of a job's `trigger:include` (docs:
+    ci/yaml#triggerinclude); `artifact:`, `project:`, `template:` and other components are only
+    known in GitLab. A named file that does not exist fails the trigger job: a finding."""
+    include = trigger.get("include") if isinstance(trigger, MapNode) else None
+    if include is None:
+        return [], []
+    children: list[ChildFile] = []
+    problems: list[Finding] = []
+    for item in include.items if isinstance(include, SeqNode) else [include]:
+        inputs = item.get("inputs") if isinstance(item, MapNode) else None
+        if isinstance(item, ScalarNode):
+            target, kind = scalar_text(item), "local"
+        elif isinstance(item, MapNode) and "local" in item:
+            target, kind = scalar_text(item.get("local")), "local"
+        elif isinstance(item, MapNode) and "component" in item:
+            target, kind = scalar_text(item.get("component")), "component"
+        else:
+            continue
+        if not target or "$" in (target if kind == "local" else ""):
+            continue
+        if kind == "component":
+            name = _self_component(target)
+            path = next((c for c in (f"templates/{name}.yml", f"templates/{name}/template.yml")
+                         if ws.exists(c)), None) if name else None
+            if name is None:
+                continue
+        else:
+            path = ws.confine(target)
+        if path is None or not ws.exists(path):
+            problems.append(include_problem(
+                f"`trigger:include` names `{target}`, which is not a file of this project: GitLab cannot "
+                "create the child pipeline and the trigger job fails", location(item), Severity.MAJOR,
+                route=("trigger-include", target)))
+            continue
+        children.append(ChildFile(path, item, inputs if isinstance(inputs, MapNode) else None))
+    return children, problems
 
 
 def _shown(target: str) -> str:

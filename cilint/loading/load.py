@@ -16,7 +16,7 @@ from cilint.loading.discover import (
     is_component_path,
     looks_like_helm_values,
 )
-from cilint.loading.includes import IncludeResolver, IncludeResult
+from cilint.loading.includes import IncludeResolver, IncludeResult, child_files
 from cilint.loading.project import Project
 from cilint.loading.roots import under
 from cilint.loading.settings import find_settings, parse_settings
@@ -116,25 +116,72 @@ def _whole_project(ws: Workspace, config: ProjectConfig, files: _Files) -> list[
     return findings
 
 
+# docs: ci/pipelines/downstream_pipelines "you can nest child pipelines up to two levels deep"
+MAX_CHILD_DEPTH = 2
+
+
 def _pipelines(ws: Workspace, config: ProjectConfig, files: _Files, gitlab: Any, findings: list[Finding]) -> list[Pipeline]:
     resolved = _resolve_all(ws, files.pipelines, files.listing, gitlab)
     included = {f for path, r in resolved.items() for f in r.files if f != path}
-    pipelines: list[Pipeline] = []
+    built: list[tuple[Pipeline, list[Finding]]] = []
     for path, result in resolved.items():
         if path in included and path != config.ci_file:
             continue  # analysed as part of the pipeline that includes it
-        findings.extend(result.findings)
+        found = list(result.findings)
         if path == config.ci_file:
-            findings.extend(_empty_main_pipeline(ws, path, result))
+            found.extend(_empty_main_pipeline(ws, path, result))
         if result.config is None:
+            findings.extend(found)
             continue
         partial = any(f.rule_id == INCLUDE_PROBLEM for f in result.findings)
         standalone = path != config.ci_file and not is_component_path(path)
-        pipelines.append(build_pipeline(
-            path, tuple(result.files), result.config, findings, result.header, partial, standalone,
+        built.append((build_pipeline(
+            path, tuple(result.files), result.config, found, result.header, partial, standalone,
             has_references=result.has_references,
-        ))
+        ), found))
+    started = {child.path for p, _ in built for job in p.jobs.values() if job.is_trigger
+               for child in child_files(job.node.get("trigger"), ws)[0]}
+    # a file some pipeline starts is analysed as that child, with what the parent passes
+    roots = [(p, found) for p, found in built if p.path not in started or p.path == config.ci_file]
+    children = _children([p for p, _ in roots], ws, files, gitlab, findings)
+    pipelines: list[Pipeline] = []
+    for pipeline, found in [*roots, *children]:
+        findings.extend(found)
+        pipelines.append(pipeline)
     return pipelines
+
+
+def _children(
+    parents: list[Pipeline], ws: Workspace, files: _Files, gitlab: Any, findings: list[Finding]
+) -> list[tuple[Pipeline, list[Finding]]]:
+    """The child pipelines the parents' `trigger:include` jobs start, to MAX_CHILD_DEPTH levels; a file
+    that is already an ancestor (a pipeline that triggers itself) is not started again."""
+    children: list[tuple[Pipeline, list[Finding]]] = []
+    level = [(p, (p.path,)) for p in parents]
+    for _ in range(MAX_CHILD_DEPTH):
+        following = []
+        for parent, ancestors in level:
+            for job in parent.jobs.values():
+                if not job.is_trigger:
+                    continue
+                targets, problems = child_files(job.node.get("trigger"), ws)
+                findings.extend(problems)
+                for target in targets:
+                    if target.path in ancestors:
+                        continue
+                    result = IncludeResolver(ws, files.listing, gitlab).resolve(target.path, target.inputs)
+                    found = list(result.findings)
+                    if result.config is None:
+                        continue
+                    partial = any(f.rule_id == INCLUDE_PROBLEM for f in result.findings)
+                    child = build_pipeline(
+                        target.path, tuple(result.files), result.config, found, result.header, partial,
+                        has_references=result.has_references, trigger=job,
+                    )
+                    children.append((child, found))
+                    following.append((child, (*ancestors, target.path)))
+        level = following
+    return children
 
 
 def _empty_main_pipeline(ws: Workspace, path: str, result: IncludeResult) -> list[Finding]:

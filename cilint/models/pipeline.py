@@ -122,6 +122,7 @@ class Pipeline:
     stages: tuple[str, ...]
     header: MapNode | None = None  # `spec:` of a component or template
     partial: bool = False  # some includes could not be read
+    trigger: Job | None = None  # for a child pipeline, the parent's job whose `trigger:include` names it
 
 
 def build_pipeline(
@@ -133,13 +134,18 @@ def build_pipeline(
     partial: bool = False,
     standalone: bool = False,
     has_references: bool = True,
+    trigger: Job | None = None,
 ) -> Pipeline:
-    """`has_references`: whether any of the files uses `!reference` (resolving walks every node)."""
+    """`has_references`: whether any of the files uses `!reference` (resolving walks every node).
+    `trigger`: the parent's job that starts this child pipeline; the variables it forwards are
+    pipeline variables of the child, above the child's own `variables:` (docs: ci/variables, "CI/CD
+    variable precedence"; ci/pipelines/downstream_pipelines, "Pass YAML-defined CI/CD variables")."""
     completeness = Completeness(complete=not partial, standalone=standalone)
     config = expand_extends(merged, findings, completeness)
     if has_references:
         config = resolve_references(config, findings, completeness)
-    global_variables = read_variables(config.get("variables"), "global")
+    upstream = forwarded_variables(trigger) if trigger is not None else {}
+    global_variables = {**read_variables(config.get("variables"), "global"), **upstream}
     defaults = _defaults(config)
     jobs: dict[str, Job] = {}
     scripts = _ScriptReader()
@@ -148,11 +154,11 @@ def build_pipeline(
             continue
         vectors = matrix_vectors(value, findings)
         if vectors is None:
-            jobs[name] = _job(name, key, value, defaults, global_variables, scripts)
+            jobs[name] = _job(name, key, value, defaults, global_variables, scripts, (), upstream)
             continue
         for vector in vectors:
             instance = f"{name}: [{', '.join(v.value or '' for v in vector)}]"
-            jobs[instance] = _job(instance, key, value, defaults, global_variables, scripts, vector)
+            jobs[instance] = _job(instance, key, value, defaults, global_variables, scripts, vector, upstream)
     return Pipeline(
         path=path,
         files=files,
@@ -162,7 +168,19 @@ def build_pipeline(
         stages=_stages(config.get("stages") or config.get("types")),
         header=header,
         partial=partial,
+        trigger=trigger,
     )
+
+
+def forwarded_variables(job: Job) -> dict[str, Variable]:
+    """What a trigger job passes to its downstream pipeline: its variables (the global ones it
+    inherits and its own) unless `trigger:forward:yaml_variables: false` (docs: ci/yaml#triggerforward)."""
+    trigger = job.node.get("trigger")
+    forward = trigger.get("forward") if isinstance(trigger, MapNode) else None
+    setting = forward.get("yaml_variables") if isinstance(forward, MapNode) else None
+    if isinstance(setting, ScalarNode) and setting.value is False:
+        return {}
+    return dict(job.variables)
 
 
 def _defaults(config: MapNode) -> dict[str, Node]:
@@ -199,6 +217,7 @@ def _job(
     global_variables: Mapping[str, Variable],
     scripts: _ScriptReader,
     matrix: tuple[Variable, ...] = (),
+    upstream: Mapping[str, Variable] | None = None,
 ) -> Job:
     is_trigger = "trigger" in node
     all_defaults, default_names = _inherit(node, "default")
@@ -213,6 +232,8 @@ def _job(
     }
     variables.update(read_variables(node.get("variables"), "job"))
     variables.update((v.name, v) for v in matrix)  # a matrix value is a job variable of its instance
+    if upstream:
+        variables.update(upstream)  # pipeline variables of a child pipeline win over its YAML
     resolved = MapNode(node.path, node.start, node.end, node.tag, node.anchor, node.flow)
     resolved.entries = effective
 

@@ -8,7 +8,7 @@ import pytest
 
 from cilint.models.images import derived_aliases, parse_image, split_aliases
 from cilint.models.variables import expand
-from tests.helpers import findings_of, pipeline
+from tests.helpers import findings_of, pipeline, rows
 
 
 def codes(root):
@@ -345,6 +345,105 @@ def test_matrix_over_200_jobs_is_rejected_as_gitlab_rejects_it(project):
     assert [(f.rule_id, f.severity.label) for f in found] == [("CIL001", "blocker")]
     assert "more than 200 jobs" in found[0].message
     assert list(pipeline(root).jobs) == ["big"]  # analysed once, as written
+
+
+# -- child pipelines ---------------------------------------------------------------------------
+
+
+def _pipelines(root):
+    from cilint.loading.load import load_project
+    from cilint.models.settings import ProjectConfig
+
+    return load_project(root, None, ProjectConfig(), []).pipelines
+
+
+def test_a_child_pipeline_of_any_name_gets_what_its_trigger_job_passes(project):
+    """docs.gitlab.com/ci/pipelines/downstream_pipelines/#pass-yaml-defined-cicd-variables: the trigger
+    job's variables, global ones included, reach the child as pipeline variables, which win over the
+    child's own `variables:` (docs.gitlab.com/ci/variables/#cicd-variable-precedence)."""
+    root = project({
+        ".gitlab-ci.yml": """
+            variables:
+              DOCKER_HOST: tcp://docker:2375
+            deploy:
+              variables:
+                TARGET: prod
+              trigger:
+                include: ci/deploy.yml
+        """,
+        "ci/deploy.yml": """
+            variables:
+              TARGET: dev
+            push:
+              variables:
+                TARGET: job-level
+              script: docker push
+        """,
+    })
+    pipelines = {p.path: p for p in _pipelines(root)}
+    child = pipelines["ci/deploy.yml"]
+    assert child.trigger is not None and child.trigger.name == "deploy"
+    push = child.jobs["push"]
+    assert push.variables["TARGET"].value == "prod"
+    assert push.variables["DOCKER_HOST"].value == "tcp://docker:2375"
+    assert push.variables["DOCKER_HOST"].node.path == ".gitlab-ci.yml"  # where the value is written
+    assert codes(root) == []
+
+
+def test_forward_yaml_variables_false_passes_nothing(project):
+    """docs.gitlab.com/ci/yaml/#triggerforward: `yaml_variables: false` keeps the trigger job's
+    variables from the downstream pipeline."""
+    root = project({
+        ".gitlab-ci.yml": "variables:\n  A: parent\nkid:\n  trigger:\n    include:\n      - local: /ci/kid.yml\n"
+                          "    forward:\n      yaml_variables: false\n",
+        "ci/kid.yml": "job:\n  script: echo $A\n",
+    })
+    child = next(p for p in _pipelines(root) if p.path == "ci/kid.yml")
+    assert "A" not in child.jobs["job"].variables
+
+
+def test_child_pipeline_forms_and_limits(project):
+    """The same-project component form with inputs; a pipeline that starts itself is analysed once;
+    a grandchild is the deepest level (docs: nest child pipelines up to two levels deep)."""
+    root = project({
+        ".gitlab-ci.yml": """
+            again:
+              trigger:
+                include: .gitlab-ci.yml
+            comp:
+              trigger:
+                include:
+                  - component: $CI_SERVER_FQDN/$CI_PROJECT_PATH/child@main
+                    inputs:
+                      image: alpine:3.20
+        """,
+        "templates/child.yml": "spec:\n  inputs:\n    image:\n---\nc:\n  image: $[[ inputs.image ]]\n  script: x\n"
+                               "g:\n  trigger:\n    include: ci/grandchild.yml\n",
+        "ci/grandchild.yml": "gc:\n  script: x\ngg:\n  trigger:\n    include: ci/too-deep.yml\n",
+        "ci/too-deep.yml": "deep:\n  script: x\n",
+    })
+    paths = [p.path for p in _pipelines(root)]
+    assert paths == [".gitlab-ci.yml", "templates/child.yml", "ci/grandchild.yml"]
+    child = next(p for p in _pipelines(root) if p.path == "templates/child.yml")
+    assert child.jobs["c"].image.name == "alpine:3.20"
+
+
+def test_a_missing_child_file_fails_the_trigger_job(project):
+    root = project({".gitlab-ci.yml": "kid:\n  trigger:\n    include: ci/nowhere.yml\n"})
+    found = findings_of(root)
+    assert [(f.rule_id, f.severity.label, f.location.path) for f in found] == [("CIL002", "major", ".gitlab-ci.yml")]
+    assert "cannot create the child pipeline" in found[0].message
+
+
+def test_a_child_pipeline_is_checked(project):
+    """Before, only files named *.gitlab-ci.yml were analysed: a child `ci/e2e.yml` was never read."""
+    root = project({
+        ".gitlab-ci.yml": "e2e:\n  trigger:\n    include: ci/e2e.yml\n",
+        "ci/e2e.yml": "test:\n  image: curlimages/curl\n  script: curl http://host.docker.internal:8080/health\n",
+    })
+    from tests.helpers import lint
+
+    assert [(path, rule) for path, _, _, rule in rows(lint(root))] == [("ci/e2e.yml", "DNS001")]
 
 
 # -- default, inherit, extends, !reference ----------------------------------------------------
