@@ -22,7 +22,7 @@ from cilint.loading.workspace import (
     syntax_finding,
     unreadable_finding,
 )
-from cilint.models.inputs import InputProblem, content_index, interpolate, split_header
+from cilint.models.inputs import InputProblem, content_index, given_input_problems, interpolate, split_header
 from cilint.models.merge import deep_merge, with_entries
 from cilint.syntax.nodes import is_null, location, scalar_text
 from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode
@@ -122,6 +122,12 @@ class IncludeResolver:
             return None
         if is_main:
             self.result.header = header
+        else:
+            for node, message in given_input_problems(header, inputs):
+                where = location(node) if node is not None else at or Location(path, Span(0, 0))
+                self.result.findings.append(include_problem(
+                    f"include `{path}`: {message}; GitLab rejects the pipeline", where, Severity.BLOCKER,
+                    route=("include-inputs", path, message)))
         if header is not None or inputs is not None:
             problems: list[InputProblem] = []
             content = interpolate(content, header, inputs, problems)
@@ -260,6 +266,13 @@ class IncludeResolver:
                 )
             for path in matches:
                 yield from self._local(path, entry, stack)
+            return
+        if target.lstrip("/").startswith("./"):
+            self._problem(
+                entry.node,
+                f"local include `{target}`: GitLab looks the path up as written from the project root and "
+                f"does not resolve `./` ('Local file `{target}` does not exist!'); write "
+                f"`{target.lstrip('/')[2:]}`", Severity.BLOCKER)
             return
         path = self.ws.confine(target)
         if path is None:

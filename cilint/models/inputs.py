@@ -73,6 +73,37 @@ def input_values(header: MapNode | None, provided: MapNode | None) -> dict[str, 
     return values
 
 
+def given_input_problems(header: MapNode | None, provided: MapNode | None) -> list[tuple[Node | None, str]]:
+    """What GitLab rejects in the inputs an include gives a file (Gitlab::Ci::Config::Interpolation::
+    Inputs, in its words): inputs for a file without `spec:`, names the spec does not declare, a
+    mandatory input with no value, a value outside `options:`. A problem without a node belongs at
+    the include entry."""
+    spec = header.get("spec") if header is not None else None
+    declared = spec.get("inputs") if isinstance(spec, MapNode) else None
+    given = provided.entries if provided is not None else {}
+    if not isinstance(declared, MapNode):
+        if given and provided is not None:
+            return [(provided, "Given inputs not defined in the `spec` section of the included configuration file")]
+        return []
+    problems: list[tuple[Node | None, str]] = []
+    unknown = [name for name in given if name not in declared.entries]
+    if unknown and provided is not None:
+        problems.append((provided, f"unknown input arguments: {', '.join(unknown)}"))
+    for name, definition in declared.items():
+        value = given.get(name)
+        if value is None and not (isinstance(definition, MapNode) and "default" in definition.entries):
+            problems.append((None, f"`{name}` input: required value has not been provided"))
+            continue
+        options = definition.get("options") if isinstance(definition, MapNode) else None
+        if value is not None and isinstance(options, SeqNode):
+            text = scalar_text(value[1])
+            allowed = {scalar_text(o) for o in options.items}
+            if text is not None and text not in allowed:
+                problems.append((value[1], f"`{name}` input: `{text}` cannot be used because it is not in the "
+                                 "list of allowed options"))
+    return problems
+
+
 def interpolate(
     content: Node | None, header: MapNode | None, provided: MapNode | None, problems: list[InputProblem]
 ) -> Node | None:

@@ -146,6 +146,7 @@ def build_pipeline(
         config = resolve_references(config, findings, completeness)
     upstream = forwarded_variables(trigger) if trigger is not None else {}
     global_variables = {**read_variables(config.get("variables"), "global"), **upstream}
+    findings.extend(_rejected_shapes(config))
     defaults = _defaults(config)
     jobs: dict[str, Job] = {}
     scripts = _ScriptReader()
@@ -181,6 +182,35 @@ def forwarded_variables(job: Job) -> dict[str, Variable]:
     if isinstance(setting, ScalarNode) and setting.value is False:
         return {}
     return dict(job.variables)
+
+
+def _rejected_shapes(config: MapNode) -> Iterator[Finding]:
+    """Shapes GitLab's validation rejects the whole pipeline for (Gitlab::Ci::Config::Entry::Default,
+    ::Services), written in its words."""
+    default = config.get("default")
+    if isinstance(default, MapNode):
+        for name, (key, _) in default.entries.items():
+            if name not in DEFAULT_KEYWORDS:
+                yield syntax_error(
+                    f"default config contains unknown keys: {name}; `default:` may set only "
+                    f"{', '.join(DEFAULT_KEYWORDS)}", location(key), Severity.BLOCKER,
+                    route=("default-unknown-key", name))
+            elif name in LEGACY_GLOBAL_DEFAULTS and name in config:
+                top_key = config.entries[name][0]
+                yield syntax_error(
+                    f"{name} is defined in top-level and `default:` entry; GitLab rejects the pipeline: "
+                    f"keep only the one in `default:`", location(top_key), Severity.BLOCKER,
+                    route=("top-level-and-default", name))
+    places = [("the top level", config), ("default", default)] + [
+        (n, v) for n, (_, v) in config.entries.items()
+        if n not in GLOBAL_KEYWORDS and not n.startswith(".") and isinstance(v, MapNode)]
+    for owner, node in places:
+        services = node.get("services") if isinstance(node, MapNode) else None
+        if services is not None and not isinstance(services, SeqNode) and not is_null(services):
+            yield syntax_error(
+                f"`services` of {owner if owner == 'the top level' else f'`{owner}`'} must be a list; GitLab rejects the pipeline (write each service "
+                "as a list item: `- name: ...`)", location(services), Severity.BLOCKER,
+                route=("services-not-a-list", owner))
 
 
 def _defaults(config: MapNode) -> dict[str, Node]:

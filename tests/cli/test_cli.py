@@ -109,7 +109,7 @@ def test_several_roots_in_one_process(project, tmp_path_factory):
 
 
 def test_paths_are_relative_forward_slash_no_dot(project):
-    root = project({".gitlab-ci.yml": "include: ./ci/x.yml\n", "ci/x.yml": "a: [\n"})
+    root = project({".gitlab-ci.yml": "include: /ci/x.yml\n", "ci/x.yml": "a: [\n"})
     proc = cilint("check", "./", "--format", "codequality", cwd=root)
     report = json.loads(proc.stdout)
     assert [e["location"]["path"] for e in report] == ["ci/x.yml"]

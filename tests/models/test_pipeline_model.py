@@ -446,6 +446,80 @@ def test_a_child_pipeline_is_checked(project):
     assert [(path, rule) for path, _, _, rule in rows(lint(root))] == [("ci/e2e.yml", "DNS001")]
 
 
+# -- configurations GitLab rejects -------------------------------------------------------------
+
+
+def _messages(root):
+    return [(f.rule_id, f.severity.label, f.message) for f in findings_of(root)]
+
+
+def test_top_level_keyword_also_in_default_is_rejected(project):
+    """GitLab's Entry::Default: '<key> is defined in top-level and `default:` entry' for the legacy
+    global keywords (docs.gitlab.com/ci/yaml/#globally-defined-image-services-cache-before_script-after_script)."""
+    root = project({
+        ".gitlab-ci.yml": "include: ci/d.yml\nimage: alpine\ncache: {}\njob:\n  script: x\n",
+        "ci/d.yml": "default:\n  image: debian\n  tags: [a]\n",
+    })
+    found = findings_of(root)
+    assert [(f.rule_id, f.severity.label, f.location.path, f.location.span.start) for f in found] == [
+        ("CIL001", "blocker", ".gitlab-ci.yml", len("include: ci/d.yml\n"))]
+    assert found[0].message.startswith("image is defined in top-level and `default:` entry")
+
+
+def test_unknown_key_in_default_is_rejected(project):
+    """docs.gitlab.com/ci/yaml/#default lists the keywords `default:` may set; GitLab: 'default config
+    contains unknown keys: variables'."""
+    root = project({".gitlab-ci.yml": "default:\n  variables:\n    A: b\n  image: alpine\njob:\n  script: x\n"})
+    assert [m[:2] for m in _messages(root)] == [("CIL001", "blocker")]
+    assert _messages(root)[0][2].startswith("default config contains unknown keys: variables")
+
+
+def test_services_must_be_a_list(project):
+    """docs.gitlab.com/ci/yaml/#services: an array of images (strings or hashes)."""
+    root = project({
+        ".gitlab-ci.yml": ".t:\n  services: {name: x}\njob:\n  services:\n    name: docker:dind\n  script: x\n"
+                          "ok:\n  services: [redis]\n  script: x\n",
+    })
+    found = findings_of(root)
+    assert [(f.rule_id, f.severity.label) for f in found] == [("CIL001", "blocker")]  # not for the hidden .t
+    assert "`services` of `job` must be a list" in found[0].message
+
+
+def test_inputs_gitlab_rejects(project):
+    """docs.gitlab.com/ci/inputs/: inputs for a file with no `spec:`, an input the spec does not
+    declare, a mandatory input (no `default:`) not given, a value outside `options:`."""
+    root = project({
+        ".gitlab-ci.yml": """
+            include:
+              - local: ci/plain.yml
+                inputs:
+                  a: 1
+              - local: ci/spec.yml
+                inputs:
+                  stage: nowhere
+                  extra: 1
+        """,
+        "ci/plain.yml": "p:\n  script: x\n",
+        "ci/spec.yml": "spec:\n  inputs:\n    stage:\n      options: [build, test]\n    name:\n    opt:\n"
+                       "      default: x\n---\ns:\n  stage: $[[ inputs.stage ]]\n  script: x\n",
+    })
+    messages = [m for rule, severity, m in _messages(root) if (rule, severity) == ("CIL002", "blocker")]
+    assert len(messages) == 4 and len(_messages(root)) == 4
+    expected = ["include `ci/plain.yml`: Given inputs not defined in the `spec` section",
+                "include `ci/spec.yml`: unknown input arguments: extra",
+                "include `ci/spec.yml`: `stage` input: `nowhere` cannot be used because it is not in the list of allowed options",
+                "include `ci/spec.yml`: `name` input: required value has not been provided"]
+    for text in expected:
+        assert sum(m.startswith(text) for m in messages) == 1, text
+
+
+def test_local_include_starting_with_dot_slash_is_rejected(project):
+    """GitLab looks a local include up as written from the project root; `./` is not resolved."""
+    root = project({".gitlab-ci.yml": "include:\n  - local: ./ci/a.yml\njob:\n  script: x\n", "ci/a.yml": "a:\n  script: a\n"})
+    assert [m[:2] for m in _messages(root)] == [("CIL002", "blocker")]
+    assert "write `ci/a.yml`" in _messages(root)[0][2]
+
+
 # -- default, inherit, extends, !reference ----------------------------------------------------
 
 
