@@ -9,12 +9,15 @@ from pathlib import Path
 
 from cilint.catalog import rule_name
 from cilint.checks import ALL_CHECKS
-from cilint.checks.base import CheckContext
+from cilint.checks.base import Check, CheckContext
+from cilint.facts.jobs import JobFacts
 from cilint.findings import Finding
 from cilint.loading.discover import shown_name
 from cilint.loading.load import load_config, load_project
+from cilint.loading.project import Project
 from cilint.loading.roots import group_by_root, under
 from cilint.loading.workspace import Workspace
+from cilint.models.pipeline import Pipeline
 from cilint.models.settings import ProjectConfig
 from cilint.results import Options, ProjectResult, Result, UsageError
 from cilint.suppress import apply_suppressions
@@ -38,10 +41,7 @@ def run(options: Options) -> Result:
             return (not select or _matches(rule_id, select)) and not (ignore and _matches(rule_id, ignore))
 
         findings = list(project.findings)
-        ctx = CheckContext.of(project)
-        for check in ALL_CHECKS:
-            if enabled(check.rule_id):  # a rule that is not selected costs nothing
-                findings.extend(check.run(ctx))
+        findings.extend(_checked(project, [c for c in ALL_CHECKS if enabled(c.rule_id)]))
 
         findings = apply_suppressions(findings, ws.files(), enabled)
         findings = [f for f in findings if enabled(f.rule_id)]
@@ -49,6 +49,46 @@ def run(options: Options) -> Result:
         prefix = _path_prefix(root, groups) if len(groups) > 1 else ""
         results.append(ProjectResult(root, ws.files(), _dedupe_and_sort(findings), prefix))
     return Result(results)
+
+
+def _checked(project: Project, checks: list[Check]) -> list[Finding]:
+    """The checks' findings on every variant of the project's pipelines (models/variants).
+
+    Run k takes variant k of each pipeline (its last one when it has fewer). A finding of every run
+    is reported once, as the first run words it; one that holds only in some variants of the
+    pipeline its file belongs to says under which condition, so variants never multiply findings."""
+    variants = [(p, *p.alternatives) for p in project.pipelines]
+    runs = max((len(v) for v in variants), default=1)
+    if runs == 1:
+        ctx = CheckContext.of(project)
+        return [f for check in checks for f in check.run(ctx)]
+    seen: dict[tuple[object, ...], tuple[Finding, set[int]]] = {}
+    shared = JobFacts()  # the jobs of a pipeline without variants are the same objects in every run
+    for k in range(runs):
+        chosen = tuple(v[min(k, len(v) - 1)] for v in variants)
+        ctx = CheckContext.of(dataclasses.replace(project, pipelines=chosen), shared)
+        for check in checks:
+            for finding in check.run(ctx):
+                key = (finding.rule_id, finding.location, finding.route)
+                seen.setdefault(key, (finding, set()))[1].add(k)
+    return [_with_condition(finding, present, variants) for finding, present in seen.values()]
+
+
+def _with_condition(finding: Finding, present: set[int], variants: list[tuple[Pipeline, ...]]) -> Finding:
+    conditions = []
+    for options in variants:
+        if len(options) < 2 or not any(finding.path in v.files for v in options):
+            continue
+        held = sorted({min(k, len(options) - 1) for k in present})
+        if len(held) < len(options):
+            shown = [str(options[i].variant) for i in held]
+            where = " or ".join(f"({w})" if " and " in w and len(shown) > 1 else w for w in shown)
+            conditions.append(where + (f" (in `{options[0].path}`)" if len(variants) > 1 else ""))
+    if not conditions:
+        return finding
+    where = "; ".join(conditions)
+    return dataclasses.replace(finding, message=f"{finding.message} (only in pipelines where {where})",
+                               route=(*finding.route, "variant", where))
 
 
 def _path_prefix(root: Path, roots: Iterable[Path]) -> str:

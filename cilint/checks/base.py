@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from cilint.facts.jobs import JobFacts
 from cilint.facts.project_facts import Facts
 from cilint.findings import Finding
 from cilint.loading.project import Project
@@ -35,8 +36,8 @@ class CheckContext:
         return self.source(node.path)
 
     @classmethod
-    def of(cls, project: Project) -> CheckContext:
-        return cls(project, Facts(project))
+    def of(cls, project: Project, jobs: JobFacts | None = None) -> CheckContext:
+        return cls(project, Facts(project, jobs))
 
 
 class Check:

@@ -26,9 +26,10 @@ if TYPE_CHECKING:  # runner models load only for projects with runner configurat
 class Facts:
     """What several rules derive from one project. Nothing it holds refers back to it."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, jobs: JobFacts | None = None) -> None:
+        """`jobs`: per-job caches to share with other runs over the same jobs (the variants)."""
         self.project = project
-        self.jobs = JobFacts()
+        self.jobs = jobs if jobs is not None else JobFacts()
         self.runners = RunnerChoices(project)
 
     def commands(self, job: Job) -> tuple[ScriptCommand, ...]:

@@ -9,7 +9,7 @@ files (and components of this very project, `$CI_PROJECT_PATH`) can be read offl
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,8 +22,15 @@ from cilint.loading.workspace import (
     syntax_finding,
     unreadable_finding,
 )
-from cilint.models.inputs import InputProblem, content_index, given_input_problems, interpolate, split_header
+from cilint.models.inputs import (
+    InputProblem,
+    content_index,
+    given_input_problems,
+    interpolate,
+    split_header,
+)
 from cilint.models.merge import deep_merge, with_entries
+from cilint.models.variants import Rule, entry_key, read_rules
 from cilint.syntax.nodes import is_null, location, scalar_text
 from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode
 from cilint.syntax.yaml import YamlDocument
@@ -60,6 +67,7 @@ class IncludeResult:
     header: MapNode | None = None  # the `spec:` header of the main file, if any
     has_references: bool = False  # some file read uses `!reference`
     no_content: bool = False  # the main file itself holds no key (only comments, a null, `{}`)
+    conditional: list[tuple[Node, list[Rule]]] = field(default_factory=list)  # entries with `rules:`
 
 
 class IncludeResolver:
@@ -69,6 +77,7 @@ class IncludeResolver:
         self.ws = workspace
         self.list_files = list_files
         self.remote = remote  # a cilint.gitlab_api.GitLabSource when --gitlab-url is given
+        self.decide: Mapping[tuple[str, int], bool] | None = None  # a variant's include decisions
         self.origins: dict[str, tuple[str, str | None]] = {}  # fetched file -> (project, ref)
         self.count = 0
         self.limit_reported = False
@@ -77,8 +86,12 @@ class IncludeResolver:
         self.expanded: dict[tuple[str, str], MapNode | None] = {}
         self.result = IncludeResult(config=None)
 
-    def resolve(self, main: str, inputs: MapNode | None = None) -> IncludeResult:
-        """`main` with its includes merged; `inputs`: those a `trigger:include` entry gives a child."""
+    def resolve(
+        self, main: str, inputs: MapNode | None = None, decide: Mapping[tuple[str, int], bool] | None = None
+    ) -> IncludeResult:
+        """`main` with its includes merged; `inputs`: those a `trigger:include` entry gives a child;
+        `decide`: which entries with `rules:` a variant includes (without it, every one may apply)."""
+        self.decide = decide
         self.result.config = self._expand(main, inputs, (main,), None)
         return self.result
 
@@ -94,6 +107,11 @@ class IncludeResolver:
         include_node = content.get("include")
         if include_node is not None:
             for entry in self._entries(include_node):
+                rules = read_rules(entry.node.get("rules")) if isinstance(entry.node, MapNode) else None
+                if rules is not None and self._readable(entry):  # an include not read changes nothing
+                    self.result.conditional.append((entry.node, rules))
+                    if self.decide is not None and not self.decide.get(entry_key(entry.node), True):
+                        continue
                 for sub in self._follow(entry, path, stack):
                     merged = deep_merge(merged, sub)
         own = with_entries(content, {k: v for k, v in content.entries.items() if k != "include"})
@@ -228,6 +246,11 @@ class IncludeResolver:
             self._unresolved(entry, reason)
             return
         yield from self._local_entry(entry, entry.target, stack)
+
+    def _readable(self, entry: IncludeEntry) -> bool:
+        if self.remote is not None or entry.kind == "local":
+            return True
+        return entry.kind == "component" and entry.target is not None and _self_component(entry.target) is not None
 
     def _own_component(self, entry: IncludeEntry, target: str, stack: tuple[str, ...]) -> Iterable[MapNode]:
         """A component of this very project (`$CI_SERVER_FQDN/$CI_PROJECT_PATH/name@...`)."""
@@ -507,6 +530,12 @@ class WildcardPath:
         return cls(tuple(tokens))
 
     def matches(self, path: str) -> bool:
+        stars = [i for i, t in enumerate(self.tokens) if t in ("*", "**")]
+        if not stars:
+            return path == "".join(self.tokens)
+        prefix, suffix = "".join(self.tokens[:stars[0]]), "".join(self.tokens[stars[-1] + 1:])
+        if not path.startswith(prefix) or not path.endswith(suffix) or len(path) < len(prefix) + len(suffix):
+            return False  # most paths of a project fail here, before the walk over their characters
         states = self._closure({0})
         for char in path:
             following: set[int] = set()

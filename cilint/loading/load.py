@@ -3,6 +3,7 @@ include resolution, the merged pipelines and the runner models."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +22,16 @@ from cilint.loading.project import Project
 from cilint.loading.roots import under
 from cilint.loading.settings import find_settings, parse_settings
 from cilint.loading.workspace import Workspace
-from cilint.models.pipeline import Pipeline, build_pipeline
+from cilint.models.pipeline import GLOBAL_KEYWORDS, Job, Pipeline, build_pipeline
 from cilint.models.settings import ProjectConfig
+from cilint.models.variants import (
+    Choice,
+    jobs_with_rule_variables,
+    read_rules,
+    variants,
+)
 from cilint.source import SourceFile
+from cilint.syntax.tree import MapNode
 
 
 def load_config(ws: Workspace) -> ProjectConfig:
@@ -133,12 +141,8 @@ def _pipelines(ws: Workspace, config: ProjectConfig, files: _Files, gitlab: Any,
         if result.config is None:
             findings.extend(found)
             continue
-        partial = any(f.rule_id == INCLUDE_PROBLEM for f in result.findings)
         standalone = path != config.ci_file and not is_component_path(path)
-        built.append((build_pipeline(
-            path, tuple(result.files), result.config, found, result.header, partial, standalone,
-            has_references=result.has_references,
-        ), found))
+        built.append((_with_variants(path, result, found, standalone, None, None, ws, files, gitlab), found))
     started = {child.path for p, _ in built for job in p.jobs.values() if job.is_trigger
                for child in child_files(job.node.get("trigger"), ws)[0]}
     # a file some pipeline starts is analysed as that child, with what the parent passes
@@ -173,15 +177,53 @@ def _children(
                     found = list(result.findings)
                     if result.config is None:
                         continue
-                    partial = any(f.rule_id == INCLUDE_PROBLEM for f in result.findings)
-                    child = build_pipeline(
-                        target.path, tuple(result.files), result.config, found, result.header, partial,
-                        has_references=result.has_references, trigger=job,
-                    )
+                    child = _with_variants(target.path, result, found, False, job, target.inputs, ws, files, gitlab)
                     children.append((child, found))
                     following.append((child, (*ancestors, target.path)))
         level = following
     return children
+
+
+def _with_variants(
+    path: str, result: IncludeResult, findings: list[Finding], standalone: bool, trigger: Job | None,
+    inputs: MapNode | None, ws: Workspace, files: _Files, gitlab: Any,
+) -> Pipeline:
+    """The pipeline of `path`, and its other variants (models/variants) as its `alternatives`."""
+    assert result.config is not None
+    partial = any(f.rule_id == INCLUDE_PROBLEM for f in result.findings)
+
+    def build(merged: MapNode, read: tuple[str, ...], found: list[Finding], choice: Choice | None,
+              reuse: Pipeline | None = None) -> Pipeline:
+        return build_pipeline(path, read, merged, found, result.header, partial, standalone,
+                              has_references=result.has_references, trigger=trigger, choice=choice,
+                              extended=reuse is not None, reuse=reuse)
+
+    base = build(result.config, tuple(result.files), findings, None)
+    workflow_node = base.config.get("workflow")
+    workflow = read_rules(workflow_node.get("rules")) if isinstance(workflow_node, MapNode) else None
+    jobs = jobs_with_rule_variables(base.config, GLOBAL_KEYWORDS)
+    if not result.conditional and workflow is None and not jobs:
+        return base
+    known = {n: v.value for n, v in base.variables.items() if v.value is not None and "$" not in v.value}
+    found = variants(result.conditional, workflow, jobs, known)
+    if found.too_many:
+        many = "more than 4,096 combinations of conditions" if found.too_many < 0 else f"{found.too_many} variants"
+        findings.append(include_problem(
+            f"the rules of `{path}` give {many}; cilint analyses the pipeline once, as if every "
+            "conditional include applied and each job's first rule that sets variables did, so some "
+            "findings may hold only for some pipelines", Location(path, Span(0, 0)), Severity.INFO,
+            route=("variants", path)))
+    pipelines = []
+    for choice in found.choices:
+        if all(choice.includes.values()):  # the base's files: its extended configuration serves
+            pipelines.append(build(base.config, base.files, [], choice, reuse=base))
+            continue
+        again = IncludeResolver(ws, files.listing, gitlab).resolve(path, inputs, choice.includes)
+        if again.config is not None:
+            pipelines.append(build(again.config, tuple(again.files), [], choice))  # problems: reported for the base
+    if not pipelines:
+        return base
+    return dataclasses.replace(pipelines[0], alternatives=tuple(pipelines[1:]))
 
 
 def _empty_main_pipeline(ws: Workspace, path: str, result: IncludeResult) -> list[Finding]:

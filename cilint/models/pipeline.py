@@ -16,6 +16,7 @@ from cilint.input_rules import syntax_error
 from cilint.models.extends import Completeness, expand_extends, resolve_references
 from cilint.models.images import derived_aliases, split_aliases
 from cilint.models.variables import Expansion, Variable, expand, read_variables
+from cilint.models.variants import Choice, never_created
 from cilint.syntax.nodes import is_null, location, scalar_text, string_list
 from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode
 
@@ -123,6 +124,8 @@ class Pipeline:
     header: MapNode | None = None  # `spec:` of a component or template
     partial: bool = False  # some includes could not be read
     trigger: Job | None = None  # for a child pipeline, the parent's job whose `trigger:include` names it
+    variant: str | None = None  # the condition this variant of the configuration holds under
+    alternatives: tuple[Pipeline, ...] = ()  # the other variants (models/variants), on the first one
 
 
 def build_pipeline(
@@ -135,31 +138,35 @@ def build_pipeline(
     standalone: bool = False,
     has_references: bool = True,
     trigger: Job | None = None,
+    choice: Choice | None = None,
+    extended: bool = False,
+    reuse: Pipeline | None = None,
 ) -> Pipeline:
     """`has_references`: whether any of the files uses `!reference` (resolving walks every node).
     `trigger`: the parent's job that starts this child pipeline; the variables it forwards are
     pipeline variables of the child, above the child's own `variables:` (docs: ci/variables, "CI/CD
-    variable precedence"; ci/pipelines/downstream_pipelines, "Pass YAML-defined CI/CD variables")."""
-    completeness = Completeness(complete=not partial, standalone=standalone)
-    config = expand_extends(merged, findings, completeness)
-    if has_references:
-        config = resolve_references(config, findings, completeness)
+    variable precedence"; ci/pipelines/downstream_pipelines, "Pass YAML-defined CI/CD variables").
+    `choice`: a variant's workflow rule (its `variables:` above the global ones) and each job's rule
+    (its `variables:` above the job's; none: the job is not created) (models/variants). `reuse`: a
+    variant built from the same extended configuration, whose jobs the choice does not change are
+    taken as they are (the same objects, so what a run works out about them serves every run)."""
+    config = merged
+    if not extended:  # `merged` is not yet the `config` of a Pipeline built from it
+        completeness = Completeness(complete=not partial, standalone=standalone)
+        config = expand_extends(merged, findings, completeness)
+        if has_references:
+            config = resolve_references(config, findings, completeness)
     upstream = forwarded_variables(trigger) if trigger is not None else {}
-    global_variables = {**read_variables(config.get("variables"), "global"), **upstream}
+    workflow = read_variables(choice.workflow.get("variables"), "workflow") if choice and choice.workflow else {}
+    global_variables = {**read_variables(config.get("variables"), "global"), **workflow, **upstream}
     findings.extend(_rejected_shapes(config))
-    defaults = _defaults(config)
-    jobs: dict[str, Job] = {}
-    scripts = _ScriptReader()
-    for name, (key, value) in config.entries.items():
-        if name in GLOBAL_KEYWORDS or name.startswith(".") or not isinstance(value, MapNode):
-            continue
-        vectors = matrix_vectors(value, findings)
-        if vectors is None:
-            jobs[name] = _job(name, key, value, defaults, global_variables, scripts, (), upstream)
-            continue
-        for vector in vectors:
-            instance = f"{name}: [{', '.join(v.value or '' for v in vector)}]"
-            jobs[instance] = _job(instance, key, value, defaults, global_variables, scripts, vector, upstream)
+    if reuse is not None and not workflow:
+        reused = {}
+        for name, job in reuse.jobs.items():
+            reused.setdefault(id(job.key), {})[name] = job
+    else:
+        reused = None
+    jobs = _jobs(config, findings, _defaults(config), global_variables, upstream, choice, reused)
     return Pipeline(
         path=path,
         files=files,
@@ -170,7 +177,43 @@ def build_pipeline(
         header=header,
         partial=partial,
         trigger=trigger,
+        variant=choice.label if choice is not None else None,
     )
+
+
+def _jobs(
+    config: MapNode,
+    findings: list[Finding],
+    defaults: Mapping[str, Node],
+    global_variables: Mapping[str, Variable],
+    upstream: Mapping[str, Variable],
+    choice: Choice | None,
+    reused: Mapping[int, Mapping[str, Job]] | None = None,  # id of a job's key -> its built instances
+) -> dict[str, Job]:
+    jobs: dict[str, Job] = {}
+    if choice is not None and not choice.created:
+        return jobs
+    scripts = _ScriptReader()
+    for name, (key, value) in config.entries.items():
+        if name in GLOBAL_KEYWORDS or name.startswith(".") or not isinstance(value, MapNode) or never_created(value):
+            continue
+        if reused is not None and id(key) in reused and not (choice is not None and name in choice.jobs):
+            jobs.update(reused[id(key)])
+            continue
+        above = upstream
+        if choice is not None and name in choice.jobs:
+            rule = choice.jobs[name]
+            if rule is None:
+                continue  # no rule of the job applies in this variant
+            above = {**read_variables(rule.get("variables"), "rules"), **upstream}
+        vectors = matrix_vectors(value, findings)
+        if vectors is None:
+            jobs[name] = _job(name, key, value, defaults, global_variables, scripts, (), above)
+            continue
+        for vector in vectors:
+            instance = f"{name}: [{', '.join(v.value or '' for v in vector)}]"
+            jobs[instance] = _job(instance, key, value, defaults, global_variables, scripts, vector, above)
+    return jobs
 
 
 def forwarded_variables(job: Job) -> dict[str, Variable]:
@@ -247,7 +290,7 @@ def _job(
     global_variables: Mapping[str, Variable],
     scripts: _ScriptReader,
     matrix: tuple[Variable, ...] = (),
-    upstream: Mapping[str, Variable] | None = None,
+    upstream: Mapping[str, Variable] | None = None,  # the rule's variables, then the forwarded ones
 ) -> Job:
     is_trigger = "trigger" in node
     all_defaults, default_names = _inherit(node, "default")
@@ -263,7 +306,7 @@ def _job(
     variables.update(read_variables(node.get("variables"), "job"))
     variables.update((v.name, v) for v in matrix)  # a matrix value is a job variable of its instance
     if upstream:
-        variables.update(upstream)  # pipeline variables of a child pipeline win over its YAML
+        variables.update(upstream)  # rules:variables, then a child pipeline's pipeline variables, win
     resolved = MapNode(node.path, node.start, node.end, node.tag, node.anchor, node.flow)
     resolved.entries = effective
 
