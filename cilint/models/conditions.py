@@ -7,7 +7,8 @@ first rule whose clauses all hold; `when: never` there, or no rule holding, excl
 
 Offline, a predefined variable such as `$CI_COMMIT_BRANCH` is unknown. Each unknown variable an
 expression reads is given a small domain: each string it is compared with, a value matching each
-regular expression and nothing else, another value, and unset. Enumerating the assignments of the
+regular expression and nothing else (a compared string is taken to match no regular expression),
+another value, and unset. Enumerating the assignments of the
 domains gives every outcome a set of rules lists can have; `changes:` and expressions cilint cannot
 read are free booleans. An assignment where `$CI_COMMIT_BRANCH` is "main" and another where it is
 "dev" give two pipelines, never one that has both branches' files.
@@ -242,14 +243,11 @@ def _value(side: Var | Literal, assignment: Mapping[str, object], known: Mapping
 
 
 def _matches(value: object, regex: Regex) -> bool:
-    if isinstance(value, Witness):
-        return value.pattern == regex.pattern
-    if not isinstance(value, str) or value in (UNSET, OTHER):
-        return False
-    try:
-        return re.search(regex.pattern, value, re.IGNORECASE if "i" in regex.flags else 0) is not None
-    except re.error:
-        return False
+    """Only a regex's own witness matches it. A string the variable is compared with is not run
+    through the pattern: Python's `re` backtracks (GitLab's RE2 does not), and a pattern such as
+    `/(a+)+$/` against a crafted string would not finish; the cost is a variant missed where that
+    string would also match."""
+    return isinstance(value, Witness) and value.pattern == regex.pattern
 
 
 def domain_of(name: str, exprs: Sequence[Expr]) -> tuple[object, ...]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cilint.loading.load import load_project
-from cilint.models.conditions import assignments, describe, evaluate, parse_if
+from cilint.models.conditions import Witness, assignments, describe, evaluate, parse_if
 from cilint.models.settings import ProjectConfig
 from cilint.report.common import placed
 from tests.helpers import lint, rows
@@ -19,11 +19,19 @@ def test_expressions_read_as_gitlab_reads_them():
     (set and not empty), null, && binding tighter than ||, parentheses."""
     expr = parse_if('$A == "x" || $B =~ /^rel/ && $C != null')
     assert evaluate(expr, {"A": "x"}, {}) is True
-    assert evaluate(expr, {"A": "y", "B": "release-1", "C": "c"}, {}) is True
-    assert evaluate(expr, {"A": "y", "B": "release-1", "C": "\0unset"}, {}) is False
+    assert evaluate(expr, {"A": "y", "B": Witness("^rel"), "C": "c"}, {}) is True
+    assert evaluate(expr, {"A": "y", "B": Witness("^rel"), "C": "\0unset"}, {}) is False
     assert evaluate(parse_if("$FLAG"), {}, {"FLAG": ""}) is False  # set but empty
     assert evaluate(parse_if('"main" == $BRANCH'), {}, {"BRANCH": "main"}) is True
     assert parse_if("$A ==").__class__.__name__ == "Opaque"
+
+
+def test_a_hostile_regex_is_never_run_against_a_crafted_string():
+    """Python's re backtracks where GitLab's RE2 does not: `(a+)+$` against 40 a's and a `!` would
+    not finish. A compared string is taken to match no regex; the regex's own witness does."""
+    exprs = [parse_if("$X =~ /(a+)+$/"), parse_if('$X == "' + "a" * 40 + '!"')]
+    every = assignments(exprs, {})
+    assert [evaluate(exprs[0], a, {}) for a in every] == [True, False, False, False]  # witness, string, other, unset
 
 
 def test_complementary_conditions_are_one_choice_not_two():
