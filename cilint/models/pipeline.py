@@ -24,7 +24,7 @@ from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode
 GLOBAL_KEYWORDS = frozenset(
     {
         "image", "services", "stages", "types", "before_script", "after_script", "variables",
-        "cache", "include", "default", "workflow", "spec",
+        "cache", "include", "default", "workflow",
     }
 )
 # Keywords `default:` may set (docs: ci/yaml#default).

@@ -520,6 +520,21 @@ def test_local_include_starting_with_dot_slash_is_rejected(project):
     assert "write `ci/a.yml`" in _messages(root)[0][2]
 
 
+def test_spec_is_a_header_only_in_a_document_of_its_own(project):
+    """docs.gitlab.com/ci/yaml/#header-keywords: the header is a YAML document of its own before
+    `---`; GitLab (lib/gitlab/ci/config/yaml/documents.rb, `has_header?`) reads `spec` as a header only
+    when the file has a second document. In a one-document file `spec:` is a job, as in GitLab's own
+    Crystal template (lib/gitlab/ci/templates/Crystal.gitlab-ci.yml runs `crystal spec` in a job
+    named `spec`)."""
+    root = project({
+        ".gitlab-ci.yml": "include: ci/t.yml\nspec:\n  script: crystal spec\n",
+        "ci/t.yml": "spec:\n  inputs:\n    n:\n      default: x\n---\nt:\n  script: $[[ inputs.n ]]\n",
+    })
+    jobs = pipeline(root).jobs
+    assert set(jobs) == {"spec", "t"}
+    assert [line.text for line in jobs["spec"].script] == ["crystal spec"]
+
+
 # -- default, inherit, extends, !reference ----------------------------------------------------
 
 

@@ -1,15 +1,18 @@
-"""gitlab-ci-local (the npm package) as a conformance peer: install it, run --preview, normalise."""
+"""gitlab-ci-local (the npm package) as a conformance peer: install it, build a pipeline's jobs with it."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 GCL_VERSION = "4.60.0"  # the last release that runs on Node 20
 TOOLS_DIR = Path(__file__).resolve().parents[2] / ".cache" / "gitlab-ci-local"
+DRIVER = Path(__file__).with_name("gcl_jobs.mjs")
 
 
 def gcl_binary() -> Path:
@@ -41,25 +44,65 @@ def gcl_binary() -> Path:
 
 
 def make_git_project(source: Path, dest: Path) -> None:
+    """A git work tree of `source` on branch main. gitlab-ci-local evaluates `rules:changes` with
+    `git diff origin/<default branch>` and gives up without that ref: `origin/main` is an empty first
+    commit, so every file of the project counts as changed and jobs with `changes:` rules are built."""
     shutil.copytree(source, dest, symlinks=True)
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "x", "--no-verify"],
+    for args in (["init", "-q", "-b", "main"], ["commit", "-q", "--allow-empty", "-m", "empty", "--no-verify"],
+                 ["update-ref", "refs/remotes/origin/main", "HEAD"],
+                 ["symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"],
+                 ["add", "-A"], ["commit", "-q", "-m", "x", "--no-verify"],
                  ["remote", "add", "origin", "https://gitlab.example.com/group/project.git"]):
         subprocess.run(["git", *args], cwd=dest, check=True, env=env, capture_output=True)
 
 
-def preview(binary: Path, project: Path) -> str | None:
-    """The merged configuration as gitlab-ci-local prints it, or None when it cannot expand it."""
+@dataclass(frozen=True)
+class GclPipeline:
+    """What gitlab-ci-local built for one pipeline file on branch main: the jobs it would run, in the
+    fields of `tests.support.job_view.job_view`, and the names of the jobs its rules leave out
+    (`when: never` on main)."""
+
+    jobs: dict[str, dict[str, Any]]
+    not_run: frozenset[str]
+
+
+def gcl_jobs(binary: Path, project: Path, pipeline: str, variables: dict[str, str]) -> GclPipeline | str:
+    """gitlab-ci-local's jobs for `pipeline` (tests/support/gcl_jobs.mjs), or its error message when it
+    cannot build them (a remote include it cannot fetch, a file missing from the corpus...)."""
     home = project.parent / "home"
     home.mkdir(exist_ok=True)
+    source = binary.resolve().parents[1] / "src"  # node_modules/gitlab-ci-local/{src,...}
     proc = subprocess.run(
-        [str(binary), "--preview"], cwd=project, capture_output=True, text=True, timeout=120,
+        ["node", str(DRIVER), str(source), pipeline, *(f"{k}={v}" for k, v in variables.items())],
+        cwd=project, capture_output=True, text=True, timeout=300,
         env={**os.environ, "HOME": str(home), "CI": ""},
     )
-    if proc.returncode != 0 or "---" not in proc.stdout:
-        return None
-    return proc.stdout[proc.stdout.index("---"):]
+    if proc.returncode != 0:
+        return (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+    built = json.loads(proc.stdout.splitlines()[-1])
+    jobs = {_name(j): _job(j) for j in built if not j["trigger"] and j["when"] != "never"}
+    return GclPipeline(jobs, frozenset(_name(j) for j in built if not j["trigger"] and j["when"] == "never"))
+
+
+def _name(job: dict[str, Any]) -> str:
+    # gitlab-ci-local names an instance `build: [a,b]`; GitLab (and cilint) `build: [a, b]`
+    # (docs: ci/yaml#parallelmatrix): the instance is named from gitlab-ci-local's own matrix values.
+    return job["base"] if job["matrix"] is None else f"{job['base']}: [{', '.join(job['matrix'])}]"
+
+
+def _job(job: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "stage": job["stage"],
+        "image": _image(job["image"]),
+        "services": [_service(s) for s in job["services"]],
+        "variables": job["variables"],
+        "before_script": _lines(job["before_script"]),
+        "script": _lines(job["script"]),
+        "after_script": _lines(job["after_script"]),
+        "tags": [str(t) for t in job["tags"]],
+    }
 
 
 def _image(value: Any) -> dict[str, Any] | None:
@@ -75,25 +118,14 @@ def _service(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
         return {"name": value, "alias": None, "command": None, "entrypoint": None}
     alias = value.get("alias")
-    aliases = [a for a in str(alias).replace(",", " ").split() if a] if alias else []
     command = value.get("command")
     entrypoint = value.get("entrypoint")
     return {
         "name": value.get("name"),
-        "alias": ",".join(aliases) or None,
+        "alias": str(alias) if alias else None,  # as written: gitlab-ci-local does not split it
         "command": [str(c) for c in command] if command else None,
         "entrypoint": [str(e) for e in entrypoint] if entrypoint is not None else None,
     }
-
-
-def _var(value: Any) -> str:
-    if isinstance(value, dict):
-        value = value.get("value", "")
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _lines(value: Any) -> list[str]:
@@ -105,36 +137,6 @@ def _lines(value: Any) -> list[str]:
     for item in value:
         out.extend(_lines(item) if isinstance(item, list) else [str(item)])
     return out
-
-
-def normalise(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Per job, the same fields as `tests.support.job_view.job_view`."""
-    reserved = {"stages", "variables", "include", "default", "workflow", "image", "services",
-                "before_script", "after_script", "cache", "types"}
-    global_vars = {k: _var(v) for k, v in (document.get("variables") or {}).items()}
-    jobs: dict[str, dict[str, Any]] = {}
-    for name, job in document.items():
-        if name in reserved or name.startswith(".") or not isinstance(job, dict) or "trigger" in job:
-            continue
-        inherit = (job.get("inherit") or {}).get("variables", True)
-        if inherit is True:
-            variables = dict(global_vars)
-        elif inherit is False:
-            variables = {}
-        else:
-            variables = {k: v for k, v in global_vars.items() if k in inherit}
-        variables.update({k: _var(v) for k, v in (job.get("variables") or {}).items()})
-        jobs[str(name)] = {
-            "stage": job.get("stage") or "test",
-            "image": _image(job.get("image")),
-            "services": [_service(s) for s in job.get("services") or []],
-            "variables": variables,
-            "before_script": _lines(job.get("before_script")),
-            "script": _lines(job.get("script")),
-            "after_script": _lines(job.get("after_script")),
-            "tags": [str(t) for t in job.get("tags") or []],
-        }
-    return jobs
 
 
 def ensure_rsync() -> None:
