@@ -1,4 +1,5 @@
-"""The command line, defined with typer: `cilint check`, `cilint mr-comment`, `cilint rules`, `cilint explain`.
+"""The command line, defined with typer: `cilint check`, `cilint show-config`, `cilint mr-comment`, `cilint rules`,
+`cilint explain`.
 
 Thin: options in, exit code out. `cilint.cli.main` is the entry point; it runs a plain `cilint check`
 without importing this module, and hands every other command line to `app`. The `check` command is
@@ -28,6 +29,8 @@ from cilint.engine import run
 from cilint.gitlab_api import ApiError, GitLabSource
 from cilint.mr_comments import post
 from cilint.results import Options, UsageError
+from cilint.show_config import FORMATS as SHOW_CONFIG_FORMATS
+from cilint.show_config import run_show_config
 
 app = typer.Typer(
     add_completion=False,
@@ -133,6 +136,22 @@ def mr_comment(
         typer.echo(f"cilint: error: {exc}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"Posted {posted} discussion{'s' if posted != 1 else ''} on !{mr} ({already} already there).")
+
+
+ConfigFormat = Enum("ConfigFormat", [(name, name) for name in SHOW_CONFIG_FORMATS], type=str)  # type: ignore[misc]
+
+
+@app.command("show-config")
+def show_config(
+    path: Annotated[Path, typer.Argument(help="A project directory (default: .) or one pipeline file.")] = Path("."),
+    job: Annotated[Optional[str], typer.Option("--job", help="Only this job (a matrix job: all its instances).")] = None,
+    variant: Annotated[Optional[int], typer.Option(
+        "--variant", help="Only this variant (1, 2, ...) where rules give different pipelines.")] = None,
+    output_format: Annotated[ConfigFormat, typer.Option(  # type: ignore[valid-type]
+        "--format", help="yaml (annotated with file:line) or json.", case_sensitive=False)] = ConfigFormat("yaml"),
+) -> None:
+    """Print the pipeline as GitLab would run it, each value with the file and line it comes from."""
+    raise typer.Exit(run_show_config(path, job, variant, output_format.value))
 
 
 @app.command()

@@ -88,6 +88,13 @@ class Redactor:
     def line(self, line: str) -> str:
         return _apply(line, self.spans(line))
 
+    def value(self, name: str, value: str) -> str:
+        """A value written under `name` (a key, a variable): masked whole when the name says it holds a
+        secret and the value is not a reference to a variable, else redacted as text."""
+        if value and names_a_secret(name) and not _names_a_variable(value):
+            return MASK
+        return self.text(value)
+
     def text(self, text: str) -> str:
         """Every line of `text` (line endings kept)."""
         if not self._may_hold_secret(text):
@@ -107,6 +114,12 @@ class Redactor:
         )
 
 
+def names_a_secret(name: str) -> bool:
+    """Whether a key or variable name says its value is a secret (`DB_PASSWORD`, `api_key`, `token`)."""
+    return _SECRET_NAME.fullmatch(name) is not None
+
+
+_SECRET_NAME = re.compile(_SECRET_KEY, re.IGNORECASE)
 _MARKERS = ("token", "pass", "secret", "key", "auth", "credential", "pwd", "://")
 
 
