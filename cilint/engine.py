@@ -54,7 +54,8 @@ def run(options: Options) -> Result:
 def _checked(project: Project, checks: list[Check]) -> list[Finding]:
     """The checks' findings on every variant of the project's pipelines (models/variants).
 
-    Run k takes variant k of each pipeline (its last one when it has fewer). A finding of every run
+    Run k takes variant k of each pipeline (its last one when it has fewer; after the first run, a
+    pipeline without variants only when it shares a file with one that has them). A finding of every run
     is reported once, as the first run words it; one that holds only in some variants of the
     pipeline its file belongs to says under which condition, so variants never multiply findings."""
     variants = [(p, *p.alternatives) for p in project.pipelines]
@@ -64,8 +65,11 @@ def _checked(project: Project, checks: list[Check]) -> list[Finding]:
         return [f for check in checks for f in check.run(ctx)]
     seen: dict[tuple[object, ...], tuple[Finding, set[int]]] = {}
     shared = JobFacts()  # the jobs of a pipeline without variants are the same objects in every run
+    # A finding in a file no varying pipeline reads holds in every variant: its pipeline is checked once.
+    varying = {f for v in variants if len(v) > 1 for p in v for f in p.files}
+    again = [v for v in variants if len(v) > 1 or not varying.isdisjoint(v[0].files)]
     for k in range(runs):
-        chosen = tuple(v[min(k, len(v) - 1)] for v in variants)
+        chosen = tuple(v[min(k, len(v) - 1)] for v in (variants if k == 0 else again))
         ctx = CheckContext.of(dataclasses.replace(project, pipelines=chosen), shared)
         for check in checks:
             for finding in check.run(ctx):

@@ -22,7 +22,7 @@ from cilint.loading.project import Project
 from cilint.loading.roots import under
 from cilint.loading.settings import find_settings, parse_settings
 from cilint.loading.workspace import Workspace
-from cilint.models.pipeline import GLOBAL_KEYWORDS, Job, Pipeline, build_pipeline
+from cilint.models.pipeline import GLOBAL_KEYWORDS, Job, Pipeline, build_pipeline, extended_config, pipeline_variables
 from cilint.models.settings import ProjectConfig
 from cilint.models.variants import (
     Choice,
@@ -196,15 +196,16 @@ def _with_variants(
               reuse: Pipeline | None = None) -> Pipeline:
         return build_pipeline(path, read, merged, found, result.header, partial, standalone,
                               has_references=result.has_references, trigger=trigger, choice=choice,
-                              extended=reuse is not None, reuse=reuse)
+                              extended=True, reuse=reuse)
 
-    base = build(result.config, tuple(result.files), findings, None)
-    workflow_node = base.config.get("workflow")
+    config = extended_config(result.config, findings, partial, standalone, result.has_references)
+    workflow_node = config.get("workflow")
     workflow = read_rules(workflow_node.get("rules")) if isinstance(workflow_node, MapNode) else None
-    jobs = jobs_with_rule_variables(base.config, GLOBAL_KEYWORDS)
+    jobs = jobs_with_rule_variables(config, GLOBAL_KEYWORDS)
     if not result.conditional and workflow is None and not jobs:
-        return base
-    known = {n: v.value for n, v in base.variables.items() if v.value is not None and "$" not in v.value}
+        return build(config, tuple(result.files), findings, None)
+    variables = pipeline_variables(config, trigger)
+    known = {n: v.value for n, v in variables.items() if v.value is not None and "$" not in v.value}
     found = variants(result.conditional, workflow, jobs, known)
     if found.too_many:
         many = "more than 4,096 combinations of conditions" if found.too_many < 0 else f"{found.too_many} variants"
@@ -213,16 +214,25 @@ def _with_variants(
             "conditional include applied and each job's first rule that sets variables did, so some "
             "findings may hold only for some pipelines", Location(path, Span(0, 0)), Severity.INFO,
             route=("variants", path)))
-    pipelines = []
+    pipelines: list[Pipeline] = []
+    plain: Pipeline | None = None  # one built from `config` without workflow variables: its jobs serve others
+    reported: dict[tuple[object, ...], Finding] = {}  # what building finds (GitLab's rejections): once
     for choice in found.choices:
-        if all(choice.includes.values()):  # the base's files: its extended configuration serves
-            pipelines.append(build(base.config, base.files, [], choice, reuse=base))
-            continue
-        again = IncludeResolver(ws, files.listing, gitlab).resolve(path, inputs, choice.includes)
-        if again.config is not None:
-            pipelines.append(build(again.config, tuple(again.files), [], choice))  # problems: reported for the base
+        built: list[Finding] = []
+        if all(choice.includes.values()):  # every file of the configuration: its extended form serves
+            pipeline = build(config, tuple(result.files), built, choice, reuse=plain)
+            if plain is None and not (choice.workflow is not None and choice.workflow.get("variables")):
+                plain = pipeline
+            pipelines.append(pipeline)
+        else:
+            again = IncludeResolver(ws, files.listing, gitlab).resolve(path, inputs, choice.includes)
+            if again.config is not None:  # include problems: reported for the whole configuration
+                merged = extended_config(again.config, [], partial, standalone, again.has_references)
+                pipelines.append(build(merged, tuple(again.files), built, choice))
+        reported.update(((f.rule_id, f.location, f.message), f) for f in built)
+    findings.extend(reported.values())
     if not pipelines:
-        return base
+        return build(config, tuple(result.files), findings, None)
     return dataclasses.replace(pipelines[0], alternatives=tuple(pipelines[1:]))
 
 

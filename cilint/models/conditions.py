@@ -19,59 +19,53 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # An assignment maps a decision name to one of its values: a string, UNSET, OTHER, a Witness, or
-# for a free boolean True/False.
+# for a free boolean True/False. The expression types are NamedTuples, not dataclasses: the module
+# loads for every configuration with rules, and eight dataclasses cost ~27M instructions to create
+# (each generates and compiles its methods) against ~3M. Types are told apart with isinstance.
 UNSET = "\0unset"
 OTHER = "\0other"
 MAX_ASSIGNMENTS = 4096
 
 
-@dataclass(frozen=True, slots=True)
-class Witness:
+class Witness(NamedTuple):
     """A value matching the regular expression `pattern` and no string the variable is compared with."""
 
     pattern: str
 
 
-@dataclass(frozen=True, slots=True)
-class Var:
+class Var(NamedTuple):
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class Literal:
+class Literal(NamedTuple):
     value: str | None  # None: `null`
 
 
-@dataclass(frozen=True, slots=True)
-class Regex:
+class Regex(NamedTuple):
     pattern: str
     flags: str
 
 
-@dataclass(frozen=True, slots=True)
-class Compare:
+class Compare(NamedTuple):
     left: Var | Literal
     op: str  # "==", "!=", "=~", "!~"
     right: Var | Literal | Regex
 
 
-@dataclass(frozen=True, slots=True)
-class Present:
+class Present(NamedTuple):
     var: Var
 
 
-@dataclass(frozen=True, slots=True)
-class Logic:
+class Logic(NamedTuple):
     op: str  # "&&" or "||"
     left: Expr
     right: Expr
 
 
-@dataclass(frozen=True, slots=True)
-class Opaque:
+class Opaque(NamedTuple):
     """A condition cilint cannot decide offline (`changes:`, an expression it cannot read): a free
     boolean named by its text."""
 
@@ -250,19 +244,20 @@ def _matches(value: object, regex: Regex) -> bool:
     return isinstance(value, Witness) and value.pattern == regex.pattern
 
 
-def domain_of(name: str, exprs: Sequence[Expr]) -> tuple[object, ...]:
-    """The values worth trying for the unknown variable `name`: the strings it is compared with, a
-    value for each regular expression, another value, unset."""
-    values: dict[object, None] = {}
+def domains_of(names: Sequence[str], exprs: Sequence[Expr]) -> dict[str, tuple[object, ...]]:
+    """The values worth trying for each unknown variable of `names`: the strings it is compared with,
+    a value for each regular expression, another value, unset."""
+    values: dict[str, dict[object, None]] = {name: {} for name in names}
     for expr in exprs:
         for compare in _compares(expr):
-            if not (isinstance(compare.left, Var) and compare.left.name == name):
+            found = values.get(compare.left.name) if isinstance(compare.left, Var) else None
+            if found is None:
                 continue
             if isinstance(compare.right, Literal) and compare.right.value is not None:
-                values[compare.right.value] = None
+                found[compare.right.value] = None
             elif isinstance(compare.right, Regex):
-                values[Witness(compare.right.pattern)] = None
-    return (*values, OTHER, UNSET)
+                found[Witness(compare.right.pattern)] = None
+    return {name: (*found, OTHER, UNSET) for name, found in values.items()}
 
 
 def _compares(expr: Expr) -> Iterator[Compare]:
@@ -278,7 +273,7 @@ def assignments(exprs: Sequence[Expr], known: Mapping[str, str]) -> list[dict[st
     there would be more than MAX_ASSIGNMENTS."""
     names = sorted({n for e in exprs for n in variables_of(e) if n not in known})
     opaque = sorted({o for e in exprs for o in opaques_of(e, known)})
-    domains: list[tuple[str, tuple[object, ...]]] = [(n, domain_of(n, exprs)) for n in names]
+    domains: list[tuple[str, tuple[object, ...]]] = list(domains_of(names, exprs).items())
     domains += [("?" + o, (True, False)) for o in opaque]
     size = 1
     for _, values in domains:

@@ -150,12 +150,7 @@ def build_pipeline(
     (its `variables:` above the job's; none: the job is not created) (models/variants). `reuse`: a
     variant built from the same extended configuration, whose jobs the choice does not change are
     taken as they are (the same objects, so what a run works out about them serves every run)."""
-    config = merged
-    if not extended:  # `merged` is not yet the `config` of a Pipeline built from it
-        completeness = Completeness(complete=not partial, standalone=standalone)
-        config = expand_extends(merged, findings, completeness)
-        if has_references:
-            config = resolve_references(config, findings, completeness)
+    config = merged if extended else extended_config(merged, findings, partial, standalone, has_references)
     upstream = forwarded_variables(trigger) if trigger is not None else {}
     workflow = read_variables(choice.workflow.get("variables"), "workflow") if choice and choice.workflow else {}
     global_variables = {**read_variables(config.get("variables"), "global"), **workflow, **upstream}
@@ -179,6 +174,22 @@ def build_pipeline(
         trigger=trigger,
         variant=choice.label if choice is not None else None,
     )
+
+
+def extended_config(merged: MapNode, findings: list[Finding], partial: bool, standalone: bool,
+                    has_references: bool) -> MapNode:
+    """The merged configuration with `extends` and `!reference` applied: the `config` of the
+    pipelines built from it."""
+    completeness = Completeness(complete=not partial, standalone=standalone)
+    config = expand_extends(merged, findings, completeness)
+    return resolve_references(config, findings, completeness) if has_references else config
+
+
+def pipeline_variables(config: MapNode, trigger: Job | None) -> dict[str, Variable]:
+    """The variables every variant's jobs start from: the global ones, and what the trigger job of a
+    child pipeline forwards, above them (no workflow rule's)."""
+    upstream = forwarded_variables(trigger) if trigger is not None else {}
+    return {**read_variables(config.get("variables"), "global"), **upstream}
 
 
 def _jobs(

@@ -165,6 +165,21 @@ def test_a_finding_in_every_variant_is_reported_once_and_one_in_some_says_where(
     assert messages["ci/main.yml"].endswith('(only in pipelines where $CI_COMMIT_BRANCH == "main")')
 
 
+def test_a_finding_another_pipeline_always_has_is_not_conditional(project):
+    """A file one pipeline includes under a rule and another pipeline includes always: a finding
+    there holds in every pipeline the project has (the engine re-checks, in each variant, the
+    pipelines that share a file with one that varies)."""
+    root = project({
+        ".gitlab-ci.yml": "include:\n  - local: ci/common.yml\n    rules:\n      - if: $CI_COMMIT_BRANCH == \"main\"\n"
+                          "build:\n  script: make\n",
+        "deploy.gitlab-ci.yml": "include: ci/common.yml\ndeploy:\n  script: deploy\n",
+        "ci/common.yml": "e2e:\n  image: curlimages/curl\n  script: curl http://host.docker.internal:9090/\n",
+    })
+    result = lint(root)
+    (finding,) = [f for r in result.projects for f in r.findings if f.rule_id == "DNS001"]
+    assert finding.path == "ci/common.yml" and "only in pipelines where" not in finding.message
+
+
 def test_too_many_variants_fall_back_to_may_apply_with_a_note(project):
     entries = "".join(f"  - local: ci/f{i}.yml\n    rules:\n      - if: $V{i}\n" for i in range(5))
     files = {f"ci/f{i}.yml": f"job{i}:\n  script: x\n" for i in range(5)}
