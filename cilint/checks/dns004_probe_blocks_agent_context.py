@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from cilint.checks.base import Check, CheckContext
 from cilint.edits.scalars import insert_text
+from cilint.facts.environment import expander_at
 from cilint.facts.positions import Positions
 from cilint.facts.scripts import ScriptCommand, expander
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
@@ -60,7 +61,8 @@ class ProbeBlocksAgentContext(Check):
             return  # no agent context switch without kubectl
         expand = expander(job)
         commands = [c for c in ctx.facts.commands(job) if c.line.section != "after_script"]
-        switch = next((c for c in commands if _is_agent_switch(c, expand)), None)
+        # a context given by a variable the script set (`export CTX=group/project:agent`) counts
+        switch = next((c for c in commands if _is_agent_switch(c, expander_at(job, ctx.facts.jobs, c))), None)
         if switch is None:
             return
         for item in commands:

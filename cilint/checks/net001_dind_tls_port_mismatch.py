@@ -11,9 +11,9 @@ from cilint.edits.pipeline import (
     add_sibling_entries,
 )
 from cilint.edits.scalars import replace_in_scalar
-from cilint.facts.dind import DindSetup, _client_targets_service, _jobs
+from cilint.facts.dind import DindSetup, _client_targets_service, _jobs, first_docker_command
 from cilint.facts.images import is_docker_cli_image
-from cilint.facts.runners import effective_variable
+from cilint.facts.environment import variable_seen
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
@@ -69,7 +69,8 @@ class DindTlsPortMismatch(Check):
             return Finding(self.rule_id, message, location(s.docker_host.node), Severity.BLOCKER,
                            fix=self._fix_port(ctx, s, ":2376", ":2375"), related=related,
                            route=("plain-port", s.docker_host.name, s.service.name))
-        if s.tls and s.port == 2376 and effective_variable(s.job, "DOCKER_TLS_VERIFY", s.runners) is None \
+        verify = variable_seen(s.job, "DOCKER_TLS_VERIFY", s.runners, ctx.facts.jobs, first_docker_command(s.job, ctx.facts.jobs))
+        if s.tls and s.port == 2376 and verify is None \
                 and s.image is not None and not s.entrypoint_runs:
             reason = ("the Kubernetes executor does not run the image entrypoint that would set them"
                       if s.kubernetes and is_docker_cli_image(s.job, s.runners) else

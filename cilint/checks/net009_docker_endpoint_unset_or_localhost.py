@@ -10,7 +10,7 @@ from cilint.edits.pipeline import (
     add_job_variable,
 )
 from cilint.edits.scalars import replace_in_scalar
-from cilint.facts.dind import LOOPBACK, DindSetup, _jobs
+from cilint.facts.dind import DOCKER_CLIENTS, LOOPBACK, DindSetup, _jobs
 from cilint.facts.images import is_docker_cli_image, job_image
 from cilint.facts.runners import DOCKER_EXECUTORS
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
@@ -21,11 +21,15 @@ from cilint.syntax.nodes import location
 
 
 def _uses_docker_cli(ctx: CheckContext, job: Job) -> bool:
-    return any(item.command.name in ("docker", "docker-compose") for item in ctx.facts.commands(job))
+    return any(item.command.name in DOCKER_CLIENTS for item in ctx.facts.commands(job))
 
 
-def _sets_in_script(job: Job, name: str) -> bool:
-    return any(name in line.text for line in job.script_lines())
+def _endpoint_on_command_line(ctx: CheckContext, job: Job) -> bool:
+    """A docker command given its endpoint itself: `-H`/`--host`, or a `DOCKER_HOST=` prefix."""
+    return any(item.command.name in DOCKER_CLIENTS and (
+        any(a.text in ("-H", "--host") or a.text.startswith(("-H=", "--host=", "-Htcp")) for a in item.command.args)
+        or any(p.startswith("DOCKER_HOST=") for p in item.command.assignments))
+        for item in ctx.facts.commands(job))
 
 
 def _socket_mounted(s: DindSetup) -> bool:
@@ -39,7 +43,7 @@ class DockerEndpointUnsetOrLocalhost(Check):
         old: dict[int, DindSetup] = {}
         for s in ctx.facts.dind_setups:
             if s.docker_host is None:
-                if s.image is None or s.entrypoint_runs or _sets_in_script(s.job, "DOCKER_HOST") or _socket_mounted(s) \
+                if s.image is None or s.entrypoint_runs or _endpoint_on_command_line(ctx, s.job) or _socket_mounted(s) \
                         or not _uses_docker_cli(ctx, s.job):
                     continue
                 unset.setdefault(id(s.service.name_node), (s, []))[1].append(s.job.name)

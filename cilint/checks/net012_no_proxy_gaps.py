@@ -14,7 +14,7 @@ from cilint.edits.scalars import append_to_list_scalar
 from cilint.facts.images import is_dind
 from cilint.facts.proxy import PROXY_NAMES, NoProxy, is_internal, no_proxy_of
 from cilint.facts.references import service_names
-from cilint.facts.runners import effective_variable
+from cilint.facts.environment import SCRIPT_ORIGIN, variable_seen
 from cilint.facts.scripts import expander
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.models.pipeline import Job
@@ -51,11 +51,11 @@ class NoProxyGaps(Check):
                 yield from self._runner(runner)
 
     def _job(self, ctx: CheckContext, job: Job) -> Finding | None:
-        runners = ctx.facts.confirmed_runners(job)
-        proxies = [v for n in PROXY_NAMES if (v := effective_variable(job, n, runners)) is not None and (v.value or "").strip()]
+        runners, jobs = ctx.facts.confirmed_runners(job), ctx.facts.jobs
+        proxies = [v for n in PROXY_NAMES if (v := variable_seen(job, n, runners, jobs)) is not None and (v.value or "").strip()]
         if not proxies:
             return None
-        no_proxy = no_proxy_of([v for n in ("NO_PROXY", "no_proxy") if (v := effective_variable(job, n, runners)) is not None])
+        no_proxy = no_proxy_of([v for n in ("NO_PROXY", "no_proxy") if (v := variable_seen(job, n, runners, jobs)) is not None])
         needs = [n for n in self._needs(ctx, job) if not no_proxy.covers(n.host)]
         if not needs:
             return None
@@ -153,6 +153,8 @@ class NoProxyGaps(Check):
 
     @staticmethod
     def _fix(ctx: CheckContext, anchor: Variable, no_proxy: NoProxy, missing: list[str]) -> Fix | None:
+        if any(v.origin == SCRIPT_ORIGIN for v in (anchor, *no_proxy.variables)):
+            return None  # set by a script line: the shell command is the user's to edit
         if not no_proxy.variables:
             value = ",".join(["localhost", "127.0.0.1", *[m for m in missing if m not in ("localhost", "127.0.0.1")]])
             edit = add_sibling_entries(ctx.source_of(anchor.key), anchor, {"NO_PROXY": f'"{value}"', "no_proxy": '"$NO_PROXY"'})

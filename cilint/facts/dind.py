@@ -7,13 +7,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from cilint.facts.environment import variable_seen
 from cilint.facts.images import is_dind, is_docker_cli_image, job_image
+from cilint.facts.jobs import JobFacts
 from cilint.facts.runners import (
     RunnerChoice,
     RunnerChoices,
     effective_variable,
     job_flag,
 )
+from cilint.facts.scripts import ScriptCommand
 from cilint.loading.project import Project
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Job, Service
@@ -23,6 +26,7 @@ _TCP = re.compile(r"^tcp://(\[[0-9a-fA-F:.]+\]|[^:/\s]+):([0-9]+)/?$")
 _VERSION = re.compile(r"^(\d+)\.(\d+)")
 _PLAIN_LISTENER = re.compile(r"^(?:--host|-H)(?:=|\s+)?tcp://[^:]*:2375$")
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+DOCKER_CLIENTS = frozenset({"docker", "docker-compose", "buildx"})
 _FF_HONOR_ENTRYPOINT = "FF_KUBERNETES_HONOR_ENTRYPOINT"
 
 
@@ -65,19 +69,24 @@ class DindSetup:
         return 2376 if self.tls else 2375
 
 
-def dind_setups(project: Project, choices: RunnerChoices) -> tuple[DindSetup, ...]:
-    """Every (job, dind service) whose TLS mode cilint can tell, with the client's DOCKER_HOST."""
-    return tuple(_setups(project, choices))
+def dind_setups(project: Project, choices: RunnerChoices, jobs: JobFacts) -> tuple[DindSetup, ...]:
+    """Every (job, dind service) whose TLS mode cilint can tell, with the client's DOCKER_HOST: as the
+    job's first `docker` command sees it (a script's `export DOCKER_HOST=...` before it counts)."""
+    return tuple(_setups(project, choices, jobs))
 
 
-def _setups(project: Project, choices: RunnerChoices) -> Iterator[DindSetup]:
+def first_docker_command(job: Job, jobs: JobFacts) -> ScriptCommand | None:
+    return next((c for c in jobs.commands(job) if c.command.name in DOCKER_CLIENTS), None)
+
+
+def _setups(project: Project, choices: RunnerChoices, jobs: JobFacts) -> Iterator[DindSetup]:
     for job in project.jobs():
         dinds = [s for s in job.services if is_dind(s)]
         if not dinds:
             continue
         runners = choices.confirmed(job)
         executors = choices.confirmed_executors(job)
-        docker_host = effective_variable(job, "DOCKER_HOST", runners)
+        docker_host = variable_seen(job, "DOCKER_HOST", runners, jobs, first_docker_command(job, jobs))
         host = port = None
         if docker_host is not None and docker_host.value is not None:
             expansion = job.expand(docker_host.value)

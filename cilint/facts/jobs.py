@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from cilint.facts.references import Reference, job_references
-from cilint.facts.scripts import ScriptCommand, job_commands
+from cilint.facts.scripts import JobScripts, ScriptAssignment, ScriptCommand, job_scripts
 from cilint.models.pipeline import Job
 from cilint.syntax.tree import Node
 
@@ -15,18 +15,25 @@ class JobFacts:
     """Per-job caches, keyed by the job object (jobs outlive one run's facts). It holds no project,
     so the runner facts that keep it refer to nothing that refers back to them."""
 
-    __slots__ = ("_commands", "_references", "_hosts")
+    __slots__ = ("_scripts", "_references", "_hosts")
 
     def __init__(self) -> None:
-        self._commands: dict[int, tuple[ScriptCommand, ...]] = {}
+        self._scripts: dict[int, JobScripts] = {}
         self._references: dict[int, tuple[Reference, ...]] = {}
         self._hosts: dict[tuple[int, ...], dict[str, Node]] = {}
 
     def commands(self, job: Job) -> tuple[ScriptCommand, ...]:
         """The commands of `hooks:`, `before_script` + `script` and `after_script`, in run order."""
-        found = self._commands.get(id(job))
+        return self.scripts(job).commands
+
+    def assignments(self, job: Job) -> tuple[ScriptAssignment, ...]:
+        """The variables the scripts set in their shells, in run order (facts/environment)."""
+        return self.scripts(job).assignments
+
+    def scripts(self, job: Job) -> JobScripts:
+        found = self._scripts.get(id(job))
         if found is None:
-            found = self._commands[id(job)] = job_commands(job)
+            found = self._scripts[id(job)] = job_scripts(job)
         return found
 
     def references(self, job: Job) -> tuple[Reference, ...]:

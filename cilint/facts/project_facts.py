@@ -60,7 +60,7 @@ class Facts:
 
     @cached_property
     def dind_setups(self) -> tuple[DindSetup, ...]:
-        return dind_setups(self.project, self.runners)
+        return dind_setups(self.project, self.runners, self.jobs)
 
     @cached_property
     def runner_jobs(self) -> tuple[RunnerJobs, ...]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cilint.models.pipeline import Job, ScriptLine
-from cilint.shell.bash import Command, analyse
+from cilint.shell.bash import Assignment, Command, analyse
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -18,23 +18,46 @@ class ScriptCommand:
     order: int  # position in the job's run order (before_script then script, then after_script)
 
 
-def job_commands(job: Job) -> tuple[ScriptCommand, ...]:
-    """Commands in the order the job runs them: `hooks:` before the clone, then `before_script` and
-    `script` in one shell (so a `set +e` carries over), then `after_script` in a new shell."""
-    return tuple(_job_commands(job))
+@dataclass(frozen=True, slots=True, eq=False)
+class ScriptAssignment:
+    """A variable a job's script sets in its shell, with its place in the same run order: the
+    commands after it (in the same shell) see the value."""
+
+    line: ScriptLine
+    assignment: Assignment
+    order: int
+    shell: int  # 0 hooks, 1 before_script + script, 2 after_script: each is a shell of its own
 
 
-def _job_commands(job: Job) -> Iterator[ScriptCommand]:
+@dataclass(frozen=True, slots=True, eq=False)
+class JobScripts:
+    commands: tuple[ScriptCommand, ...]
+    assignments: tuple[ScriptAssignment, ...]
+
+
+def job_scripts(job: Job) -> JobScripts:
+    """The commands and the shell variable assignments of a job's scripts, in the order the job runs
+    them: `hooks:` before the clone, then `before_script` and `script` in one shell (so a `set +e`
+    carries over), then `after_script` in a new shell."""
+    commands: list[ScriptCommand] = []
+    assignments: list[ScriptAssignment] = []
     order = 0
-    for sections in ((job.hooks,), (job.before_script, job.script), (job.after_script,)):
+    for shell, sections in enumerate(((job.hooks,), (job.before_script, job.script), (job.after_script,))):
         errexit = True
         for section in sections:
             for line in section:
                 script = analyse(line.text, errexit)
                 errexit = script.errexit_after
-                for command in script.commands:
-                    yield ScriptCommand(line, command, order)
+                steps: list[tuple[int, Command | Assignment]] = [(c.start, c) for c in script.commands]
+                if script.assignments:
+                    steps = sorted(steps + [(a.start, a) for a in script.assignments], key=lambda step: step[0])
+                for _, step in steps:
+                    if isinstance(step, Command):
+                        commands.append(ScriptCommand(line, step, order))
+                    else:
+                        assignments.append(ScriptAssignment(line, step, order, shell))
                     order += 1
+    return JobScripts(tuple(commands), tuple(assignments))
 
 
 def expander(job: Job) -> Callable[[str], str | None]:

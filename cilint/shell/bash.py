@@ -55,12 +55,27 @@ class Command:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
+class Assignment:
+    """A variable the script sets in its own shell (`X=1`, `export X=1`, `declare -x X=1`), so later
+    commands of the job see it. Not one in a subshell, a pipeline, `$(...)` or a function, nor a
+    `VAR=value` prefix of one command."""
+
+    name: str
+    value: Word | None  # None: `export X` (exports what X already holds)
+    start: int
+    end: int
+    exported: bool
+    conditional: bool  # inside `if`, a loop, `case`, or after `&&`/`||`: it may not run
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Script:
     """The commands of one script line and the `set -e` state after it."""
 
     commands: tuple[Command, ...]
     errexit_after: bool  # whether `set -e` is still on at the end (it carries to the next line)
     parsed: bool  # False when the grammar found errors (results are best effort)
+    assignments: tuple[Assignment, ...] = ()
 
 
 # A line of plain words - no quotes, expansions, operators, globs, comments or assignments - is one
@@ -97,7 +112,7 @@ def analyse_with_grammar(text: str, errexit: bool = True) -> Script:
     tree = parser("bash").parse(data if text.isascii() else _ASTRAL.sub("\U00010000", text).encode("utf-8"))
     walker = _Walker(text, data, errexit)
     walker.block(tree.root_node, fatal=True, in_substitution=False)
-    return Script(tuple(walker.commands), walker.errexit, not tree.root_node.has_error)
+    return Script(tuple(walker.commands), walker.errexit, not tree.root_node.has_error, tuple(walker.assignments))
 
 
 class _Walker:
@@ -106,6 +121,9 @@ class _Walker:
         self.data = data
         self.errexit = errexit
         self.commands: list[Command] = []
+        self.assignments: list[Assignment] = []
+        self.elsewhere = 0  # inside a subshell or a pipeline: assignments there do not persist
+        self.conditional = 0  # inside a condition's branch, a loop, `case`, or a later `&&`/`||` member
         self.char = ByteOffsets(text).char
 
     def source(self, node: Any) -> str:
@@ -177,48 +195,95 @@ class _Walker:
         if kind == "command":
             self.command(node, (), fatal, in_substitution)
         elif kind == "redirected_statement":
-            body = node.child_by_field_name("body")
-            redirects = tuple(r for r in (self.redirect(c) for c in node.children_by_field_name("redirect")) if r)
-            if body is not None and body.type == "command":
-                self.command(body, redirects, fatal, in_substitution)
-            elif body is not None:
-                # The grammar hangs a trailing redirect on a whole list (`a && b > f`); bash gives it
-                # to the last command, which is where it is attached here.
-                before = len(self.commands)
-                self.statement(body, fatal, in_substitution)
-                last = next((i for i in range(len(self.commands) - 1, before - 1, -1)
-                             if not self.commands[i].in_substitution), None)
-                if last is not None:
-                    command = self.commands[last]
-                    self.commands[last] = Command(command.name, command.args, command.redirects + redirects,
-                                                  command.start, command.end, command.fatal,
-                                                  command.in_substitution, command.assignments)
-            else:
-                self._emit("", (), redirects, node, fatal, in_substitution, ())
+            self.redirected(node, fatal, in_substitution)
         elif kind == "list":
             members = [c for c in node.children if c.type not in ("&&", "||", ";", "&")]
             for index, member in enumerate(members):
+                self.conditional += index > 0
                 self.statement(member, fatal and index == len(members) - 1, in_substitution)
+                self.conditional -= index > 0
         elif kind == "negated_command":
             for child in node.named_children:
                 self.statement(child, False, in_substitution)
         elif kind in ("if_statement", "elif_clause", "while_statement", "until_statement"):
+            self.conditional += 1
             for index, child in enumerate(node.children):
                 field = node.field_name_for_child(index)
                 if field == "condition":
                     self.statement(child, False, in_substitution)
                 elif child.is_named:
                     self.statement(child, fatal, in_substitution)
+            self.conditional -= 1
         elif kind == "variable_assignment":
             self.substitutions(node, fatal)
+            self._assigned(node, exported=False, in_substitution=in_substitution)
+        elif kind == "variable_assignments":
+            for child in node.named_children:
+                self.statement(child, fatal, in_substitution)
         elif kind == "declaration_command":
-            masked = node.children and self.source(node.children[0]) in _MASKING_DECLARATIONS
+            keyword = self.source(node.children[0]) if node.children else ""
+            masked = keyword in _MASKING_DECLARATIONS
             self.substitutions(node, fatal and not masked)
+            self._declared(node, keyword, in_substitution)
         elif kind in ("command_substitution", "process_substitution"):
             self.block(node, fatal, True)
         else:  # program, pipeline, subshell, compound_statement, do_group, else_clause, case ...
+            apart = kind == "subshell" or (kind == "pipeline" and len(node.named_children) > 1)
+            branch = kind in ("case_statement", "for_statement", "c_style_for_statement", "else_clause")
+            self.elsewhere += apart
+            self.conditional += branch
             for child in node.named_children:
                 self.statement(child, fatal, in_substitution)
+            self.elsewhere -= apart
+            self.conditional -= branch
+
+    def redirected(self, node: Any, fatal: bool, in_substitution: bool) -> None:
+        body = node.child_by_field_name("body")
+        redirects = tuple(r for r in (self.redirect(c) for c in node.children_by_field_name("redirect")) if r)
+        if body is not None and body.type == "command":
+            self.command(body, redirects, fatal, in_substitution)
+        elif body is not None:
+            # The grammar hangs a trailing redirect on a whole list (`a && b > f`); bash gives it
+            # to the last command, which is where it is attached here.
+            before = len(self.commands)
+            self.statement(body, fatal, in_substitution)
+            last = next((i for i in range(len(self.commands) - 1, before - 1, -1)
+                         if not self.commands[i].in_substitution), None)
+            if last is not None:
+                command = self.commands[last]
+                self.commands[last] = Command(command.name, command.args, command.redirects + redirects,
+                                              command.start, command.end, command.fatal,
+                                              command.in_substitution, command.assignments)
+        else:
+            self._emit("", (), redirects, node, fatal, in_substitution, ())
+
+    def _declared(self, node: Any, keyword: str, in_substitution: bool) -> None:
+        """`export A=1 B`, `declare -x A=1`, `readonly A=1`; `local` belongs to a function (not read)."""
+        if keyword == "local":
+            return
+        flags = [self.source(c) for c in node.named_children if c.type == "word"]
+        exported = keyword == "export" or any(f.startswith("-") and "x" in f for f in flags)
+        if keyword in ("declare", "typeset") and any(f.startswith("-") and "f" in f for f in flags):
+            return  # functions, not variables
+        for child in node.named_children:
+            if child.type == "variable_assignment":
+                self._assigned(child, exported, in_substitution)
+            elif child.type == "variable_name" and exported:
+                self._record(self.source(child), None, child, True, in_substitution)
+
+    def _assigned(self, node: Any, exported: bool, in_substitution: bool) -> None:
+        name_node = node.child_by_field_name("name")
+        value_node = node.child_by_field_name("value")
+        if name_node is None or name_node.type != "variable_name":
+            return  # an array element (`a[1]=x`)
+        value = self.word(value_node) if value_node is not None else Word("", self.char(node.end_byte), self.char(node.end_byte))
+        self._record(self.source(name_node), value, node, exported, in_substitution)
+
+    def _record(self, name: str, value: Word | None, node: Any, exported: bool, in_substitution: bool) -> None:
+        if in_substitution or self.elsewhere:
+            return
+        self.assignments.append(Assignment(name, value, self.char(node.start_byte), self.char(node.end_byte),
+                                           exported, self.conditional > 0))
 
     def substitutions(self, node: Any, fatal: bool) -> None:
         """Commands inside $(...) of a value; their failure counts when the value is the statement."""
@@ -254,6 +319,9 @@ class _Walker:
                 self.substitutions(child, fatal if name_node is None else False)
         if name_node is None:
             self._emit("", (), redirects + own_redirects, node, fatal, in_substitution, assignments)
+            for child in node.children:
+                if child.type == "variable_assignment":
+                    self._assigned(child, False, in_substitution)
             return
         self.simple_command(self.word(name_node), words, redirects + own_redirects, self.char(node.start_byte),
                             self.char(node.end_byte), fatal, in_substitution, assignments)
