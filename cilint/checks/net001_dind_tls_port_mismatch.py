@@ -35,7 +35,7 @@ class DindTlsPortMismatch(Check):
         # reads the definition is in the same state: otherwise fixing one job breaks another.
         groups = _group(ctx.facts.dind_setups, lambda s: (id(s.docker_host.node), id(s.service.name_node), s.tls,
                                                          s.tls_explicit, s.port)
-                        if s.docker_host is not None and _client_targets_service(s) else None)
+                        if s.docker_host is not None and s.tls is not None and _client_targets_service(s) else None)
         states: dict[int, set[tuple]] = {}
         for key in groups:
             states.setdefault(key[0], set()).add(key[2:])

@@ -48,14 +48,16 @@ class DindNotReadyOnKubernetes(Check):
                 continue
             groups.setdefault(id(s.service.name_node), (s, []))[1].append(s.job.name)
         for s, jobs in groups.values():
-            port = str(s.listening_port())
+            known = s.listening_port()
+            port = f'`HEALTHCHECK_TCP_PORT: "{known}"`' if known else \
+                "`HEALTHCHECK_TCP_PORT` to the port dockerd listens on (2375, or 2376 with TLS)"
             yield Finding(
                 self.rule_id,
                 f"the dind service `{s.service.name}` (jobs {_jobs(jobs)}) runs on Kubernetes, where the runner does not "
                 "wait for a service unless `HEALTHCHECK_TCP_PORT` is set: the first docker command can run before "
-                f"dockerd listens ('Cannot connect to the Docker daemon'); set `HEALTHCHECK_TCP_PORT: \"{port}\"` in the "
+                f"dockerd listens ('Cannot connect to the Docker daemon'); set {port} in the "
                 "service's `variables`",
-                location(s.service.name_node), Severity.MAJOR, fix=self._fix(ctx, s, port),
+                location(s.service.name_node), Severity.MAJOR, fix=self._fix(ctx, s, str(known)) if known else None,
                 route=("not-ready", s.service.name),
             )
         for finding in self._docker_runners(ctx):

@@ -69,7 +69,8 @@ class DockerEndpointUnsetOrLocalhost(Check):
 
     def _unset(self, ctx: CheckContext, s: DindSetup, jobs: list[str]) -> Finding:
         alias = next(iter(s.service.aliases), None) or (s.service.derived_aliases(s.job.variables) or ("docker",))[0]
-        port = s.listening_port()
+        port = s.listening_port() or 2375
+        unknown = " (2376 if the image turns TLS on)" if s.tls is None else ""
         if s.kubernetes and is_docker_cli_image(s.job, s.runners):
             why = "the Kubernetes executor does not run the `docker` image entrypoint that would set it"
         elif (image := job_image(s.job, s.runners)) is not None and image.entrypoint is not None:
@@ -78,7 +79,7 @@ class DockerEndpointUnsetOrLocalhost(Check):
             why = f"only the `docker` image's entrypoint points the client at the service, and the job image is `{s.image}`"
         message = (f"jobs {_jobs(jobs)} use the dind service `{s.service.name}` but do not set `DOCKER_HOST`, and {why}: "
                    "the client uses unix:///var/run/docker.sock ('Cannot connect to the Docker daemon at "
-                   f"unix:///var/run/docker.sock'); set `DOCKER_HOST: tcp://{alias}:{port}`"
+                   f"unix:///var/run/docker.sock'); set `DOCKER_HOST: tcp://{alias}:{port}`{unknown}"
                    + (" with the TLS client variables" if s.tls else "")
                    + " (unless the project's CI/CD settings set it)")
         fix = None

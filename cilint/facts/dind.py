@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cilint.facts.environment import variable_seen
-from cilint.facts.images import is_dind, is_docker_cli_image, job_image
+from cilint.facts.images import is_dind, is_docker_cli_image, is_docker_library_dind, job_image
 from cilint.facts.jobs import JobFacts
 from cilint.facts.runners import (
     RunnerChoice,
@@ -38,7 +38,8 @@ class DindSetup:
     service: Service
     runners: tuple[RunnerChoice, ...]  # known to run the job
     executors: frozenset[str]
-    tls: bool  # the daemon listens with TLS on 2376 (else plain on 2375)
+    tls: bool | None  # the daemon listens with TLS on 2376, or plain on 2375; None: a third-party
+    # dind image without DOCKER_TLS_CERTDIR, whose default cilint does not assume
     tls_source: Variable | None  # the DOCKER_TLS_CERTDIR that decides it (None: image default)
     tls_explicit: bool  # decided by something written (a variable, a flag, an old tag)
     docker_host: Variable | None
@@ -65,8 +66,8 @@ class DindSetup:
     def names(self) -> set[str]:
         return set(self.service.aliases) | set(self.service.derived_aliases(self.job.variables) or ())
 
-    def listening_port(self) -> int:
-        return 2376 if self.tls else 2375
+    def listening_port(self) -> int | None:
+        return None if self.tls is None else 2376 if self.tls else 2375
 
 
 def dind_setups(project: Project, choices: RunnerChoices, jobs: JobFacts) -> tuple[DindSetup, ...]:
@@ -105,7 +106,7 @@ def _setups(project: Project, choices: RunnerChoices, jobs: JobFacts) -> Iterato
 class _TlsMode:
     """Whether the dind daemon listens with TLS, and what decides it."""
 
-    tls: bool
+    tls: bool | None  # None: not known (a third-party image's default)
     source: Variable | None = None  # the DOCKER_TLS_CERTDIR that decides it (None: a flag, a tag, the default)
     explicit: bool = True  # decided by something written (else the image default)
 
@@ -118,13 +119,15 @@ def _tls_mode(job: Job, service: Service, runners: tuple[RunnerChoice, ...]) -> 
     words = " ".join(service.command)
     if re.search(r"--tls(=|\s+)false\b", words) or any(_PLAIN_LISTENER.match(c) for c in service.command):
         return _TlsMode(False)
+    library = is_docker_library_dind(job.expand(service.name).text)
     tag = parse_image(service.name).tag or ""
     version = _VERSION.match(tag)
-    if version and (int(version.group(1)), int(version.group(2))) < (19, 3):
+    if library and version and (int(version.group(1)), int(version.group(2))) < (19, 3):
         return _TlsMode(False)  # before 19.03 the image had no TLS default
     certdir = service.variables.get("DOCKER_TLS_CERTDIR") or effective_variable(job, "DOCKER_TLS_CERTDIR", runners)
     if certdir is None:
-        return _TlsMode(True, explicit=False)
+        # the TLS default is docker-library's entrypoint's; another image's is not assumed
+        return _TlsMode(True if library else None, explicit=False)
     if certdir.value is None:
         return None
     expansion = job.expand(certdir.value)

@@ -31,6 +31,28 @@ def is_dind(service: Service) -> bool:
     return bool(_DIND.search(name)) or "dind" in (parse_image(name).tag or "") or "dind" in name.rsplit("/", 1)[-1]
 
 
+# GitLab's predefined Dependency Proxy prefixes (docs: user/packages/dependency_proxy): what they
+# stand for, so that `$CI_DEPENDENCY_PROXY_GROUP_IMAGE_PREFIX/docker:dind` reads as a proxied image.
+_DEPENDENCY_PROXY_PREFIX = re.compile(
+    r"^\$\{?CI_DEPENDENCY_PROXY_(?:DIRECT_)?GROUP_IMAGE_PREFIX\}?/", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1024)
+def is_docker_library_dind(reference: str) -> bool:
+    """A dind tag of the Docker Official Image `docker` (not a third-party image named like it),
+    whose entrypoint's TLS default cilint knows."""
+    text = _DEPENDENCY_PROXY_PREFIX.sub("gitlab.invalid/group/dependency_proxy/containers/", reference.strip().lower())
+    image = parse_image(text)
+    if "dind" not in (image.tag or ""):
+        return False
+    return bool(_docker_library().match(image.path))
+
+
+@lru_cache(maxsize=1)
+def _docker_library() -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in image_facts()["docker_library_repositories"]))
+
+
 @lru_cache(maxsize=1024)
 def is_musl_image(reference: str) -> bool:
     facts = image_facts()

@@ -1,0 +1,65 @@
+"""Issue 19: findings that were wrong, each from the case that showed it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import lint, rows
+
+
+def _found(root, *selected: str) -> list[tuple[str, int, str]]:
+    return [(path, line, rule) for path, line, _, rule in rows(lint(root)) if rule in selected]
+
+
+def _messages(root, rule: str) -> list[str]:
+    return [f.message for r in lint(root).projects for f in r.findings if f.rule_id == rule]
+
+
+# -- point 2: docker-library's TLS default only for docker-library's image ---------------------
+
+DIND_ON_2375 = """
+build:
+  image: docker:27
+  services:
+    - name: {service}
+      alias: docker
+  variables:
+    DOCKER_HOST: tcp://docker:2375
+  script:
+    - docker info
+"""
+
+
+@pytest.mark.parametrize("service", [
+    "docker:27-dind", "docker.io/library/docker:27-dind", "mirror.gcr.io/library/docker:dind",
+    "${CI_DEPENDENCY_PROXY_GROUP_IMAGE_PREFIX}/docker:27-dind",
+    "gitlab.example.com:443/group/dependency_proxy/containers/docker:27-dind",
+])
+def test_docker_librarys_dind_listens_with_tls_by_default(project, service):
+    """hub.docker.com/_/docker ("TLS"): since 19.03 the dind entrypoint generates certificates in
+    DOCKER_TLS_CERTDIR (default /certs) and listens on 2376 only."""
+    root = project({".gitlab-ci.yml": DIND_ON_2375.format(service=f'"{service}"')})
+    assert _found(root, "NET001") == [(".gitlab-ci.yml", 8, "NET001")]
+
+
+@pytest.mark.parametrize("service", ["registry.example.com/tools/custom-dind:1", "jpetazzo/dind",
+                                     "registry.example.com/mirror/docker:27-dind"])
+def test_another_dind_image_gets_no_assumed_tls_default(project, service):
+    """A third-party or unknown-mirror image may start dockerd in any way: no finding rests on the
+    docker image's default (before: a major NET001)."""
+    root = project({".gitlab-ci.yml": DIND_ON_2375.format(service=service)})
+    assert _found(root, "NET001", "NET002") == []
+
+
+def test_another_dind_image_still_needs_a_docker_host(project):
+    root = project({".gitlab-ci.yml": """
+build:
+  image: alpine:3.20
+  services:
+    - registry.example.com/tools/custom-dind:1
+  script:
+    - apk add docker-cli
+    - docker info
+"""})
+    (message,) = _messages(root, "NET009")
+    assert "`DOCKER_HOST: tcp://registry.example.com__tools__custom-dind:2375` (2376 if the image turns TLS on)" in message
