@@ -15,14 +15,25 @@ from cilint.models.pipeline import Job, Service
 from cilint.syntax.nodes import location
 
 
+# A service variable that may name a port its image listens on (`PORT`, `REDIS_PORT_NUMBER`...).
+_PORT_NAME = re.compile(r"(?:^|_)PORT(?:_NUMBER)?$", re.IGNORECASE)
+
+
 @cache
 def _default_ports() -> dict[str, tuple[int, ...]]:
     table = image_facts().get("service_ports", {})
     return {name: tuple(ports) for name, ports in table.items()}
 
 
+@cache
+def _port_variables() -> dict[str, tuple[str, ...]]:
+    table = image_facts().get("service_port_variables", {})
+    return {name: tuple(names) for name, names in table.items()}
+
+
 def _service_ports(job: Job, service: Service) -> tuple[int, ...] | None:
-    """Ports the service listens on inside the namespace; None when its command may change them."""
+    """Ports the service listens on inside the namespace; None when its command or a variable of
+    its own may change them."""
     check = service.variables.get("HEALTHCHECK_TCP_PORT")
     if check is not None and check.value and check.value.strip().isdigit():
         return (int(check.value),)
@@ -31,6 +42,13 @@ def _service_ports(job: Job, service: Service) -> tuple[int, ...] | None:
     if is_dind(service):
         return (2375, 2376)
     short = parse_image(job.expand(service.name).text).short_name.lower()
+    for name in _port_variables().get(short, ()):
+        variable = service.variables.get(name) or job.variables.get(name)  # job variables reach services too
+        if variable is not None:
+            value = job.expand(variable.value or "").text.strip()
+            return (int(value),) if value.isdigit() else None
+    if any(_PORT_NAME.search(name) for name in service.variables):
+        return None  # an image-specific port setting cilint does not know
     return _default_ports().get(short)
 
 

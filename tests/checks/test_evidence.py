@@ -63,3 +63,50 @@ build:
 """})
     (message,) = _messages(root, "NET009")
     assert "`DOCKER_HOST: tcp://registry.example.com__tools__custom-dind:2375` (2376 if the image turns TLS on)" in message
+
+
+# -- point 3: a service variable that moves the port ----------------------------------------------
+
+TWO_POSTGRES = """
+test:
+  image: python:3.12
+  services:
+    - name: postgres:16.4
+      alias: main-db
+      variables:
+        PGPORT: "{first}"
+    - name: postgres:16.4
+      alias: audit-db
+      variables:
+        PGPORT: "{second}"
+  script:
+    - pytest
+"""
+
+
+def test_two_postgres_on_their_own_pgport_do_not_collide(project):
+    """gitlab-runner#2460: the documented way to run two instances of one image on Kubernetes."""
+    root = project({".gitlab-ci.yml": TWO_POSTGRES.format(first=5432, second=5433), ".cilint.toml": 'executor = "kubernetes"\n'})
+    assert _found(root, "NET010") == []
+
+
+def test_two_postgres_on_the_same_pgport_collide(project):
+    root = project({".gitlab-ci.yml": TWO_POSTGRES.format(first=5433, second=5433), ".cilint.toml": 'executor = "kubernetes"\n'})
+    assert _found(root, "NET010") == [(".gitlab-ci.yml", 9, "NET010")]
+
+
+def test_an_image_specific_port_variable_makes_the_port_unknown(project):
+    root = project({".gitlab-ci.yml": """
+test:
+  image: python:3.12
+  services:
+    - name: bitnami/redis:7.4
+      alias: cache
+    - name: bitnami/redis:7.4
+      alias: queue
+      variables:
+        REDIS_PORT_NUMBER: "6380"
+  script:
+    - pytest
+""", ".cilint.toml": 'executor = "kubernetes"\n'})
+    assert _found(root, "NET010") == []
