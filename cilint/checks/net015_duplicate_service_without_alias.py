@@ -25,6 +25,9 @@ def _image_key(job: Job, service: Service) -> str:
 class DuplicateServiceWithoutAlias(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for job in ctx.jobs():
+            executors = ctx.facts.confirmed_executors(job)
+            if executors and executors <= {"kubernetes"}:
+                continue  # every service is in the job's pod, reached on localhost: names do not tell them apart (NET010: ports)
             groups: dict[str, list[Service]] = {}
             for service in job.services:
                 groups.setdefault(_image_key(job, service), []).append(service)
@@ -40,9 +43,11 @@ class DuplicateServiceWithoutAlias(Check):
             return
         derived = image.replace("/", "__")
         second = unaliased[1] if len(unaliased) > 1 else next(s for s in services if set(s.aliases) & set(collisions))
-        reason = (f"{len(unaliased)} of them have no `alias:`, so they all get the hostname `{derived}` and the "
-                  "runner starts only the first ('Service ... is already created. Ignoring.')"
-                  if len(unaliased) > 1 else f"they share the alias {', '.join(f'`{a}`' for a in collisions)}")
+        reason = (f"{len(unaliased)} of them have no `alias:`, so they all get the hostname `{derived}`, which reaches "
+                  "only one of them (GitLab Runner before 19.1 starts only the first: 'Service ... is already created. "
+                  "Ignoring.'; later runners start each and give the name to one)"
+                  if len(unaliased) > 1 else f"they share the alias {', '.join(f'`{a}`' for a in collisions)}, which "
+                  "reaches only one of them")
         yield Finding(
             self.rule_id,
             f"job `{job.name}` starts `{image}` {len(services)} times and {reason}: give each instance its own `alias:`",

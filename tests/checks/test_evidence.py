@@ -110,3 +110,29 @@ test:
     - pytest
 """, ".cilint.toml": 'executor = "kubernetes"\n'})
     assert _found(root, "NET010") == []
+
+
+# -- point 4: NET015 is about hostnames, which Kubernetes does not use to tell services apart -------
+
+TWO_REDIS = """
+test:
+  image: python:3.12
+  services:
+    - redis:7.4
+    - redis:7.4
+  script:
+    - pytest
+"""
+
+
+def test_duplicate_services_on_kubernetes_are_not_a_naming_problem(project):
+    """docs.gitlab.com/runner/executors/kubernetes/: services run in the job's pod, reached on
+    localhost; the collision there is the port (NET010), not the name."""
+    root = project({".gitlab-ci.yml": TWO_REDIS, ".cilint.toml": 'executor = "kubernetes"\n'})
+    assert _found(root, "NET015", "NET010") == [(".gitlab-ci.yml", 6, "NET010")]
+
+
+def test_duplicate_services_on_docker_say_what_each_runner_does(project):
+    root = project({".gitlab-ci.yml": TWO_REDIS, ".cilint.toml": 'executor = "docker"\n'})
+    (message,) = _messages(root, "NET015")
+    assert "reaches only one of them" in message and "before 19.1" in message
