@@ -10,8 +10,9 @@ from cilint.edits.runner import add_toml_table_after, runner_config_file
 from cilint.edits.scalars import replace_scalar
 from cilint.facts.hosts import is_ip, is_partial_name
 from cilint.facts.images import is_musl_image
+from cilint.facts.runner_jobs import default_image
 from cilint.findings import Applicability, Finding, Fix, Severity
-from cilint.syntax.nodes import location
+from cilint.syntax.nodes import location, scalar_text
 from cilint.syntax.tree import Node
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
@@ -77,8 +78,11 @@ class NdotsExternalLookups(Check):
         Alpine image is written for them (the helper flavour set to `alpine`, or a job image)."""
         rj = ctx.facts.runner_jobs_of(runner)
         hosts = set(rj.hosts) if rj else set()
+        default = default_image(runner)
         musl = (runner.kubernetes.text("helper_image_flavor") or "") == "alpine" or any(
-            job.image is not None and is_musl_image(job.image.name) for job in (rj.jobs if rj else ()))
+            job.image is not None and is_musl_image(job.image.name) for job in (rj.jobs if rj else ())) or (
+            default is not None and rj is not None and bool(rj.jobs_on_default_image)
+            and is_musl_image(scalar_text(default.node) or ""))
         return hosts, musl
 
     @staticmethod

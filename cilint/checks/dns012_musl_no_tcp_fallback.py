@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from cilint.checks.base import Check, CheckContext
 from cilint.facts.hosts import resolver_facts
 from cilint.facts.images import image_facts
+from cilint.facts.runner_jobs import default_image
 from cilint.findings import Finding, Severity
 from cilint.models.images import parse_image
 from cilint.syntax.nodes import location, scalar_text
@@ -55,6 +56,15 @@ class MuslNoTcpFallback(Check):
                 hosts = {h for h, _ in ctx.facts.hosts(job)}
                 yield self._finding(f"the image `{name}` of job `{job.name}`", release, _large_answers(hosts), node)
         for rj in ctx.facts.runner_jobs:
+            default = default_image(rj.runner)
+            release = old_alpine(scalar_text(default.node) or "") if default is not None else None
+            on_default = rj.jobs_on_default_image
+            if default is not None and release is not None and on_default and id(default.node) not in seen:
+                seen.add(id(default.node))
+                hosts = {h for job in on_default for h, _ in ctx.facts.hosts(job)}
+                shown = ", ".join(f"`{j.name}`" for j in on_default[:3]) + (" ..." if len(on_default) > 3 else "")
+                yield self._finding(f"runner `{rj.runner.name}`'s default image `{scalar_text(default.node)}` (jobs {shown} "
+                                    "set no `image:`)", release, _large_answers(hosts), default.node)
             table = rj.runner.kubernetes if rj.runner.executor == "kubernetes" else rj.runner.docker
             flavor = table.setting("helper_image_flavor")
             text = scalar_text(flavor.node) if flavor else None

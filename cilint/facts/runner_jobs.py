@@ -25,7 +25,15 @@ from cilint.syntax.nodes import scalar_text
 from cilint.syntax.tree import Node
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
-    from cilint.models.runner import Runner, RunnerConfig
+    from cilint.models.runner import Runner, RunnerConfig, Setting
+
+
+def default_image(runner: Runner) -> Setting | None:
+    """The image a runner gives a job that sets no `image:` (`[runners.docker]` or
+    `[runners.kubernetes]` `image`, by its executor)."""
+    table = runner.kubernetes if runner.executor == "kubernetes" else runner.docker
+    setting = table.setting("image")
+    return setting if setting is not None and scalar_text(setting.node) else None
 
 
 def helper_is_musl(runner: Runner) -> bool:
@@ -48,6 +56,11 @@ class RunnerJobs:
     musl_images: tuple[str, ...]  # musl images in use (helper first)
     unmapped: bool
     job_facts: JobFacts = field(repr=False)
+
+    @property
+    def jobs_on_default_image(self) -> tuple[Job, ...]:
+        """The runner's jobs that set no `image:` and so run its default image."""
+        return tuple(job for job in self.jobs if job.image is None)
 
     @cached_property
     def hosts(self) -> dict[str, Node]:
@@ -94,6 +107,10 @@ def _runner_jobs(project: Project, choices: RunnerChoices, job_facts: JobFacts) 
     for config, runner in project.runners:
         chosen = [(job, musl) for job, runner_ids, musl in per_job if id(runner) in runner_ids]
         musl = (["helper image"] if helper_is_musl(runner) else []) + [i for _, images in chosen for i in images]
+        image = default_image(runner)
+        name = scalar_text(image.node) if image is not None else None
+        if name and is_musl_image(name) and any(job.image is None for job, _ in chosen):
+            musl.append(name)  # the default image of the jobs that set none
         yield RunnerJobs(config, runner, tuple(job for job, _ in chosen), tuple(dict.fromkeys(musl)),
                          unmapped=not project.config.runners and bool(chosen), job_facts=job_facts)
 

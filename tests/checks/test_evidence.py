@@ -136,3 +136,42 @@ def test_duplicate_services_on_docker_say_what_each_runner_does(project):
     root = project({".gitlab-ci.yml": TWO_REDIS, ".cilint.toml": 'executor = "docker"\n'})
     (message,) = _messages(root, "NET015")
     assert "reaches only one of them" in message and "before 19.1" in message
+
+
+# -- point 5: the runner's default image is the image of a job without `image:` -----------------
+
+DEFAULT_IMAGE_RUNNER = """
+[[runners]]
+  name = "k8s"
+  url = "https://gitlab.example.com"
+  executor = "kubernetes"
+  [runners.kubernetes]
+    image = "{image}"
+"""
+
+
+def test_a_jobs_default_image_from_the_runner_is_checked_for_old_musl(project):
+    """docs.gitlab.com/runner/configuration/advanced-configuration/ (`[runners.kubernetes] image`:
+    the image jobs run when they set none)."""
+    root = project({
+        ".gitlab-ci.yml": "fetch:\n  script:\n    - curl -sSf https://objects.githubusercontent.com/x\n",
+        "runner/config.toml": DEFAULT_IMAGE_RUNNER.format(image="alpine:3.12"),
+    })
+    assert _found(root, "DNS012") == [("runner/config.toml", 7, "DNS012")]
+    (message,) = _messages(root, "DNS012")
+    assert message.startswith("runner `k8s`'s default image `alpine:3.12` (jobs `fetch` set no `image:`)")
+
+
+def test_a_default_image_no_job_uses_is_not_reported(project):
+    root = project({
+        ".gitlab-ci.yml": "fetch:\n  image: python:3.12\n  script:\n    - curl -sSf https://objects.githubusercontent.com/x\n",
+        "runner/config.toml": DEFAULT_IMAGE_RUNNER.format(image="alpine:3.12"),
+    })
+    assert _found(root, "DNS012") == []
+
+
+def test_a_musl_default_image_makes_ndots_lookups_worse(project):
+    """DNS003 is major where musl images are in use: a job without `image:` on an Alpine default."""
+    files = {".gitlab-ci.yml": "fetch:\n  script:\n    - curl -sSf https://github.com/x\n"}
+    alpine = project({**files, "runner/config.toml": DEFAULT_IMAGE_RUNNER.format(image="alpine:3.20")})
+    assert [f.severity.label for r in lint(alpine).projects for f in r.findings if f.rule_id == "DNS003"] == ["major"]
