@@ -175,3 +175,29 @@ def test_a_musl_default_image_makes_ndots_lookups_worse(project):
     files = {".gitlab-ci.yml": "fetch:\n  script:\n    - curl -sSf https://github.com/x\n"}
     alpine = project({**files, "runner/config.toml": DEFAULT_IMAGE_RUNNER.format(image="alpine:3.20")})
     assert [f.severity.label for r in lint(alpine).projects for f in r.findings if f.rule_id == "DNS003"] == ["major"]
+
+
+# -- point 6: a host is a host where it is used as one ---------------------------------------------
+
+def test_versions_and_file_names_are_not_hosts():
+    from cilint.facts.references import variable_hosts
+
+    assert variable_hosts("PYTHON_VERSION", "3.12") == ()
+    assert variable_hosts("TF_VERSION", "1.2.3") == ()
+    assert variable_hosts("CONFIG_FILE", "terraform-config.tar.gz") == ()
+    assert variable_hosts("API_HOST", "1.2.3") == ()  # a dotted number is never a name
+    assert variable_hosts("API_HOST", "10.0.0.5") == ("10.0.0.5",)
+    assert variable_hosts("REGISTRY_HOST", "registry.example.com") == ("registry.example.com",)
+    assert variable_hosts("SITE", "https://docs.example.com/x") == ("docs.example.com",)
+    assert variable_hosts("MIRROR", "mirror.example.com:5000") == ("mirror.example.com",)
+
+
+def test_a_bare_value_used_as_a_host_is_one_through_its_use(project):
+    """`API: api.example.com` is a host because `curl https://$API/` uses it as one."""
+    root = project({
+        ".gitlab-ci.yml": "variables:\n  API: api.example.com\n  PY_VERSION: '3.12'\nfetch:\n  image: python:3.12\n"
+                          "  script:\n    - curl -sSf https://$API/health\n",
+        "runner/config.toml": '[[runners]]\n  name = "k8s"\n  url = "https://gitlab.com"\n  executor = "kubernetes"\n',
+    })
+    (message,) = _messages(root, "DNS003")
+    assert "`api.example.com`" in message and "3.12" not in message

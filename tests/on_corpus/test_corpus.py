@@ -57,3 +57,22 @@ def test_gitlab_pipeline_model_is_complete():
     main = next(p for p in project.pipelines if p.path == ".gitlab-ci.yml")
     assert len(main.files) == 17  # the main file and its 16 local includes
     assert len(main.jobs) == 98  # counted independently from the files
+
+
+_FILE_SUFFIXES = {"gz", "tgz", "zip", "tar", "json", "yaml", "yml", "txt", "sh", "py", "jar", "war", "deb", "rpm",
+                  "xml", "toml", "conf", "cfg", "ini", "lock", "md", "js", "log", "pem", "crt", "key", "whl", "sql"}
+
+
+def test_no_finding_lists_a_non_host_as_a_host():
+    """Issue 19 point 6: versions (`3.12`) and file names (`terraform-config.tar.gz`) are not hosts."""
+    import ipaddress
+    import re
+
+    result = run(Options(paths=tuple(PROJECTS), select=("DNS",)))
+    listed = {name for project in result.projects for f in project.findings
+              for part in re.findall(r"\(([^()]*?) each cost", f.message) for name in re.findall(r"`([^`]+)`", part)}
+    assert len(listed) > 20
+    for name in listed:
+        if re.fullmatch(r"[0-9.]+", name):
+            ipaddress.ip_address(name)  # a dotted number must at least be an address
+        assert name.rsplit(".", 1)[-1] not in _FILE_SUFFIXES, name
