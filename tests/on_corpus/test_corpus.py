@@ -59,8 +59,9 @@ def test_gitlab_pipeline_model_is_complete():
     assert len(main.jobs) == 98  # counted independently from the files
 
 
-_FILE_SUFFIXES = {"gz", "tgz", "zip", "tar", "json", "yaml", "yml", "txt", "sh", "py", "jar", "war", "deb", "rpm",
-                  "xml", "toml", "conf", "cfg", "ini", "lock", "md", "js", "log", "pem", "crt", "key", "whl", "sql"}
+# File name suffixes that are no top-level domain (`.sh`, `.py`, `.md`, `.zip` are ones).
+_FILE_SUFFIXES = {"gz", "tgz", "tar", "json", "yaml", "yml", "txt", "jar", "war", "deb", "rpm", "xml", "toml",
+                  "conf", "cfg", "ini", "lock", "log", "pem", "crt", "whl", "sql"}
 
 
 def test_no_finding_lists_a_non_host_as_a_host():
