@@ -39,8 +39,9 @@ class InvalidDnsConfig(Check):
             yield from self._kubernetes(ctx, runner)
             yield from self._docker(runner)
 
-    def _finding(self, runner: Runner, node_location: Location, message: str, key: str, fix: Fix | None = None) -> Finding:
-        return Finding(self.rule_id, f"runner `{runner.name}`: {message}", node_location, Severity.BLOCKER,
+    def _finding(self, runner: Runner, node_location: Location, message: str, key: str, fix: Fix | None = None,
+                 severity: Severity = Severity.BLOCKER) -> Finding:
+        return Finding(self.rule_id, f"runner `{runner.name}`: {message}", node_location, severity,
                        fix=fix, route=("runner", runner.name, key))
 
     def _kubernetes(self, ctx: CheckContext, runner: Runner) -> Iterator[Finding]:
@@ -80,12 +81,23 @@ class InvalidDnsConfig(Check):
                                     "Kubernetes requires it", "option-without-name")
 
     def _policy(self, ctx: CheckContext, runner: Runner, policy: Setting) -> Finding:
+        """A policy the runner rejects: it falls back to ClusterFirst. Severity follows the effect: none
+        when ClusterFirst was meant; the meant DNS never applying otherwise."""
         written = str(policy.value)
         accepted = _respellings().get(written.replace("-", "").replace("_", "").lower())
+        if accepted == "cluster-first":
+            fix = Fix('Write dns_policy = "cluster-first"', (replace_scalar(policy.node, '"cluster-first"'),),
+                      Applicability.SAFE)  # the runner's fallback is this very policy: resolution is unchanged
+            return self._finding(
+                runner, location(policy.node),
+                f'dns_policy = "{written}" is the Kubernetes spelling, which GitLab Runner rejects with a warning in '
+                "the job log ('unsupported kubernetes-dns-policy'); its fallback is ClusterFirst, the policy meant, so "
+                'resolution does not change; write "cluster-first"', "dns_policy", fix, Severity.INFO)
         fix = None
         hint = f'; write "{accepted}"' if accepted else " (accepted: none, default, cluster-first, cluster-first-with-host-net)"
         if accepted is not None:
-            applicability = Applicability.SAFE
+            # the fix changes how every job of the runner resolves names: never safe
+            applicability = Applicability.UNSAFE
             lost = self._lost_names(ctx, runner, accepted)
             if lost:  # today's fallback keeps cluster DNS; the written policy would drop it (DNS011)
                 applicability = Applicability.DISPLAY_ONLY
@@ -95,8 +107,8 @@ class InvalidDnsConfig(Check):
         return self._finding(
             runner, location(policy.node),
             f'dns_policy = "{written}" is rejected by GitLab Runner, which falls back to ClusterFirst with only a '
-            f"warning in the job log, so the intended DNS never applies{hint}",
-            "dns_policy", fix,
+            f"warning in the job log, so the DNS it names never applies{hint}",
+            "dns_policy", fix, Severity.MAJOR,
         )
 
     @staticmethod

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from cilint.facts.hosts import (
     is_cluster_name,
     is_internal_address,
+    is_partial_name,
     looks_like_cluster_dns,
 )
 from cilint.facts.images import image_facts, is_dind, is_musl_image
@@ -127,7 +128,9 @@ def lost_cluster_names(rj: RunnerJobs, policy: str, nameservers: tuple[str, ...]
     if policy == "None" and any(looks_like_cluster_dns(s) for s in nameservers) and any(
             s.endswith("svc.cluster.local") or s == "cluster.local" for s in searches):
         return []
-    return sorted(h for h in rj.hosts if is_cluster_name(h) or _runner_single_label(h, rj))
+    # a partial name (`redis.cache`: Service `redis` in namespace `cache`) resolves only through the
+    # cluster search list too
+    return sorted(h for h in rj.hosts if is_cluster_name(h) or is_partial_name(h) or _runner_single_label(h, rj))
 
 
 def _runner_single_label(host: str, rj: RunnerJobs) -> bool:

@@ -201,3 +201,42 @@ def test_a_bare_value_used_as_a_host_is_one_through_its_use(project):
     })
     (message,) = _messages(root, "DNS003")
     assert "`api.example.com`" in message and "3.12" not in message
+
+
+# -- points 7 and 12: DNS006's severity and fix follow their effect -------------------------------
+
+POLICY_RUNNER = """
+[[runners]]
+  name = "k8s"
+  url = "https://gitlab.example.com"
+  executor = "kubernetes"
+  [runners.kubernetes]
+    dns_policy = "{policy}"
+    [runners.kubernetes.dns_config]
+      nameservers = ["10.0.0.2"]
+"""
+
+
+def _dns006(root) -> list[tuple[str, str | None]]:
+    return [(f.severity.label, f.fix.applicability.value if f.fix else None)
+            for r in lint(root).projects for f in r.findings if f.rule_id == "DNS006"]
+
+
+def test_cluster_first_spelled_as_kubernetes_spells_it_changes_nothing(project):
+    """GitLab Runner falls back to ClusterFirst for a policy it rejects: `ClusterFirst` gets what it
+    meant; the finding is a note and its fix is safe (resolution stays as it is)."""
+    root = project({"config.toml": POLICY_RUNNER.format(policy="ClusterFirst")})
+    assert _dns006(root) == [("info", "safe")]
+
+
+def test_a_rejected_policy_that_means_another_dns_is_major_and_its_fix_unsafe(project):
+    root = project({"config.toml": POLICY_RUNNER.format(policy="None")})
+    assert _dns006(root) == [("major", "unsafe")]
+
+
+def test_the_fix_is_display_only_when_a_job_would_lose_a_cluster_name(project):
+    """A job uses `redis.cache` (a Service in another namespace): with `none` and a nameserver that is
+    not the cluster DNS it stops resolving, so the fix is shown, never applied."""
+    root = project({"config.toml": POLICY_RUNNER.format(policy="None"),
+                    ".gitlab-ci.yml": "t:\n  image: python:3.12\n  script:\n    - redis-cli -h redis.cache ping\n"})
+    assert _dns006(root) == [("major", "display-only")]

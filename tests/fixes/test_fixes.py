@@ -96,15 +96,15 @@ def test_fix_keeps_bom_crlf_permissions_and_comments(tmp_path):
     values = tmp_path / "values.yaml"
     values.write_bytes(
         b'\xef\xbb\xbf# chart values\r\nrunners:\r\n  config: |\r\n    [[runners]]\r\n'
-        b'      [runners.kubernetes]\r\n        dns_policy = "None"  # was copied from k8s docs\r\n'
-        b'        [runners.kubernetes.dns_config]\r\n          nameservers = ["10.0.0.2"]\r\n'
+        b'      [runners.kubernetes]\r\n        dns_policy = "ClusterFirst"  # was copied from k8s docs\r\n'
+        b'        [runners.kubernetes.dns_config]\r\n          searches = ["corp.example"]\r\n'
     )
     values.chmod(0o640)
     proc = cilint("check", "--fix", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     data = values.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf# chart values\r\n")
-    assert b'dns_policy = "none"  # was copied from k8s docs\r\n' in data
+    assert b'dns_policy = "cluster-first"  # was copied from k8s docs\r\n' in data
     assert data.count(b"\r\n") == 8 and data.count(b"\n") == 8
     assert values.stat().st_mode & 0o777 == 0o640
     assert not list(tmp_path.glob(".*.cilint"))
