@@ -32,8 +32,9 @@ class DindUnpinnedOrUnprivileged(Check):
             for service in job.services:
                 if not is_dind(service):
                     continue
-                tag = parse_image(job.expand(service.name).text).tag or "latest"
-                if not _FULL_VERSION.match(tag) and "$" not in tag:
+                image = parse_image(job.expand(service.name).text)
+                tag = image.tag or "latest"
+                if image.digest is None and not _FULL_VERSION.match(tag) and "$" not in tag:
                     unpinned.setdefault(id(service.name_node), (service, []))[1].append(job.name)
                 for choice in self._unprivileged(ctx, job, service):
                     key = (id(service.name_node), choice.runner.name)
@@ -41,10 +42,10 @@ class DindUnpinnedOrUnprivileged(Check):
         for service, jobs in unpinned.values():
             yield Finding(
                 self.rule_id,
-                f"the dind service `{service.name}` (jobs {_names(jobs)}) is not pinned to a full version: a new "
-                "Docker release can change the daemon under the jobs (Dec 2023: iptables-nft made dind fail with "
-                "'lookup docker ... no such host'); pin an exact version such as `docker:27.3.1-dind` and the "
-                "matching CLI image",
+                f"the dind service `{service.name}` (jobs {_names(jobs)}) is not pinned to a version: each Docker "
+                "release changes the daemon under the jobs, so a pipeline that passed can fail with nothing changed "
+                "in the repository; pin a version such as `docker:27.3.1-dind` and the matching CLI image, or a "
+                "digest (`@sha256:...`), the only pin that holds when a tag is re-pushed",
                 location(service.name_node), Severity.MINOR, route=("dind-unpinned", service.name),
             )
         for service, jobs, choice in unprivileged.values():

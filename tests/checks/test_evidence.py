@@ -240,3 +240,17 @@ def test_the_fix_is_display_only_when_a_job_would_lose_a_cluster_name(project):
     root = project({"config.toml": POLICY_RUNNER.format(policy="None"),
                     ".gitlab-ci.yml": "t:\n  image: python:3.12\n  script:\n    - redis-cli -h redis.cache ping\n"})
     assert _dns006(root) == [("major", "display-only")]
+
+
+# -- point 8: NET016 says what a pin protects from ----------------------------------------------
+
+def test_net016_says_only_a_digest_survives_a_repushed_tag(project):
+    root = project({".gitlab-ci.yml": "b:\n  image: docker:27\n  services:\n    - docker:27-dind\n  script:\n    - docker info\n"})
+    (message,) = _messages(root, "NET016")
+    assert "Dec 2023" not in message and "digest" in message and "re-pushed" in message
+
+
+def test_a_digest_pin_is_a_pin(project):
+    digest = "sha256:" + "a" * 64
+    root = project({".gitlab-ci.yml": f"b:\n  image: docker:27\n  services:\n    - docker:dind@{digest}\n  script:\n    - docker info\n"})
+    assert _found(root, "NET016") == []
