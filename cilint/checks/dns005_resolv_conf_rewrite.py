@@ -13,6 +13,8 @@ from cilint.findings import Finding, Severity
 class ResolvConfRewrite(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         for write in ctx.facts.resolv_conf_writes:
+            if write.setting is not None and write.setting.key == "pre_clone_script":
+                continue  # removed in Runner 17.0, so it never runs: NET013 reports the key, and says it rewrites the file
             executor = write.runner.executor if write.runner else next(iter(sorted(write.job_executors)), None)
             proper = {
                 "kubernetes": "`[runners.kubernetes] dns_policy` with `[runners.kubernetes.dns_config]`",
@@ -21,7 +23,5 @@ class ResolvConfRewrite(Check):
                 proper = "`[runners.docker] dns` and `dns_search`"
             message = (f"{write.where} rewrites {RESOLV_CONF}: it changes one container only and the container "
                        f"runtime regenerates the file; set the resolver in the runner configuration with {proper}")
-            if write.setting is not None and write.setting.key == "pre_clone_script":
-                message += "; besides, `pre_clone_script` no longer runs at all since GitLab Runner 17.0"
             yield Finding(self.rule_id, message, write.location, Severity.MINOR,
                           route=("resolv.conf", write.where))

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from cilint.checks.base import Check, CheckContext
+from cilint.facts.resolv_conf import RESOLV_CONF
 from cilint.facts.runners import DOCKER_EXECUTORS
 from cilint.findings import Finding, Severity
 from cilint.syntax.nodes import location, scalar_text
@@ -37,7 +38,7 @@ class RunnerNetworkKeysMisplaced(Check):
                 yield from self._helm(config)
             for runner in config.runners:
                 yield from self._executor_tables(runner)
-                yield from self._unknown(runner)
+                yield from self._unknown(ctx, runner)
 
     def _helm(self, config: RunnerConfig) -> Iterator[Finding]:
         values = config.helm_values
@@ -100,11 +101,15 @@ class RunnerNetworkKeysMisplaced(Check):
                 location(setting.key_node), Severity.MAJOR, route=("wrong-executor-table", runner.name, key),
             )
 
-    def _unknown(self, runner: Runner) -> Iterator[Finding]:
+    def _unknown(self, ctx: CheckContext, runner: Runner) -> Iterator[Finding]:
+        rewrites = {id(w.setting.key_node) for w in ctx.facts.resolv_conf_writes if w.setting is not None and w.runner is runner}
         for unknown in runner.unknown_keys:
             if unknown.removed_in:
                 message = (f"`{unknown.key}` in `[{unknown.table}]` of runner `{runner.name}` was removed in GitLab "
                            f"Runner {unknown.removed_in} and is ignored")
+                if id(unknown.node) in rewrites:  # one problem, one finding (DNS005 leaves this key to NET013)
+                    message += (f"; the {RESOLV_CONF} it rewrites would not hold anyway (the container runtime "
+                                "regenerates the file): set the resolver with the executor's DNS settings")
                 severity = Severity.MINOR
             else:
                 suggestion = f"; did you mean `{unknown.suggestion}`?" if unknown.suggestion else ""

@@ -254,3 +254,14 @@ def test_a_digest_pin_is_a_pin(project):
     digest = "sha256:" + "a" * 64
     root = project({".gitlab-ci.yml": f"b:\n  image: docker:27\n  services:\n    - docker:dind@{digest}\n  script:\n    - docker info\n"})
     assert _found(root, "NET016") == []
+
+
+# -- point 9: one problem, one finding ------------------------------------------------------------
+
+def test_a_removed_pre_clone_script_that_rewrites_resolv_conf_is_one_finding(project):
+    root = project({"config.toml": '[[runners]]\n  name = "k8s"\n  executor = "kubernetes"\n'
+                                   '  pre_clone_script = \'echo "nameserver 10.0.0.2" > /etc/resolv.conf\'\n'})
+    found = [(f.rule_id, f.location.span.start) for r in lint(root).projects for f in r.findings]
+    assert [rule for rule, _ in found] == ["NET013"]
+    (message,) = _messages(root, "NET013")
+    assert "removed in GitLab Runner 17.0" in message and "/etc/resolv.conf it rewrites" in message
