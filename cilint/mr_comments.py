@@ -80,7 +80,7 @@ def _body(item: Placed, files: dict[str, SourceFile], unsafe: bool, redactor: Re
     if suggestion is not None:
         fence = "````" if "```" in suggestion else "```"
         parts += ["", f"Suggested fix ({fix.applicability.value}): {redactor.text(fix.title)}",  # type: ignore[union-attr]
-                  f"{fence}suggestion:-0+0", suggestion, fence]
+                  f"{fence}suggestion:-0+0", *([suggestion] if suggestion else []), fence]  # empty: delete the line
     elif fix is not None:
         parts += ["", f"Suggested change ({fix.applicability.value}): {redactor.text(fix.title)}"]
     parts += ["", f"`cilint explain {finding.rule_id}` tells more.", MARKER.format(item.fingerprint)]
@@ -88,7 +88,8 @@ def _body(item: Placed, files: dict[str, SourceFile], unsafe: bool, redactor: Re
 
 
 def _suggestion(item: Placed, files: dict[str, SourceFile]) -> str | None:
-    """The finding's line as the fix rewrites it, when the fix touches that line only."""
+    """The finding's line as the fix rewrites it, when the fix touches that line only ("" when it
+    deletes the line)."""
     fix = item.finding.fix
     if fix is None or any(e.path != item.finding.path for e in fix.edits):
         return None
@@ -96,6 +97,9 @@ def _suggestion(item: Placed, files: dict[str, SourceFile]) -> str | None:
     if source is None:
         return None
     line = item.start.line
+    whole = (source.offset(line, 1), source.offset(line + 1, 1) if line < source.line_count else len(source.text))
+    if len(fix.edits) == 1 and fix.edits[0].content == "" and (fix.edits[0].span.start, fix.edits[0].span.end) == whole:
+        return ""
     if any(source.position(e.span.start).line != line or source.position(e.span.end).line != line for e in fix.edits):
         return None
     start = source.offset(line, 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import cache, lru_cache
 
@@ -9,13 +10,21 @@ from cilint.checks.base import Check, CheckContext
 from cilint.edits.entries import add_toml_key, append_to_array
 from cilint.facts.local_hosts import LocalOnlyHost, classify, local_only_hosts
 from cilint.facts.positions import Positions
-from cilint.facts.scripts import expander
+from cilint.facts.scripts import ScriptCommand, expander
 from cilint.findings import Applicability, Finding, Fix, Location, Related, Severity
 from cilint.models.pipeline import Job, Pipeline
 from cilint.models.variables import Variable
 from cilint.shell.network import command_targets, value_hosts
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
+
+
+_DISCARD = re.compile(r"\s*\|\|\s*(?:true|:|exit 0)\s*(?:$|[;&#)])")
+
+
+def _discarded(item: ScriptCommand) -> bool:
+    """`command || true` (or `|| :`): its failure is thrown away, it guards nothing."""
+    return bool(_DISCARD.match(item.line.text, item.command.end))
 
 
 @cache
@@ -83,14 +92,15 @@ class DesktopOnlyHostname(Check):
             return
         commands = ctx.facts.commands(job)
         for item in commands:
-            if not item.command.fatal and might_name_local_host(item.line.text):
+            if not item.command.fatal and not _discarded(item) and might_name_local_host(item.line.text):
                 probed.setdefault(id(item.line), set()).update(t.host for t in command_targets(item.command, expand))
         for item in commands:
             command = item.command
             if _writes_etc_hosts(command):
                 added.update(word.lower() for a in command.args for word in a.text.split())
                 continue
-            if not command.fatal or not might_name_local_host(item.line.text):
+            discarded = _discarded(item)  # `probe || true`: the failure is hidden, the lookup still fails
+            if not (command.fatal or discarded) or not might_name_local_host(item.line.text):
                 continue
             checked = probed.get(id(item.line), set())
             for target in command_targets(command, expand):
@@ -102,10 +112,12 @@ class DesktopOnlyHostname(Check):
                 if key in reported:
                     continue
                 reported.add(key)
+                message = _message(target.host, entry, f"(`{target.tool}` in `{item.line.section}` of job `{job.name}`)")
+                if discarded:
+                    message += "; `|| true` hides the failure, but the lookup never succeeds: remove the command"
                 yield Finding(
-                    self.rule_id,
-                    _message(target.host, entry, f"(`{target.tool}` in `{item.line.section}` of job `{job.name}`)"),
-                    where, Severity.MAJOR, fix=self._fix(ctx, job, target.host),
+                    self.rule_id, message,
+                    where, Severity.MAJOR if command.fatal else Severity.MINOR, fix=self._fix(ctx, job, target.host),
                     route=("script", job.name, item.line.section, target.host),
                     related=_defined_in(job, where),
                 )

@@ -6,8 +6,10 @@ import re
 from collections.abc import Iterator
 
 from cilint.checks.base import Check, CheckContext
+from cilint.edits.entries import remove_seq_item
 from cilint.edits.scalars import insert_text
 from cilint.facts.environment import expander_at
+from cilint.facts.local_hosts import classify
 from cilint.facts.positions import Positions
 from cilint.facts.scripts import ScriptCommand, expander
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
@@ -80,13 +82,32 @@ class ProbeBlocksAgentContext(Check):
                 f"in `{switch.line.section}`); when the probe fails the job ends before the agent route, which "
                 "works, is ever tried. Move the probe after the context switch, or make it non-fatal",
                 where, Severity.MAJOR,
-                fix=self._fix(item, positions),
+                fix=self._fix(ctx, job, item, positions, expand),
                 related=(Related(switch_where, "the agent context is selected here"),),
                 route=("probe", job.name, _short(probe_text)),
             )
 
+    @classmethod
+    def _fix(cls, ctx: CheckContext, job: Job, item: ScriptCommand, positions: Positions, expand) -> Fix | None:  # type: ignore[no-untyped-def]
+        never = next((t.host for t in command_targets(item.command, expand) if classify(t.host)), None)
+        if never is not None:
+            return cls._remove(ctx, job, item, never)
+        return cls._tolerate(item, positions)
+
     @staticmethod
-    def _fix(item: ScriptCommand, positions: Positions) -> Fix | None:
+    def _remove(ctx: CheckContext, job: Job, item: ScriptCommand, host: str) -> Fix | None:
+        """A probe of a name that never resolves on a runner checks nothing: removed, never tolerated
+        (`|| true` would keep a lookup that always fails, and hide it from DNS001)."""
+        if len(analyse(item.line.text).commands) != 1:
+            return None  # the line does more than probe: the author's to split
+        seq = job.node.get(item.line.section)
+        source = ctx.source_of(item.line.node)
+        edit = remove_seq_item(source, seq, item.line.node) if seq is not None and source is not None else None
+        return Fix(f"Remove the probe of `{host}`, which never resolves on a runner", (edit,),
+                   Applicability.UNSAFE) if edit else None
+
+    @staticmethod
+    def _tolerate(item: ScriptCommand, positions: Positions) -> Fix | None:
         if not analyse(item.line.text).parsed:
             return None  # an unbalanced quote would take ` || true` into a string (found by tests/fuzz)
         offsets = positions.offsets(item.line.node)

@@ -11,7 +11,7 @@ from cilint.edits.pipeline import (
     add_sibling_entries,
 )
 from cilint.edits.scalars import replace_in_scalar
-from cilint.facts.dind import DindSetup, _client_targets_service, _jobs, first_docker_command
+from cilint.facts.dind import DindSetup, _client_targets_service, _jobs, client_certs_shared, first_docker_command
 from cilint.facts.images import is_docker_cli_image
 from cilint.facts.environment import variable_seen
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
@@ -59,7 +59,7 @@ class DindTlsPortMismatch(Check):
             message = (f"{where} uses port 2375, but the dind service `{s.service.name}` listens only on 2376 with TLS "
                        f"({why}): 'Cannot connect to the Docker daemon at tcp://{s.host}:2375'. Either use "
                        f"tcp://{s.host}:2376 with the TLS client variables, or turn TLS off with `DOCKER_TLS_CERTDIR: \"\"`")
-            fix = self._fix_plain(ctx, s) if not s.tls_explicit else self._fix_port(ctx, s, ":2375", ":2376")
+            fix = self._fix_plain(ctx, s) if not s.tls_explicit else self._fix_to_tls_port(ctx, s)
             return Finding(self.rule_id, message, location(s.docker_host.node), severity, fix=fix, related=related,
                            route=("tls-port", s.docker_host.name, s.service.name))
         if not s.tls and s.port == 2376:
@@ -92,6 +92,16 @@ class DindTlsPortMismatch(Check):
         source = ctx.source(s.docker_host.node.path)
         edit = replace_in_scalar(source, s.docker_host.node, old, new) if isinstance(source, SourceFile) else None
         return Fix(f"Connect to port {new[1:]}", (edit,), Applicability.UNSAFE) if edit else None
+
+    @classmethod
+    def _fix_to_tls_port(cls, ctx: CheckContext, s: DindSetup) -> Fix | None:
+        """Port 2376 also needs the client certificates in the job: applied only where every runner of
+        the job is known to share them (else NET002 would fire on the result), shown otherwise."""
+        fix = cls._fix_port(ctx, s, ":2375", ":2376")
+        if fix is None or client_certs_shared(s):
+            return fix
+        return replace(fix, title=fix.title + " (the runner must also share /certs/client: NET002)",
+                       applicability=Applicability.DISPLAY_ONLY)
 
     @staticmethod
     def _fix_plain(ctx: CheckContext, s: DindSetup) -> Fix | None:

@@ -10,7 +10,7 @@ from cilint.edits.entries import (
     append_to_array,
 )
 from cilint.edits.runner import runner_config_file
-from cilint.facts.dind import DindSetup, _client_targets_service, _jobs
+from cilint.facts.dind import DindSetup, _client_targets_service, _jobs, shares_client_certs
 from cilint.facts.runners import (
     DOCKER_EXECUTORS,
     RunnerChoice,
@@ -25,19 +25,6 @@ def _client_uses_tls(s: DindSetup) -> bool:
     if s.port is not None:
         return s.port == 2376 and _client_targets_service(s)
     return s.docker_host is None and s.entrypoint_runs
-
-
-def _volume_target(spec: str) -> str:
-    """The container path of a docker volume spec: `/certs/client`, `src:/dst[:mode]`."""
-    parts = spec.split(":")
-    return parts[1] if len(parts) > 1 else parts[0]
-
-
-def _cert_paths(s: DindSetup) -> set[str]:
-    base = "/certs"
-    if s.tls_source is not None and s.tls_source.value:
-        base = s.job.expand(s.tls_source.value).text.rstrip("/") or "/certs"
-    return {base, f"{base}/client", f"{base}/client/"}
 
 
 class DindTlsClientCerts(Check):
@@ -70,26 +57,18 @@ class DindTlsClientCerts(Check):
 
     def _runner(self, ctx: CheckContext, s: DindSetup, choice: RunnerChoice) -> Finding | None:
         runner = choice.runner
-        paths = _cert_paths(s)
+        if shares_client_certs(s, runner) is not False:
+            return None
         executor = runner.executor or ""
         if executor in DOCKER_EXECUTORS:
-            volumes = runner.docker.strings("volumes")
-            if any(_volume_target(v).rstrip("/") in paths for v in volumes):
-                return None
             setting = runner.docker.setting("volumes")
             anchor = setting.node if setting else (runner.docker.node or runner.table.node)
             fix = self._docker_fix(ctx, choice, setting)
             what = "`volumes` of `[runners.docker]` has no `/certs/client`"
-        elif executor == "kubernetes":
-            mounts = [t.text("mount_path") or "" for kind in ("empty_dir", "host_path", "secret", "config_map", "pvc", "csi")
-                      for t in runner.kubernetes.table("volumes").tables(kind)]
-            if any(m.rstrip("/") in paths for m in mounts):
-                return None
+        else:
             anchor = runner.kubernetes.node or runner.table.node
             fix = None
             what = "`[runners.kubernetes]` mounts no volume at `/certs/client` (an `empty_dir` shared by job and service)"
-        else:
-            return None
         if anchor is None:
             return None
         return Finding(

@@ -105,6 +105,24 @@ def remove_seq_items(source: SourceFile, owner: MapNode, key: str, items: list[N
     return edits
 
 
+def remove_seq_item(source: SourceFile, seq: Node, item: Node) -> Edit | None:
+    """Remove one item of a block sequence that has others, as whole lines; None for a flow
+    sequence, its only item, or an item that shares a line with anything else."""
+    if not isinstance(seq, SeqNode) or seq.flow or len(seq.items) < 2 or not any(i is item for i in seq.items):
+        return None
+    if item.path != source.path or any(i.path != source.path for i in seq.items):
+        return None
+    text = source.text
+    start = _line_start(text, item.span.start)
+    if text[start : item.span.start].strip() != "-":
+        return None
+    end = _line_end(text, subtree_end(item))
+    for other in seq.items:
+        if other is not item and start <= other.span.start <= end:
+            return None
+    return Edit(source.path, Span(start, min(end + 1, len(text))), "")
+
+
 def _merge(edits: list[Edit], path: str) -> list[Edit]:
     """Join deletions that touch or overlap (adjacent flow items)."""
     merged: list[Edit] = []

@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cilint.facts.environment import variable_seen
 from cilint.facts.images import is_dind, is_docker_cli_image, is_docker_library_dind, job_image
 from cilint.facts.jobs import JobFacts
 from cilint.facts.runners import (
+    DOCKER_EXECUTORS,
     RunnerChoice,
     RunnerChoices,
     effective_variable,
@@ -21,6 +23,9 @@ from cilint.loading.project import Project
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Job, Service
 from cilint.models.variables import Variable
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    from cilint.models.runner import Runner
 
 _TCP = re.compile(r"^tcp://(\[[0-9a-fA-F:.]+\]|[^:/\s]+):([0-9]+)/?$")
 _VERSION = re.compile(r"^(\d+)\.(\d+)")
@@ -134,6 +139,39 @@ def _tls_mode(job: Job, service: Service, runners: tuple[RunnerChoice, ...]) -> 
     if expansion.unresolved:
         return None
     return _TlsMode(bool(expansion.text.strip()), certdir)
+
+
+def cert_paths(setup: DindSetup) -> set[str]:
+    """Where the dind service writes the client certificates: `$DOCKER_TLS_CERTDIR/client`."""
+    base = "/certs"
+    if setup.tls_source is not None and setup.tls_source.value:
+        base = setup.job.expand(setup.tls_source.value).text.rstrip("/") or "/certs"
+    return {base, f"{base}/client", f"{base}/client/"}
+
+
+def shares_client_certs(setup: DindSetup, runner: Runner) -> bool | None:
+    """Whether the runner mounts the certificate directory into both the service and the job (a
+    `[runners.docker] volumes` entry, a Kubernetes volume); None for another executor."""
+    paths = cert_paths(setup)
+    executor = runner.executor or ""
+    if executor in DOCKER_EXECUTORS:
+        return any(_volume_target(v).rstrip("/") in paths for v in runner.docker.strings("volumes"))
+    if executor == "kubernetes":
+        mounts = [t.text("mount_path") or "" for kind in ("empty_dir", "host_path", "secret", "config_map", "pvc", "csi")
+                  for t in runner.kubernetes.table("volumes").tables(kind)]
+        return any(m.rstrip("/") in paths for m in mounts)
+    return None
+
+
+def client_certs_shared(setup: DindSetup) -> bool:
+    """Every runner known to run the job shares the certificates (none known: not confirmed)."""
+    return bool(setup.runners) and all(shares_client_certs(setup, c.runner) for c in setup.runners)
+
+
+def _volume_target(spec: str) -> str:
+    """The container path of a docker volume spec: `/certs/client`, `src:/dst[:mode]`."""
+    parts = spec.split(":")
+    return parts[1] if len(parts) > 1 else parts[0]
 
 
 def _client_targets_service(setup: DindSetup) -> bool:

@@ -84,6 +84,13 @@ def test_example(tmp_path: Path, rule_id: str, name: str, example: dict):
     again = run(Options(paths=(tmp_path,)))
     assert [p for p in placed(again.projects) if p.finding.rule_id == rule_id] == []
     assert not [p for p in placed(again.projects) if p.finding.rule_id == "CIL001"], "the fix must re-parse"
+    # Every rule, not only this one: a fix makes no other rule fire, and removes another rule's
+    # finding only where the example says the fix also fixes it (`also_fixes`).
+    before = {(f.rule_id, f.route) for project in result.projects for f in project.findings}
+    after = {(f.rule_id, f.route) for project in again.projects for f in project.findings}
+    assert after - before == set(), f"the fix makes other rules fire: {sorted(after - before)}"
+    gone = {rule for rule, _ in before - after if rule != rule_id}
+    assert gone <= set(example.get("also_fixes") or ()), f"the fix silences {sorted(gone)} without saying so"
 
 
 def test_safe_rules_have_a_fixed_example():

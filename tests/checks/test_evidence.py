@@ -265,3 +265,39 @@ def test_a_removed_pre_clone_script_that_rewrites_resolv_conf_is_one_finding(pro
     assert [rule for rule, _ in found] == ["NET013"]
     (message,) = _messages(root, "NET013")
     assert "removed in GitLab Runner 17.0" in message and "/etc/resolv.conf it rewrites" in message
+
+
+# -- point 10: a probe of a name that never resolves is removed, never tolerated -----------------
+
+PROBE = """
+deploy:
+  image: bitnami/kubectl:1.30
+  before_script:
+    - curl -k https://kubernetes.docker.internal:6443{tail}
+    - kubectl config use-context "$KUBE_CONTEXT"
+  script:
+    - kubectl apply -f k8s/
+"""
+
+
+def test_the_probe_fix_removes_a_desktop_only_probe(project):
+    root = project({".gitlab-ci.yml": PROBE.format(tail="")})
+    (fix,) = [f.fix for r in lint(root).projects for f in r.findings if f.rule_id == "DNS004"]
+    assert fix.applicability.value == "unsafe" and fix.title.startswith("Remove the probe")
+
+
+def test_a_tolerated_desktop_only_probe_is_still_dns001(project):
+    """`|| true` hides the failure; the name still never resolves (before: DNS001 went silent)."""
+    root = project({".gitlab-ci.yml": PROBE.format(tail=" || true")})
+    assert [(f.rule_id, f.severity.label) for r in lint(root).projects for f in r.findings
+            if f.rule_id == "DNS001"] == [("DNS001", "minor")]
+
+
+def test_a_checked_name_is_still_a_guard(project):
+    root = project({".gitlab-ci.yml": """
+t:
+  image: alpine:3.20
+  script:
+    - if getent hosts host.docker.internal; then export API=host.docker.internal; else export API=localhost; fi
+"""})
+    assert _found(root, "DNS001") == []

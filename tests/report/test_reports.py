@@ -28,7 +28,7 @@ def test_seed_example_codequality_is_valid_and_explains_the_fix():
     data = validate(codequality.render(run(Options(paths=(REPO / "examples" / "seed",))).projects))
     assert {e["check_name"] for e in data} == {"DNS001", "DNS004", "NET002", "NET007"}
     probe = next(e for e in data if e["check_name"] == "DNS004")
-    assert "```diff" in probe["content"]["body"] and "|| true" in probe["content"]["body"]
+    assert "```diff" in probe["content"]["body"] and "-    - curl -k https://kubernetes.docker.internal:6443" in probe["content"]["body"]
     assert probe["other_locations"][0]["lines"]["begin"] == 38
 
 
