@@ -112,9 +112,12 @@ class DindDnsFlag(Check):
         runner_edits = None
         if choice and servers and self._keeps_resolution(ctx, choice, servers):
             runner_edits = self._runner_edits(ctx, choice, servers)
+        # Shown, never applied: the runner's pod DNS is every job's (other projects' too), and with
+        # `none` a cluster name resolves only if the servers listed know the cluster's zone.
         if runner_edits:
-            return Fix("Move the --dns servers from the dind service to the runner's pod DNS configuration",
-                       tuple(ci_edits + runner_edits), Applicability.UNSAFE)
+            return Fix("Move the --dns servers from the dind service to the runner's pod DNS configuration (every "
+                       "job of the runner then resolves through them: only with servers that know the cluster's names)",
+                       tuple(ci_edits + runner_edits), Applicability.DISPLAY_ONLY)
         return Fix("Remove --dns from the dind service and set the resolvers in the runner configuration",
                    tuple(ci_edits), Applicability.DISPLAY_ONLY)
 

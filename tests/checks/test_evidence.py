@@ -301,3 +301,16 @@ t:
     - if getent hosts host.docker.internal; then export API=host.docker.internal; else export API=localhost; fi
 """})
     assert _found(root, "DNS001") == []
+
+
+# -- point 11: a fix that would be every job's resolver is shown, never applied -------------------
+
+def test_moving_dind_dns_to_the_runner_is_never_applied(project):
+    root = project({
+        ".gitlab-ci.yml": "build:\n  image: docker:27.0.0\n  services:\n    - name: docker:27.0.0-dind\n"
+                          "      command: [\"--dns=8.8.8.8\", \"--tls=false\"]\n  script:\n    - docker build -t app .\n",
+        "values.yaml": "runners:\n  config: |\n    [[runners]]\n      name = \"k8s\"\n      [runners.kubernetes]\n"
+                       "        namespace = \"ci\"\n        privileged = true\n",
+    })
+    fixes = [f.fix for r in lint(root).projects for f in r.findings if f.rule_id == "DNS002"]
+    assert fixes and all(fix.applicability.value == "display-only" for fix in fixes)
