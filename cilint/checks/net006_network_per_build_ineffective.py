@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from cilint.checks.base import Check, CheckContext
 from cilint.edits.entries import add_toml_key, insert_after_table_keys, remove_key_line
 from cilint.edits.runner import runner_config_file
-from cilint.facts.runners import DOCKER_EXECUTORS, truthy
+from cilint.facts.runners import DOCKER_EXECUTORS, MAX_MTU, MIN_MTU, truthy, valid_mtu
 from cilint.findings import Applicability, Finding, Fix, Related, Severity
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location, scalar_text
@@ -57,6 +57,17 @@ class NetworkPerBuildIneffective(Check):
         for key in ("network_mtu", "enable_ipv6"):
             setting = runner.docker.setting(key)
             if setting is None or setting.is_template or setting.value in (0, False, None):
+                continue
+            if key == "network_mtu" and not valid_mtu(setting.value):
+                who = "its jobs" if flag else f"jobs that set `{FLAG}` themselves"
+                yield Finding(  # nothing is proposed on top of a value no network can have
+                    self.rule_id,
+                    f"runner `{runner.name}` sets `network_mtu = {scalar_text(setting.node)}`, which no network can use "
+                    f"(an MTU is {MIN_MTU} to {MAX_MTU} bytes): for {who} Docker cannot create the per-job network "
+                    "and the job fails before its script; write the MTU of the host's network (1500, or less on "
+                    "overlays and VPNs)",
+                    location(setting.node), Severity.MAJOR if flag else Severity.MINOR, route=("invalid-mtu", runner.name),
+                )
                 continue
             if mode_set:
                 assert mode is not None

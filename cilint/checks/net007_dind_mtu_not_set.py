@@ -15,6 +15,7 @@ from cilint.edits.pipeline import (
     add_service_entry,
 )
 from cilint.facts.dind import DindSetup, _jobs
+from cilint.facts.runners import valid_mtu
 from cilint.findings import Applicability, Edit, Finding, Fix, Severity
 from cilint.models.pipeline import Service
 from cilint.source import SourceFile
@@ -105,7 +106,7 @@ class DindMtuNotSet(Check):
 
     @staticmethod
     def _verdict(s: DindSetup, value: int | None, present: bool) -> _MtuVerdict | None:
-        network_mtus = [m for c in s.runners if (m := c.runner.docker.number("network_mtu"))]
+        network_mtus = [m for c in s.runners if valid_mtu(m := c.runner.docker.number("network_mtu"))]  # NET006: invalid
         if present:
             limit = min(network_mtus) if network_mtus else None
             if value is not None and limit is not None and value > limit:

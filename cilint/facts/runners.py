@@ -124,3 +124,12 @@ def job_flag(job: Job, runners: tuple[RunnerChoice, ...], name: str) -> bool:
     if variable is not None:
         return truthy(variable.value)
     return any(c.runner.feature_flag(name) for c in runners)
+
+
+# An IPv4 link carries at least 68 bytes (RFC 791) and at most 65535; the kernel refuses an interface
+# MTU outside that range, so Docker cannot create a network with it.
+MIN_MTU, MAX_MTU = 68, 65535
+
+
+def valid_mtu(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and MIN_MTU <= value <= MAX_MTU

@@ -314,3 +314,18 @@ def test_moving_dind_dns_to_the_runner_is_never_applied(project):
     })
     fixes = [f.fix for r in lint(root).projects for f in r.findings if f.rule_id == "DNS002"]
     assert fixes and all(fix.applicability.value == "display-only" for fix in fixes)
+
+
+# -- point 13: an invalid value is reported, and no fix builds on it ------------------------------
+
+def test_an_invalid_network_mtu_is_reported_and_no_fix_builds_on_it(project):
+    root = project({
+        "config.toml": '[[runners]]\n  name = "d"\n  url = "https://gitlab.example.com"\n  executor = "docker"\n'
+                       '  [runners.docker]\n    network_mtu = 1\n',
+        ".gitlab-ci.yml": "b:\n  image: docker:27.3.1\n  services:\n    - docker:27.3.1-dind\n  script:\n    - docker build .\n",
+        ".cilint.toml": '[[runners]]\nname = "d"\nrun-untagged = true\n',
+    })
+    found = [(f.rule_id, f.route[0], f.fix) for r in lint(root).projects for f in r.findings if f.rule_id in ("NET006", "NET007")]
+    assert ("NET006", "invalid-mtu", None) in found
+    assert not any(route == "network_mtu" for _, route, _ in found)  # no FF_NETWORK_PER_BUILD on top of it
+    assert not [fix.title for _, _, fix in found if fix is not None and fix.title.endswith("--mtu=1")]  # NET007
