@@ -20,7 +20,7 @@ from typing import Any
 
 from cilint.engine import run
 from cilint.filesystem import write_report
-from cilint.findings import Severity
+from cilint.findings import Confidence, Severity
 from cilint.fixes import loop
 from cilint.gitlab_api import ApiError, GitLabSource
 from cilint.report import codequality, json_report, sarif, text
@@ -28,9 +28,10 @@ from cilint.results import Options, Result, UsageError, fails
 
 FORMATS = ("text", "codequality", "json", "sarif")
 SEVERITIES = ("info", "minor", "major", "critical", "blocker")
+CONFIDENCES = ("low", "medium", "high")
 # What an option's value is: "flag" takes none, "list" (comma-separated) and "paths" may repeat,
-# "format" and "severity" are choices (case-insensitive, as in typer), "float" a number.
-KINDS = ("flag", "list", "path", "paths", "format", "severity", "float", "text")
+# "format", "severity" and "confidence" are choices (case-insensitive, as in typer), "float" a number.
+KINDS = ("flag", "list", "path", "paths", "format", "severity", "confidence", "float", "text")
 
 
 def _option(*flags: str, kind: str, help: str, default: Any = None) -> Any:
@@ -58,6 +59,10 @@ class CheckRequest:
         "--ignore", kind="list", help="Skip these rule ids, id prefixes or names (comma-separated).")
     exit_zero: bool = _option("--exit-zero", kind="flag", help="Exit 0 even when there are findings.")
     fail_on: str = _option("--fail-on", kind="severity", default="minor", help="Lowest severity that makes the exit code 1.")
+    confidence: str | None = _option(
+        "--confidence", kind="confidence",
+        help="Least confidence shown: low shows findings that rest on what cilint cannot see (default: the "
+             "settings', else medium).")
     fix: bool = _option("--fix", kind="flag", help="Apply safe fixes.")
     unsafe_fixes: bool = _option("--unsafe-fixes", kind="flag", help="With --fix or --diff, also apply unsafe fixes.")
     diff: bool = _option("--diff", kind="flag", help="Print the changes --fix would make; write nothing (exit 1 if any).")
@@ -127,6 +132,8 @@ def parse_value(kind: str, value: str) -> object:
         return value.lower() if value.lower() in FORMATS else None
     if kind == "severity":
         return value.lower() if value.lower() in SEVERITIES else None
+    if kind == "confidence":
+        return value.lower() if value.lower() in CONFIDENCES else None
     if kind == "float":
         try:
             return float(value)
@@ -157,7 +164,8 @@ def run_check(request: CheckRequest) -> int:
                                   request.gitlab_timeout, request.allow_local_remote_includes,
                                   request.gitlab_run_timeout)
         options = Options(paths=request.paths or (Path("."),), runner_configs=request.runner_config,
-                          select=request.select, ignore=request.ignore, gitlab=gitlab)
+                          select=request.select, ignore=request.ignore, gitlab=gitlab,
+                          confidence=Confidence.parse(request.confidence) if request.confidence else None)
         if request.diff:
             return _diff(options, request.unsafe_fixes)
         result = _fix(options, request.unsafe_fixes) if request.fix else run(options)

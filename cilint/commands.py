@@ -19,6 +19,7 @@ import typer
 from cilint import __version__
 from cilint.catalog import load_catalog
 from cilint.check_command import (
+    CONFIDENCES,
     FORMATS,
     SEVERITIES,
     CheckRequest,
@@ -59,7 +60,8 @@ def _root(
 # The choices of the one option definition (cilint.check_command): str enums, as typer wants.
 OutputFormat = Enum("OutputFormat", [(name, name) for name in FORMATS], type=str)  # type: ignore[misc]
 FailOn = Enum("FailOn", [(name, name) for name in SEVERITIES], type=str)  # type: ignore[misc]
-_CHOICES: dict[str, type[Enum]] = {"format": OutputFormat, "severity": FailOn}
+ShownConfidence = Enum("ShownConfidence", [(name, name) for name in CONFIDENCES], type=str)  # type: ignore[misc]
+_CHOICES: dict[str, type[Enum]] = {"format": OutputFormat, "severity": FailOn, "confidence": ShownConfidence}
 _TYPES: dict[str, Any] = {
     "flag": bool, "float": float, "text": Optional[str], "path": Optional[Path],
     "paths": Optional[list[Path]], "list": Optional[list[str]],
@@ -77,7 +79,10 @@ def _check_parameter(option: dataclasses.Field[Any]) -> inspect.Parameter:
     choices = _CHOICES.get(kind)
     if choices is not None:
         info = typer.Option(*meta["flags"], help=meta["help"], case_sensitive=False)
-        annotation, default = Annotated[choices, info], choices(option.default)
+        if option.default is None:  # a choice that is not made unless given
+            annotation, default = Annotated[Optional[choices], info], None  # type: ignore[valid-type]
+        else:
+            annotation, default = Annotated[choices, info], choices(option.default)
     else:
         info = typer.Option(*meta["flags"], help=meta["help"])
         default = None if kind in ("paths", "list") else option.default
@@ -96,7 +101,7 @@ def _request(values: dict[str, Any]) -> CheckRequest:
         elif kind == "paths":
             value = tuple(value or ())
         elif kind in _CHOICES:
-            value = value.value
+            value = value.value if value is not None else None
         converted[name] = value
     return CheckRequest(**converted)
 

@@ -11,7 +11,7 @@ from cilint.catalog import rule_name
 from cilint.checks import ALL_CHECKS
 from cilint.checks.base import Check, CheckContext
 from cilint.facts.jobs import JobFacts
-from cilint.findings import Finding
+from cilint.findings import Confidence, Finding
 from cilint.loading.discover import shown_name
 from cilint.loading.load import load_config, load_project
 from cilint.loading.project import Project
@@ -46,8 +46,11 @@ def run(options: Options) -> Result:
         findings = apply_suppressions(findings, ws.files(), enabled)
         findings = [f for f in findings if enabled(f.rule_id)]
         findings = _per_file(findings, config)
+        least = next((c for c in (options.confidence, config.confidence) if c is not None), Confidence.MEDIUM)
+        shown = _dedupe_and_sort([f for f in findings if f.confidence >= least])
+        hidden = len(_dedupe_and_sort([f for f in findings if f.confidence < least]))
         prefix = _path_prefix(root, groups) if len(groups) > 1 else ""
-        results.append(ProjectResult(root, ws.files(), _dedupe_and_sort(findings), prefix))
+        results.append(ProjectResult(root, ws.files(), shown, prefix, hidden))
     return Result(results)
 
 

@@ -36,6 +36,26 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {text!r} (expected one of: {names})") from None
 
 
+class Confidence(enum.IntEnum):
+    """How much of what a finding says rests on the files cilint read."""
+
+    LOW = 0  # on the environment cilint cannot see (the runner's network, settings outside the files)
+    MEDIUM = 1  # on a default the files do not override, or a runner file not known to run the jobs
+    HIGH = 2  # the evidence is in the files
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Confidence:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(c.label for c in cls)
+            raise ValueError(f"unknown confidence {text!r} (expected one of: {names})") from None
+
+
 class Applicability(enum.Enum):
     SAFE = "safe"
     UNSAFE = "unsafe"
@@ -88,6 +108,7 @@ class Finding:
     related: tuple[Related, ...] = ()
     # Structural route used for fingerprints (job name, key path ...); never a line number.
     route: tuple[str, ...] = field(default=())
+    confidence: Confidence = Confidence.HIGH
 
     @property
     def path(self) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cilint.findings import Finding, Severity
+from cilint.findings import Confidence, Finding, Severity
 from cilint.source import SourceFile
 
 
@@ -23,6 +23,7 @@ class Options:
     ignore: tuple[str, ...] = ()
     overlay: Mapping[str, str] = field(default_factory=dict)  # absolute path -> text (fixes not written yet)
     gitlab: Any = None  # cilint.gitlab_api.GitLabSource when --gitlab-url is given
+    confidence: Confidence | None = None  # the least confidence shown (None: the settings', else medium)
 
 
 @dataclass(eq=False)
@@ -37,6 +38,7 @@ class ProjectResult:
     # the root's path (relative to the working directory when under it), so that no two files of
     # the run are reported under one name.
     prefix: str = ""
+    hidden: int = 0  # findings below the confidence shown
 
 
 @dataclass(eq=False)
@@ -48,6 +50,10 @@ class Result:
     @property
     def findings(self) -> list[Finding]:
         return [f for p in self.projects for f in p.findings]
+
+    @property
+    def hidden(self) -> int:
+        return sum(p.hidden for p in self.projects)
 
 
 class UsageError(Exception):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from cilint.models.settings import ProjectConfig
 from cilint.engine import run
+from cilint.findings import Confidence
 from cilint.results import Options, Result
 from cilint.loading.load import load_config, load_project
 from cilint.loading.workspace import Workspace
@@ -14,7 +15,8 @@ from cilint.report.common import placed
 
 
 def lint(root: Path, *paths: Path) -> Result:
-    return run(Options(paths=paths or (root,)))
+    """Every finding, whatever its confidence (the command line hides low ones by default)."""
+    return run(Options(paths=paths or (root,), confidence=Confidence.LOW))
 
 
 def rows(result: Result) -> list[tuple[str, int, int, str]]:

@@ -11,7 +11,7 @@ from cilint.edits.scalars import replace_scalar
 from cilint.facts.hosts import is_ip, is_partial_name
 from cilint.facts.images import is_musl_image
 from cilint.facts.runner_jobs import default_image
-from cilint.findings import Applicability, Finding, Fix, Severity
+from cilint.findings import Applicability, Confidence, Finding, Fix, Severity
 from cilint.syntax.nodes import location, scalar_text
 from cilint.syntax.tree import Node
 
@@ -69,8 +69,10 @@ class NdotsExternalLookups(Check):
             if unmapped:
                 message += (". Every job of the project is counted for this runner: map runners to tags in "
                             "[[tool.cilint.runners]] to narrow it")
+            rj = ctx.facts.runner_jobs_of(runner)
+            confidence = rj.confidence_for(slow) if rj else Confidence.HIGH
             yield Finding(self.rule_id, message, location(node), Severity.MAJOR if musl else Severity.MINOR,
-                          fix=fix, route=("ndots", runner.name))
+                          fix=fix, route=("ndots", runner.name), confidence=confidence)
 
     @staticmethod
     def _hosts(ctx: CheckContext, runner: Runner) -> tuple[set[str], bool]:

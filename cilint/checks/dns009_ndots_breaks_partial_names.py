@@ -43,6 +43,7 @@ class NdotsBreaksPartialNames(Check):
                 location(node), Severity.MAJOR, fix=fix,
                 related=(Related(location(first), f"`{broken[0]}` is used here"),),
                 route=("partial-names", rj.runner.name),
+                confidence=min(rj.confidence_for(broken), rj.musl_confidence),
             )
 
 

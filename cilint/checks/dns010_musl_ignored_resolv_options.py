@@ -29,4 +29,5 @@ class MuslIgnoredResolvOptions(Check):
                     "option was meant to fix (the conntrack-race timeouts, UDP-only answers); use NodeLocal DNSCache "
                     "or glibc-based images",
                     location(setting.node), Severity.MINOR, route=("musl-ignored-option", rj.runner.name, name),
+                    confidence=rj.musl_confidence,
                 )

@@ -14,7 +14,7 @@ from cilint.edits.scalars import replace_in_scalar
 from cilint.facts.dind import DindSetup, _client_targets_service, _jobs, client_certs_shared, first_docker_command
 from cilint.facts.images import is_docker_cli_image
 from cilint.facts.environment import variable_seen
-from cilint.findings import Applicability, Finding, Fix, Related, Severity
+from cilint.findings import Applicability, Confidence, Finding, Fix, Related, Severity
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
 
@@ -61,7 +61,8 @@ class DindTlsPortMismatch(Check):
                        f"tcp://{s.host}:2376 with the TLS client variables, or turn TLS off with `DOCKER_TLS_CERTDIR: \"\"`")
             fix = self._fix_plain(ctx, s) if not s.tls_explicit else self._fix_to_tls_port(ctx, s)
             return Finding(self.rule_id, message, location(s.docker_host.node), severity, fix=fix, related=related,
-                           route=("tls-port", s.docker_host.name, s.service.name))
+                           route=("tls-port", s.docker_host.name, s.service.name),
+                           confidence=Confidence.HIGH if s.tls_explicit else Confidence.MEDIUM)  # the image default
         if not s.tls and s.port == 2376:
             message = (f"{where} uses port 2376, but the dind service `{s.service.name}` runs without TLS and listens "
                        f"only on 2375: 'Cannot connect to the Docker daemon at tcp://{s.host}:2376'; use "
@@ -83,7 +84,8 @@ class DindTlsPortMismatch(Check):
                 "DOCKER_TLS_VERIFY": yaml_scalar("1"), "DOCKER_CERT_PATH": yaml_scalar("$DOCKER_TLS_CERTDIR/client")})
             fix = Fix("Set the TLS client variables", (edit,), Applicability.UNSAFE) if edit else None
             return Finding(self.rule_id, message, location(s.docker_host.node), Severity.MAJOR, fix=fix,
-                           related=related, route=("tls-client", s.docker_host.name, s.service.name))
+                           related=related, route=("tls-client", s.docker_host.name, s.service.name),
+                           confidence=s.runner_confidence if s.kubernetes else Confidence.HIGH)
         return None
 
     @staticmethod

@@ -15,7 +15,7 @@ from cilint.facts.runners import (
     DOCKER_EXECUTORS,
     RunnerChoice,
 )
-from cilint.findings import Applicability, Finding, Fix, Related, Severity
+from cilint.findings import Applicability, Confidence, Finding, Fix, Related, Severity
 from cilint.syntax.nodes import location
 
 
@@ -53,12 +53,15 @@ class DindTlsClientCerts(Check):
                 "mounted at `/certs/client` on Kubernetes), else the client falls back to tcp://docker:2375 "
                 "('Cannot connect to the Docker daemon'); pass the runner configuration with --runner-config to check it",
                 location(s.service.name_node), Severity.INFO, route=("certs-unknown-runner", s.service.name),
+                confidence=Confidence.LOW,  # a reminder: the runner that shares (or not) the certificates is unknown
             )
 
     def _runner(self, ctx: CheckContext, s: DindSetup, choice: RunnerChoice) -> Finding | None:
         runner = choice.runner
         if shares_client_certs(s, runner) is not False:
             return None
+        if s.docker_host is None and any("docker.sock" in v for v in runner.docker.strings("volumes")):
+            return None  # the docker image's entrypoint prefers a mounted socket: the client uses the host's daemon
         executor = runner.executor or ""
         if executor in DOCKER_EXECUTORS:
             setting = runner.docker.setting("volumes")
@@ -78,7 +81,7 @@ class DindTlsClientCerts(Check):
             "tcp://docker:2375' or 'open /certs/client/ca.pem: no such file or directory')",
             location(anchor), Severity.BLOCKER, fix=fix,
             related=(Related(location(s.service.name_node), f"the dind service of job `{s.job.name}`"),),
-            route=("certs", runner.name, s.service.name),
+            route=("certs", runner.name, s.service.name), confidence=s.runner_confidence,
         )
 
     @staticmethod

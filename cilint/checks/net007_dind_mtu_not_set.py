@@ -16,7 +16,7 @@ from cilint.edits.pipeline import (
 )
 from cilint.facts.dind import DindSetup, _jobs
 from cilint.facts.runners import valid_mtu
-from cilint.findings import Applicability, Edit, Finding, Fix, Severity
+from cilint.findings import Applicability, Confidence, Edit, Finding, Fix, Severity
 from cilint.models.pipeline import Service
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
@@ -44,29 +44,30 @@ class _MtuVerdict:
     severity: Severity
     reason: str  # completes the message
     mtu: int | None = None
+    confidence: Confidence = Confidence.HIGH  # the outer MTU known from the files, or assumed
 
 
 class DindMtuNotSet(Check):
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
-        best: dict[int, tuple[Severity, str, int | None, DindSetup, list[str]]] = {}
+        best: dict[int, tuple[_MtuVerdict, DindSetup, list[str]]] = {}
         for s in ctx.facts.dind_setups:
             value, present = _mtu_flag(s.service)
             verdict = self._verdict(s, value, present)
             if verdict is None:
                 continue
-            severity, reason, mtu = verdict.severity, verdict.reason, verdict.mtu
             key = id(s.service.name_node)
             current = best.get(key)
-            if current is None or severity > current[0]:
-                best[key] = (severity, reason, mtu, s, (current[4] if current else []))
-            best[key][4].append(s.job.name)
-        for severity, reason, mtu, s, jobs in best.values():
+            if current is None or (verdict.severity, verdict.confidence) > (current[0].severity, current[0].confidence):
+                best[key] = (verdict, s, (current[2] if current else []))
+            best[key][2].append(s.job.name)
+        for verdict, s, jobs in best.values():
+            severity, reason, mtu, confidence = verdict.severity, verdict.reason, verdict.mtu, verdict.confidence
             value, present = _mtu_flag(s.service)
             if present:
                 message = (f"the dind service `{s.service.name}` (jobs {_jobs(jobs)}) sets `--mtu={value}`, larger than "
                            f"{reason}: packets of inner containers are dropped")
                 yield Finding(self.rule_id, message, location(s.service.command_node or s.service.name_node), severity,
-                              route=("mtu-too-large", s.service.name))
+                              route=("mtu-too-large", s.service.name), confidence=confidence)
                 continue
             shown = mtu or _SAAS_MTU
             message = (f"the dind service `{s.service.name}` (jobs {_jobs(jobs)}) has no `--mtu`: the inner dockerd uses "
@@ -76,7 +77,7 @@ class DindMtuNotSet(Check):
             applicability = Applicability.UNSAFE if mtu is not None else Applicability.DISPLAY_ONLY
             fix = Fix(f"Start dind with --mtu={shown}", (edit,), applicability) if edit else None
             yield Finding(self.rule_id, message, location(s.service.name_node), severity, fix=fix,
-                          route=("mtu", s.service.name))
+                          route=("mtu", s.service.name), confidence=confidence)
         yield from self._nested_networks(ctx)
 
     def _nested_networks(self, ctx: CheckContext) -> Iterator[Finding]:
@@ -102,6 +103,7 @@ class DindMtuNotSet(Check):
                     "that network use MTU 1500 even when dockerd has `--mtu`; add "
                     f"`-o com.docker.network.driver.mtu={verdict.mtu or _SAAS_MTU}`",
                     location(item.line.node), verdict.severity, route=("nested-network-mtu", s.job.name),
+                    confidence=verdict.confidence,
                 )
 
     @staticmethod
@@ -110,16 +112,18 @@ class DindMtuNotSet(Check):
         if present:
             limit = min(network_mtus) if network_mtus else None
             if value is not None and limit is not None and value > limit:
-                return _MtuVerdict(Severity.MAJOR, f"the runner's `network_mtu` ({limit})", limit)
+                return _MtuVerdict(Severity.MAJOR, f"the runner's `network_mtu` ({limit})", limit, s.runner_confidence)
             return None
         if network_mtus and min(network_mtus) < 1500:
-            return _MtuVerdict(Severity.MAJOR, f"and the runner's job network has MTU {min(network_mtus)}", min(network_mtus))
+            return _MtuVerdict(Severity.MAJOR, f"and the runner's job network has MTU {min(network_mtus)}", min(network_mtus),
+                               s.runner_confidence)
         if any(t.startswith("saas-linux-") for t in s.job.tags):
             return _MtuVerdict(Severity.MAJOR, f"and GitLab-hosted runners (tags `saas-linux-*`) use MTU {_SAAS_MTU}", _SAAS_MTU)
         if s.kubernetes:
-            return _MtuVerdict(Severity.MAJOR, "and Kubernetes overlay networks usually have a smaller MTU (about 1450)")
+            return _MtuVerdict(Severity.MAJOR, "and Kubernetes overlay networks usually have a smaller MTU (about 1450)",
+                               confidence=min(Confidence.MEDIUM, s.runner_confidence))
         return _MtuVerdict(Severity.INFO, "which breaks when the runner's network has a smaller MTU (overlays, VPNs, "
-                           "GitLab-hosted runners: 1360)")
+                           "GitLab-hosted runners: 1360)", confidence=Confidence.LOW)
 
     @staticmethod
     def _edit(ctx: CheckContext, service: Service, mtu: int) -> Edit | None:

@@ -58,7 +58,7 @@ class DindNotReadyOnKubernetes(Check):
                 f"dockerd listens ('Cannot connect to the Docker daemon'); set {port} in the "
                 "service's `variables`",
                 location(s.service.name_node), Severity.MAJOR, fix=self._fix(ctx, s, str(known)) if known else None,
-                route=("not-ready", s.service.name),
+                route=("not-ready", s.service.name), confidence=s.runner_confidence,
             )
         for finding in self._docker_runners(ctx):
             yield finding

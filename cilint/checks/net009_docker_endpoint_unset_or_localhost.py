@@ -13,7 +13,7 @@ from cilint.edits.scalars import replace_in_scalar
 from cilint.facts.dind import DOCKER_CLIENTS, LOOPBACK, DindSetup, _jobs
 from cilint.facts.images import is_docker_cli_image, job_image
 from cilint.facts.runners import DOCKER_EXECUTORS
-from cilint.findings import Applicability, Finding, Fix, Related, Severity
+from cilint.findings import Applicability, Confidence, Finding, Fix, Related, Severity
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Job
 from cilint.source import SourceFile
@@ -87,7 +87,8 @@ class DockerEndpointUnsetOrLocalhost(Check):
             edit = add_job_variable(ctx.source_of(s.job.node), s.job, "DOCKER_HOST", yaml_scalar(f"tcp://{alias}:{port}"))
             fix = Fix(f"Set DOCKER_HOST to tcp://{alias}:{port}", (edit,), Applicability.UNSAFE) if edit else None
         return Finding(self.rule_id, message, location(s.service.name_node), Severity.MAJOR, fix=fix,
-                       route=("endpoint-unset", s.service.name))
+                       route=("endpoint-unset", s.service.name),
+                       confidence=Confidence.MEDIUM)  # the project's CI/CD settings may set it
 
     def _loopback(self, ctx: CheckContext, s: DindSetup, jobs: list[str]) -> Finding:
         assert s.docker_host is not None and s.host is not None
@@ -103,5 +104,5 @@ class DockerEndpointUnsetOrLocalhost(Check):
             location(s.docker_host.node), Severity.BLOCKER,
             fix=Fix(f"Connect to the service as `{alias}`", (edit,), Applicability.UNSAFE) if edit else None,
             related=(Related(location(s.service.name_node), "the dind service"),),
-            route=("endpoint-loopback", s.service.name),
+            route=("endpoint-loopback", s.service.name), confidence=s.runner_confidence,
         )

@@ -7,9 +7,10 @@ import re
 from collections.abc import Iterator
 
 from cilint.checks.base import Check, CheckContext
+from cilint.facts.dind import DOCKER_CLIENTS
 from cilint.facts.images import is_dind
 from cilint.facts.runners import DOCKER_EXECUTORS, RunnerChoice
-from cilint.findings import Finding, Related, Severity
+from cilint.findings import Confidence, Finding, Related, Severity
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Job, Service
 from cilint.syntax.nodes import location
@@ -21,13 +22,14 @@ class DindUnpinnedOrUnprivileged(Check):
     """Reported once per place the service is written (a template used by many jobs is one finding).
 
     The privileged part needs to know the runner: a `[[tool.cilint.runners]]` mapping, or a runner
-    configuration given with --runner-config. Runner files merely found in the repository (chart
-    defaults, examples, test data) are often not the runners of this pipeline, so they are not used.
+    configuration given with --runner-config (high confidence); a runner file found in the repository
+    counts only when it is the project's only runner configuration (medium: chart defaults, examples
+    and test data are often not the runners of this pipeline).
     """
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         unpinned: dict[int, tuple[Service, list[str]]] = {}
-        unprivileged: dict[tuple[int, str], tuple[Service, list[str], object]] = {}
+        unprivileged: dict[tuple[int, str], tuple[Service, list[str], object, Confidence]] = {}
         for job in ctx.jobs():
             for service in job.services:
                 if not is_dind(service):
@@ -36,9 +38,12 @@ class DindUnpinnedOrUnprivileged(Check):
                 tag = image.tag or "latest"
                 if image.digest is None and not _FULL_VERSION.match(tag) and "$" not in tag:
                     unpinned.setdefault(id(service.name_node), (service, []))[1].append(job.name)
+                if not _uses_daemon(ctx, job):
+                    continue  # a job that never talks to dockerd does not notice a dind that never started
                 for choice in self._unprivileged(ctx, job, service):
                     key = (id(service.name_node), choice.runner.name)
-                    unprivileged.setdefault(key, (service, [], choice))[1].append(job.name)
+                    confidence = ctx.facts.runners.runner_confidence(job)
+                    unprivileged.setdefault(key, (service, [], choice, confidence))[1].append(job.name)
         for service, jobs in unpinned.values():
             yield Finding(
                 self.rule_id,
@@ -48,7 +53,7 @@ class DindUnpinnedOrUnprivileged(Check):
                 "digest (`@sha256:...`), the only pin that holds when a tag is re-pushed",
                 location(service.name_node), Severity.MINOR, route=("dind-unpinned", service.name),
             )
-        for service, jobs, choice in unprivileged.values():
+        for service, jobs, choice, confidence in unprivileged.values():
             runner = choice.runner  # type: ignore[attr-defined]
             section = "kubernetes" if runner.executor == "kubernetes" else "docker"
             table = runner.kubernetes if section == "kubernetes" else runner.docker
@@ -60,14 +65,12 @@ class DindUnpinnedOrUnprivileged(Check):
                 f"'lookup docker ... no such host'; set `privileged = true` in its `[runners.{section}]`",
                 location(service.name_node), Severity.BLOCKER,
                 related=((Related(location(anchor), f"runner `{runner.name}`"),) if anchor is not None else ()),
-                route=("dind-unprivileged", service.name, runner.name),
+                route=("dind-unprivileged", service.name, runner.name), confidence=confidence,
             )
 
     @staticmethod
     def _unprivileged(ctx: CheckContext, job: Job, service: Service) -> Iterator[RunnerChoice]:
-        for choice in ctx.facts.possible_runners(job):
-            if choice.reason != "tags" and choice.config.path not in ctx.project.given_runner_configs:
-                continue
+        for choice in ctx.facts.runners.presumed(job):  # confirmed, or the project's only runner file
             runner = choice.runner
             executor = runner.executor or ""
             if executor in DOCKER_EXECUTORS:
@@ -91,3 +94,11 @@ class DindUnpinnedOrUnprivileged(Check):
 def _names(jobs: list[str]) -> str:
     shown = ", ".join(f"`{j}`" for j in jobs[:3])
     return shown + (f" and {len(jobs) - 3} more" if len(jobs) > 3 else "")
+
+
+def _uses_daemon(ctx: CheckContext, job: Job) -> bool:
+    """A docker command, or a `DOCKER_HOST` for the tools that talk to dockerd themselves
+    (cibuildwheel, Testcontainers, buildx...)."""
+    if "DOCKER_HOST" in job.variables or any(item.command.name in DOCKER_CLIENTS for item in ctx.facts.commands(job)):
+        return True
+    return any(item.assignment.name == "DOCKER_HOST" for item in ctx.facts.jobs.assignments(job))

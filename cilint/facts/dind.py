@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cilint.facts.environment import variable_seen
+from cilint.findings import Confidence
 from cilint.facts.images import is_dind, is_docker_cli_image, is_docker_library_dind, job_image
 from cilint.facts.jobs import JobFacts
 from cilint.facts.runners import (
@@ -50,6 +51,7 @@ class DindSetup:
     docker_host: Variable | None
     host: str | None  # of DOCKER_HOST when it is tcp://host:port
     port: int | None
+    runner_confidence: Confidence = Confidence.HIGH  # of what `runners` says (facts/runners: presumed)
 
     @property
     def kubernetes(self) -> bool:
@@ -90,8 +92,11 @@ def _setups(project: Project, choices: RunnerChoices, jobs: JobFacts) -> Iterato
         dinds = [s for s in job.services if is_dind(s)]
         if not dinds:
             continue
-        runners = choices.confirmed(job)
-        executors = choices.confirmed_executors(job)
+        runners = choices.presumed(job)
+        executors = choices.presumed_executors(job)
+        runner_confidence = choices.runner_confidence(job)
+        if not runners and executors:  # the `executor` setting: the user says so
+            runner_confidence = Confidence.HIGH
         docker_host = variable_seen(job, "DOCKER_HOST", runners, jobs, first_docker_command(job, jobs))
         host = port = None
         if docker_host is not None and docker_host.value is not None:
@@ -104,7 +109,7 @@ def _setups(project: Project, choices: RunnerChoices, jobs: JobFacts) -> Iterato
             if mode is None:
                 continue
             yield DindSetup(job, service, runners, executors, mode.tls, mode.source, mode.explicit, docker_host,
-                            host, port)
+                            host, port, runner_confidence)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -19,6 +19,7 @@ from cilint.facts.hosts import (
 from cilint.facts.images import image_facts, is_dind, is_musl_image
 from cilint.facts.jobs import JobFacts
 from cilint.facts.runners import RunnerChoices
+from cilint.findings import Confidence
 from cilint.loading.project import Project
 from cilint.models.pipeline import Job
 from cilint.shell.network import hosts_in_text
@@ -57,6 +58,22 @@ class RunnerJobs:
     musl_images: tuple[str, ...]  # musl images in use (helper first)
     unmapped: bool
     job_facts: JobFacts = field(repr=False)
+    # that `jobs` run on this runner: high when mapped or given with --runner-config, medium for the
+    # project's only runner file, low when every runner file found gets every job
+    jobs_confidence: Confidence = Confidence.HIGH
+
+    def own_hosts(self) -> set[str]:
+        """The hosts of the runner's own settings (URL, cache server), not its jobs'."""
+        return {h for h, node in self.hosts.items() if node.path == self.runner.path}
+
+    def confidence_for(self, hosts: Iterable[str]) -> Confidence:
+        """Of a claim about these hosts: high when one is the runner's own, else how sure the jobs are its."""
+        return Confidence.HIGH if set(hosts) & self.own_hosts() else self.jobs_confidence
+
+    @property
+    def musl_confidence(self) -> Confidence:
+        """Of "musl images are in use": high when the runner's own helper image is one."""
+        return Confidence.HIGH if "helper image" in self.musl_images else self.jobs_confidence
 
     @property
     def jobs_on_default_image(self) -> tuple[Job, ...]:
@@ -112,8 +129,13 @@ def _runner_jobs(project: Project, choices: RunnerChoices, job_facts: JobFacts) 
         name = scalar_text(image.node) if image is not None else None
         if name and is_musl_image(name) and any(job.image is None for job, _ in chosen):
             musl.append(name)  # the default image of the jobs that set none
+        unmapped = not project.config.runners and bool(chosen)
+        if not unmapped or config.path in project.given_runner_configs:
+            confidence = Confidence.HIGH
+        else:
+            confidence = Confidence.MEDIUM if choices.presumed(chosen[0][0]) else Confidence.LOW
         yield RunnerJobs(config, runner, tuple(job for job, _ in chosen), tuple(dict.fromkeys(musl)),
-                         unmapped=not project.config.runners and bool(chosen), job_facts=job_facts)
+                         unmapped=unmapped, job_facts=job_facts, jobs_confidence=confidence)
 
 
 def _musl_note(rj: RunnerJobs) -> str:

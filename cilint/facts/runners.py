@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from cilint.findings import Confidence
 from cilint.loading.project import Project
 from cilint.models.pipeline import Job
 from cilint.models.variables import Variable
@@ -69,6 +70,27 @@ class RunnerChoices:
         given = self.project.given_runner_configs
         return tuple(c for c in self.possible(job) if c.reason == "tags" or c.config.path in given)
 
+    def presumed(self, job: Job) -> tuple[RunnerChoice, ...]:
+        """The confirmed runners; else, without a mapping, the project's only runner: a runner file
+        that is the only runner configuration found is taken to be the jobs' (medium confidence)."""
+        confirmed = self.confirmed(job)
+        if confirmed or self.project.config.runners or len(self.project.runners) != 1:
+            return confirmed
+        if _chart_defaults(self.project.runners[0][0], self.project):
+            return ()
+        return self.possible(job)
+
+    def runner_confidence(self, job: Job) -> Confidence:
+        """How sure a claim about the job's runner can be: high for confirmed runners, medium for the
+        only runner file found, low with none (the executor setting or nothing)."""
+        if self.confirmed(job):
+            return Confidence.HIGH
+        return Confidence.MEDIUM if self.presumed(job) else Confidence.LOW
+
+    def presumed_executors(self, job: Job) -> frozenset[str]:
+        """Executors of the presumed runners, else the `executor` setting, else empty."""
+        return self._executors(self.presumed(job))
+
     def possible_executors(self, job: Job) -> frozenset[str]:
         """Executors of the possible runners, else the `executor` setting, else empty."""
         return self._executors(self.possible(job))
@@ -83,6 +105,15 @@ class RunnerChoices:
             return frozenset(found)
         executor = self.project.config.executor
         return frozenset({executor}) if executor else frozenset()
+
+
+def _chart_defaults(config: RunnerConfig, project: Project) -> bool:
+    """Helm values beside a pipeline file: the directory is the chart's own repository (its pipeline
+    lints and releases the chart), so the values are the chart's defaults, not this pipeline's runner."""
+    if config.kind != "helm":
+        return False
+    directory = config.path.rpartition("/")[0]
+    return any(p.path.rpartition("/")[0] == directory for p in project.pipelines)
 
 
 def _possible_runners(project: Project, job: Job) -> tuple[RunnerChoice, ...]:

@@ -7,12 +7,12 @@ wrong, so the rest of the analysis still runs.
 
 from __future__ import annotations
 
-from cilint.findings import Finding, Location, Severity, Span
+from cilint.findings import Confidence, Finding, Location, Severity, Span
 from cilint.input_rules import invalid_settings, syntax_error
 from cilint.models.settings import EXECUTORS, ProjectConfig, RunnerMapping
 from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode
 
-_KEYS = {"ci-file", "select", "ignore", "exclude", "runners", "executor", "per-file-ignores", "severity"}
+_KEYS = {"ci-file", "select", "ignore", "exclude", "runners", "executor", "confidence", "per-file-ignores", "severity"}
 _RUNNER_KEYS = {"name", "tags", "run-untagged"}
 
 
@@ -64,6 +64,13 @@ class _Reader:
         if executor is not None and executor not in EXECUTORS:
             self.problem(table.get("executor"), f"`executor` must be one of {', '.join(EXECUTORS)}")  # type: ignore[arg-type]
             executor = None
+        confidence = None
+        written = self.string(table, "confidence")
+        if written is not None:
+            try:
+                confidence = Confidence.parse(written)
+            except ValueError as exc:
+                self.problem(table.get("confidence"), str(exc))  # type: ignore[arg-type]
         return ProjectConfig(
             ci_file=ci_file.lstrip("/"),
             select=self.strings(table, "select"),
@@ -71,6 +78,7 @@ class _Reader:
             exclude=self.strings(table, "exclude"),
             runners=self.runners(table.get("runners")),
             executor=executor,
+            confidence=confidence,
             per_file_ignores=self.per_file_ignores(table.get("per-file-ignores")),
             severity=self.severities(table.get("severity")),
             source=self.source,

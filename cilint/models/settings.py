@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cilint.findings import Finding, Severity
+from cilint.findings import Confidence, Finding, Severity
 
 EXECUTORS = (
     "docker", "docker-windows", "docker+machine", "docker-autoscaler", "kubernetes", "shell", "ssh",
@@ -31,6 +31,7 @@ class ProjectConfig:
     exclude: tuple[str, ...] = ()  # gitignore-style patterns of files cilint never reads
     runners: tuple[RunnerMapping, ...] = ()
     executor: str | None = None  # the executor when no runner configuration is available
+    confidence: Confidence | None = None  # the least confidence shown (`confidence = "low"` shows all)
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (gitignore-style pattern, rules)
     severity: tuple[tuple[str, Severity], ...] = ()  # rule id -> severity override
     source: str | None = None  # the settings file, for messages

@@ -13,6 +13,7 @@ import os
 from collections.abc import Sequence
 
 from cilint.catalog import rule_meta
+from cilint.findings import Confidence
 from cilint.redact import Redactor
 from cilint.report.common import Placed, fix_diff, placed
 from cilint.results import ProjectResult
@@ -29,12 +30,16 @@ def render(projects: Sequence[ProjectResult], redactor: Redactor | None = None) 
         prefix = project.prefix
         for item in placed([project]):
             finding = item.finding
+            # Code Quality has severities only: a finding that rests on what cilint cannot see is an
+            # `info` reminder, and says so.
+            low = finding.confidence is Confidence.LOW
+            note = f" ({finding.confidence.label} confidence)" if finding.confidence is not Confidence.HIGH else ""
             entry = {
                 "type": "issue",
                 "check_name": finding.rule_id,
-                "description": f"{finding.rule_id}: {redactor.text(finding.message)}",
+                "description": f"{finding.rule_id}: {redactor.text(finding.message)}{note}",
                 "categories": [_CATEGORY.get(finding.rule_id[:3], "Bug Risk")],
-                "severity": finding.severity.label,
+                "severity": "info" if low else finding.severity.label,
                 "fingerprint": item.fingerprint,
                 "location": {"path": prefix + finding.path, "lines": {"begin": item.start.line, "end": item.end.line}},
                 "content": {"body": _body(item, files, redactor, prefix)},

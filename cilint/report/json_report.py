@@ -19,7 +19,8 @@ def render(projects: Sequence[ProjectResult], redactor: Redactor | None = None) 
         files = project.files
         for item in placed([project]):
             findings.append(_finding(item, files, redactor, project.prefix))
-    document = {"version": 1, "tool": {"name": "cilint", "version": __version__}, "findings": findings}
+    document = {"version": 1, "tool": {"name": "cilint", "version": __version__}, "findings": findings,
+                "hidden": sum(p.hidden for p in projects)}
     import json  # stdlib, a few ms of cold start: only when this format is written
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
@@ -39,6 +40,7 @@ def _finding(item: Placed, files: dict[str, SourceFile], redactor: Redactor, pre
         "start": {"line": item.start.line, "column": item.start.column},
         "end": {"line": item.end.line, "column": item.end.column},
         "severity": finding.severity.label,
+        "confidence": finding.confidence.label,
         "message": redactor.text(finding.message),
         "fingerprint": item.fingerprint,
         "related": [

@@ -49,6 +49,7 @@ def _result(item: Placed, files: dict[str, SourceFile], rule_index: dict[str, in
         "level": _LEVEL[finding.severity.label],
         "message": {"text": redactor.text(finding.message)},
         "partialFingerprints": {"cilint/v1": item.fingerprint},
+        "properties": {"confidence": finding.confidence.label},
         "locations": [
             {
                 "physicalLocation": {

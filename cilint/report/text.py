@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from cilint.catalog import rule_name
-from cilint.findings import Applicability, Finding
+from cilint.findings import Applicability, Confidence, Finding
 from cilint.redact import Redactor
 from cilint.report.common import excerpt
 from cilint.results import ProjectResult
@@ -33,6 +33,7 @@ def render(projects: Sequence[ProjectResult], colour: bool = False, redactor: Re
             lines.extend(_finding_lines(finding, files, colour, redactor, project.prefix))
             total[finding.rule_id] += 1
     count = sum(total.values())
+    hidden = sum(p.hidden for p in projects)
     if count == 0:
         lines.append("No findings.")
     else:
@@ -42,6 +43,9 @@ def render(projects: Sequence[ProjectResult], colour: bool = False, redactor: Re
         lines.append(f"Found {count} finding{'s' if count != 1 else ''} ({per_rule}).")
         if fixable or unsafe:
             lines.append(f"[*] {fixable} fixable with --fix" + (f"; {unsafe} more with --fix --unsafe-fixes" if unsafe else "") + ".")
+    if hidden:
+        lines.append(f"{hidden} more finding{'s' if hidden != 1 else ''} of lower confidence hidden: they rest on what "
+                     "cilint cannot see (the runner's network, CI/CD settings); --confidence low shows them.")
     return "\n".join(lines) + "\n"
 
 
@@ -73,16 +77,17 @@ def _finding_lines(
     finding: Finding, files: dict[str, SourceFile], colour: bool, redactor: Redactor, prefix: str = ""
 ) -> list[str]:
     severity = finding.severity.label
+    grade = severity if finding.confidence is Confidence.HIGH else f"{severity}, {finding.confidence.label} confidence"
     source = files.get(finding.path)
     message = redactor.text(finding.message)
     if source is None:
-        return [f"{prefix}{finding.path}:1:1: {finding.rule_id} [{severity}] {message}"]
+        return [f"{prefix}{finding.path}:1:1: {finding.rule_id} [{grade}] {message}"]
     span = finding.location.span
     start = source.position(span.start)
     mark = " [*]" if finding.fix and finding.fix.applicability is not Applicability.DISPLAY_ONLY else ""
     head = (
         f"{_paint(prefix + finding.path, '1', colour)}:{start.line}:{start.column}: "
-        f"{_paint(finding.rule_id, _COLOURS[severity], colour)}{mark} [{severity}] {message}"
+        f"{_paint(finding.rule_id, _COLOURS[severity], colour)}{mark} [{grade}] {message}"
     )
     shown = excerpt(source, span.start, span.end, redactor)
     gutter = str(start.line)

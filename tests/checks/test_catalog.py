@@ -10,7 +10,7 @@ import pytest
 from cilint.catalog import load_catalog
 from cilint.checks import ALL_CHECKS
 from cilint.engine import run
-from cilint.findings import Applicability
+from cilint.findings import Applicability, Confidence
 from cilint.fixes.apply import applicable, splice
 from cilint.input_rules import INPUT_RULES
 from cilint.report.common import placed
@@ -59,12 +59,13 @@ def _write(root: Path, files: dict[str, str]) -> None:
 @pytest.mark.parametrize(("rule_id", "name", "example"), EXAMPLES)
 def test_example(tmp_path: Path, rule_id: str, name: str, example: dict):
     _write(tmp_path, example["files"])
-    result = run(Options(paths=(tmp_path,)))
+    result = run(Options(paths=(tmp_path,), confidence=Confidence.LOW))
     mine = [p for p in placed(result.projects) if p.finding.rule_id == rule_id]
     expected = list(example.get("findings") or [])
     got = [{"path": p.finding.path, "line": p.start.line, "column": p.start.column,
-            "severity": p.finding.severity.name.lower()} for p in mine]
-    # an example names the severity only where it differs from the rule's
+            "severity": p.finding.severity.name.lower(), "confidence": p.finding.confidence.label} for p in mine]
+    # an example names the severity (and confidence) only where it differs from the rule's (high)
+    assert all(e.get("confidence", "high") == g["confidence"] for g, e in zip(got, expected)), got
     assert [{k: g[k] for k in e} for g, e in zip(got, expected)] == expected and len(got) == len(expected)
     declared = CATALOG[rule_id]
     for p in mine:
@@ -81,7 +82,7 @@ def test_example(tmp_path: Path, rule_id: str, name: str, example: dict):
     assert produced == {rel: textwrap.dedent(text) for rel, text in expected.items()}
     for rel, text in produced.items():
         (tmp_path / rel).write_text(text, encoding="utf-8")
-    again = run(Options(paths=(tmp_path,)))
+    again = run(Options(paths=(tmp_path,), confidence=Confidence.LOW))
     assert [p for p in placed(again.projects) if p.finding.rule_id == rule_id] == []
     assert not [p for p in placed(again.projects) if p.finding.rule_id == "CIL001"], "the fix must re-parse"
     # Every rule, not only this one: a fix makes no other rule fire, and removes another rule's

@@ -166,7 +166,7 @@ def test_ten_levels_of_extends_are_allowed(tmp_path):
 
 @pytest.mark.parametrize(("name", "text"), [
     ("config.toml", '\ufeff[[runners]]\n  name = "k8s"\n  executor = "kubernetes"\n'),
-    ("values.yaml", '\ufeffrunners:\n  config: |\n    [[runners]]\n      name = "k8s"\n      [runners.kubernetes]\n        namespace = "ci"\n'),
+    ("gitlab-runner/values.yaml", '\ufeffrunners:\n  config: |\n    [[runners]]\n      name = "k8s"\n      [runners.kubernetes]\n        namespace = "ci"\n'),
 ])
 def test_a_bom_does_not_hide_the_runner_configuration(tmp_path, name, text):
     write(tmp_path, {".gitlab-ci.yml": "job:\n  script:\n    - wget https://dl-cdn.alpinelinux.org/x\n",

@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 
 from cilint.engine import run
+from cilint.findings import Confidence
 from cilint.results import Options
 from cilint.report import codequality, json_report, sarif
 from tests.conftest import CORPUS, REPO
@@ -26,7 +27,12 @@ def validate(report: str) -> list[dict]:
 
 def test_seed_example_codequality_is_valid_and_explains_the_fix():
     data = validate(codequality.render(run(Options(paths=(REPO / "examples" / "seed",))).projects))
-    assert {e["check_name"] for e in data} == {"DNS001", "DNS004", "NET002", "NET007"}
+    assert {e["check_name"] for e in data} == {"DNS001", "DNS004"}  # NET002 and NET007: low confidence, hidden
+    everything = validate(codequality.render(run(Options(paths=(REPO / "examples" / "seed",),
+                                                         confidence=Confidence.LOW)).projects))
+    reminders = [e for e in everything if e["check_name"] in ("NET002", "NET007")]
+    assert len(reminders) == 2 and all(e["severity"] == "info" and e["description"].endswith("(low confidence)")
+                                       for e in reminders)
     probe = next(e for e in data if e["check_name"] == "DNS004")
     assert "```diff" in probe["content"]["body"] and "-    - curl -k https://kubernetes.docker.internal:6443" in probe["content"]["body"]
     assert probe["other_locations"][0]["lines"]["begin"] == 38
@@ -40,7 +46,7 @@ def test_whole_corpus_codequality_is_valid():
 
 
 def fingerprints(root: Path) -> dict[tuple[str, str], str]:
-    data = json.loads(codequality.render(run(Options(paths=(root,))).projects))
+    data = json.loads(codequality.render(run(Options(paths=(root,), confidence=Confidence.LOW)).projects))
     return {(e["check_name"], e["description"]): e["fingerprint"] for e in data}
 
 
@@ -73,7 +79,10 @@ def test_json_report_shape(tmp_path):
     data = json.loads(json_report.render(run(Options(paths=(tmp_path,))).projects))
     assert data["version"] == 1 and data["tool"]["name"] == "cilint"
     first = data["findings"][0]
-    assert set(first) == {"rule", "path", "start", "end", "severity", "message", "fingerprint", "related", "fix"}
+    assert set(first) == {"rule", "path", "start", "end", "severity", "confidence", "message", "fingerprint",
+                          "related", "fix"}
+    everything = json.loads(json_report.render(run(Options(paths=(tmp_path,), confidence=Confidence.LOW)).projects))
+    assert len(everything["findings"]) == len(data["findings"]) + data["hidden"] and everything["hidden"] == 0
     assert first["start"]["line"] >= 1 and first["start"]["column"] >= 1
 
 
