@@ -94,6 +94,13 @@ def test_example(tmp_path: Path, rule_id: str, name: str, example: dict):
     assert gone <= set(example.get("also_fixes") or ()), f"the fix silences {sorted(gone)} without saying so"
 
 
+def test_references_are_public_urls():
+    """Users have the rule pages and the web, never this repository's working notes."""
+    for meta in CATALOG.values():
+        assert meta.references, meta.id
+        assert all(ref.startswith("https://") for ref in meta.references), (meta.id, meta.references)
+
+
 def test_safe_rules_have_a_fixed_example():
     for meta in CATALOG.values():
         if meta.fix in ("safe", "unsafe"):
