@@ -7,10 +7,14 @@ from collections.abc import Iterator
 from cilint.checks.base import Check, CheckContext
 from cilint.facts.hosts import EMBEDDED_DNS
 from cilint.facts.images import dns_flags, is_dind
-from cilint.facts.runners import DOCKER_EXECUTORS, network_per_build
-from cilint.findings import Finding, Location, Severity
+from cilint.facts.runners import DOCKER_EXECUTORS, network_per_build, truthy
+from cilint.findings import Confidence, Finding, Location, Severity
+from cilint.models.pipeline import Job, Service
 from cilint.syntax.nodes import location
 from cilint.syntax.tree import SeqNode
+
+
+FLAG_NETWORK_PER_BUILD = "FF_NETWORK_PER_BUILD"
 
 
 class EmbeddedDnsMisuse(Check):
@@ -29,10 +33,16 @@ class EmbeddedDnsMisuse(Check):
             if "kubernetes" in executors and any(EMBEDDED_DNS in a.text for a in write.command.args):
                 yield self._finding(write.location, f"{write.where} writes {EMBEDDED_DNS} into a pod's resolv.conf",
                                     ("resolv.conf", write.where))
+        reported: set[int] = set()
         for job in ctx.jobs():
             for service in job.services:
                 if not is_dind(service):
                     continue
+                if not any(True for _ in dns_flags(service)) and id(service.name_node) not in reported:
+                    finding = self._per_build_network(ctx, job, service)
+                    if finding is not None:
+                        reported.add(id(service.name_node))
+                        yield finding
                 for flag in dns_flags(service):
                     if flag.value != EMBEDDED_DNS:
                         continue
@@ -47,6 +57,32 @@ class EmbeddedDnsMisuse(Check):
                                                 f"`--dns={EMBEDDED_DNS}` on the dind service of job `{job.name}` "
                                                 f"(runner `{choice.runner.name}`, {where})", ("dind", job.name, choice.runner.name))
                             break
+
+    def _per_build_network(self, ctx: CheckContext, job: Job, service: Service) -> Finding | None:
+        """dind on the per-build network: its resolv.conf holds only 127.0.0.11, so dockerd gives the
+        containers it starts (RUN steps, `docker run`) Google's 8.8.8.8 and 8.8.4.4 instead
+        (gitlab-runner#27867)."""
+        runners = [c for c in ctx.facts.possible_runners(job) if (c.runner.executor or "") in DOCKER_EXECUTORS]
+        flag = job.variables.get(FLAG_NETWORK_PER_BUILD)
+        if runners:
+            if not all(network_per_build(job, c.runner) for c in runners):
+                return None
+            confidence = ctx.facts.runners.runner_confidence(job)
+            where = f"runner `{runners[0].runner.name}` runs it on the per-build network (`FF_NETWORK_PER_BUILD`)"
+        elif not ctx.facts.possible_runners(job) and flag is not None and truthy(flag.value):
+            confidence = Confidence.MEDIUM  # the flag needs a Docker executor, which nothing here confirms
+            where = "the job turns `FF_NETWORK_PER_BUILD` on"
+        else:
+            return None
+        return Finding(
+            self.rule_id,
+            f"the dind service `{service.name}` of job `{job.name}` has no `--dns`, and {where}: its resolv.conf "
+            f"names only Docker's embedded {EMBEDDED_DNS}, which the containers dockerd starts cannot reach, so "
+            "dockerd gives them 8.8.8.8 and 8.8.4.4: RUN steps and `docker run` never see internal names and fail "
+            "where public DNS is blocked; start dind with `--dns=` your network's resolver",
+            location(service.name_node), Severity.MINOR, route=("per-build-network", job.name, service.name),
+            confidence=confidence,
+        )
 
     def _finding(self, where: Location, context: str, route: tuple[str, ...]) -> Finding:
         return Finding(
