@@ -430,6 +430,27 @@ REPORTS: dict[str, tuple[str, set[str], dict[str, str]]] = {
                 enable_ipv6 = true
             """,
     }),
+    "40": ("https://gitlab.com/gitlab-org/gitlab-runner/-/issues/27867", {"DNS007"}, {
+        ".gitlab-ci.yml": """\
+            build:
+              tags: [corp]
+              image: docker:24.0.5
+              services:
+                - docker:24.0.5-dind
+              script:
+                - docker build -t app .
+            """,
+        "runner/config.toml": """\
+            [[runners]]
+              name = "corp"
+              executor = "docker"
+              [runners.docker]
+                privileged = true
+              [runners.feature_flags]
+                FF_NETWORK_PER_BUILD = true
+            """,
+        ".cilint.toml": runner_mapping("corp", "corp"),
+    }),
 }
 
 
