@@ -92,15 +92,17 @@ class DesktopOnlyHostname(Check):
             return
         commands = ctx.facts.commands(job)
         for item in commands:
-            if not item.command.fatal and not _discarded(item) and might_name_local_host(item.line.text):
+            if not item.command.fatal and might_name_local_host(item.line.text) and not _discarded(item):
                 probed.setdefault(id(item.line), set()).update(t.host for t in command_targets(item.command, expand))
         for item in commands:
             command = item.command
             if _writes_etc_hosts(command):
                 added.update(word.lower() for a in command.args for word in a.text.split())
                 continue
+            if not might_name_local_host(item.line.text):
+                continue
             discarded = _discarded(item)  # `probe || true`: the failure is hidden, the lookup still fails
-            if not (command.fatal or discarded) or not might_name_local_host(item.line.text):
+            if not (command.fatal or discarded):
                 continue
             checked = probed.get(id(item.line), set())
             for target in command_targets(command, expand):

@@ -64,7 +64,8 @@ class ProbeBlocksAgentContext(Check):
         expand = expander(job)
         commands = [c for c in ctx.facts.commands(job) if c.line.section != "after_script"]
         # a context given by a variable the script set (`export CTX=group/project:agent`) counts
-        switch = next((c for c in commands if _is_agent_switch(c, expander_at(job, ctx.facts.jobs, c))), None)
+        switch = next((c for c in commands
+                       if c.command.name == "kubectl" and _is_agent_switch(c, expander_at(job, ctx.facts.jobs, c))), None)
         if switch is None:
             return
         for item in commands:

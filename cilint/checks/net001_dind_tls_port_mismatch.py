@@ -11,9 +11,8 @@ from cilint.edits.pipeline import (
     add_sibling_entries,
 )
 from cilint.edits.scalars import replace_in_scalar
-from cilint.facts.dind import DindSetup, _client_targets_service, _jobs, client_certs_shared, first_docker_command
+from cilint.facts.dind import DindSetup, _client_targets_service, _jobs, client_certs_shared, client_variable
 from cilint.facts.images import is_docker_cli_image
-from cilint.facts.environment import variable_seen
 from cilint.findings import Applicability, Confidence, Finding, Fix, Related, Severity
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location
@@ -70,7 +69,7 @@ class DindTlsPortMismatch(Check):
             return Finding(self.rule_id, message, location(s.docker_host.node), Severity.BLOCKER,
                            fix=self._fix_port(ctx, s, ":2376", ":2375"), related=related,
                            route=("plain-port", s.docker_host.name, s.service.name))
-        verify = variable_seen(s.job, "DOCKER_TLS_VERIFY", s.runners, ctx.facts.jobs, first_docker_command(s.job, ctx.facts.jobs))
+        verify = client_variable(s.job, "DOCKER_TLS_VERIFY", s.runners, ctx.facts.jobs)
         if s.tls and s.port == 2376 and verify is None \
                 and s.image is not None and not s.entrypoint_runs:
             reason = ("the Kubernetes executor does not run the image entrypoint that would set them"

@@ -52,7 +52,9 @@ class NoProxyGaps(Check):
 
     def _job(self, ctx: CheckContext, job: Job) -> Finding | None:
         runners, jobs = ctx.facts.confirmed_runners(job), ctx.facts.jobs
-        proxies = [v for n in PROXY_NAMES if (v := variable_seen(job, n, runners, jobs)) is not None and (v.value or "").strip()]
+        text = jobs.shell_text(job, 1)
+        named = [n for n in PROXY_NAMES if n in job.variables or f"{n}=" in text or any(n in c.runner.environment for c in runners)]
+        proxies = [v for n in named if (v := variable_seen(job, n, runners, jobs)) is not None and (v.value or "").strip()]
         if not proxies:
             return None
         no_proxy = no_proxy_of([v for n in ("NO_PROXY", "no_proxy") if (v := variable_seen(job, n, runners, jobs)) is not None])

@@ -38,9 +38,10 @@ class DindUnpinnedOrUnprivileged(Check):
                 tag = image.tag or "latest"
                 if image.digest is None and not _FULL_VERSION.match(tag) and "$" not in tag:
                     unpinned.setdefault(id(service.name_node), (service, []))[1].append(job.name)
-                if not _uses_daemon(ctx, job):
+                refusing = list(self._unprivileged(ctx, job, service))
+                if refusing and not _uses_daemon(ctx, job):
                     continue  # a job that never talks to dockerd does not notice a dind that never started
-                for choice in self._unprivileged(ctx, job, service):
+                for choice in refusing:
                     key = (id(service.name_node), choice.runner.name)
                     confidence = ctx.facts.runners.runner_confidence(job)
                     unprivileged.setdefault(key, (service, [], choice, confidence))[1].append(job.name)
@@ -98,7 +99,12 @@ def _names(jobs: list[str]) -> str:
 
 def _uses_daemon(ctx: CheckContext, job: Job) -> bool:
     """A docker command, or a `DOCKER_HOST` for the tools that talk to dockerd themselves
-    (cibuildwheel, Testcontainers, buildx...)."""
-    if "DOCKER_HOST" in job.variables or any(item.command.name in DOCKER_CLIENTS for item in ctx.facts.commands(job)):
+    (cibuildwheel, Testcontainers...). A command inside `ssh host "docker ..."` runs elsewhere."""
+    if "DOCKER_HOST" in job.variables:
+        return True
+    texts = [ctx.facts.jobs.shell_text(job, shell) for shell in (1, 2)]
+    if not any("docker" in text or "DOCKER_HOST" in text for text in texts):
+        return False  # most jobs: decided without reading the scripts
+    if any(item.command.name in DOCKER_CLIENTS for item in ctx.facts.commands(job)):
         return True
     return any(item.assignment.name == "DOCKER_HOST" for item in ctx.facts.jobs.assignments(job))

@@ -87,6 +87,13 @@ def first_docker_command(job: Job, jobs: JobFacts) -> ScriptCommand | None:
     return next((c for c in jobs.commands(job) if c.command.name in DOCKER_CLIENTS), None)
 
 
+def client_variable(job: Job, name: str, runners: tuple[RunnerChoice, ...], jobs: JobFacts) -> Variable | None:
+    """`name` as the job's first docker command sees it. The scripts are read only when they set it."""
+    if name + "=" not in jobs.shell_text(job, 1):
+        return effective_variable(job, name, runners)
+    return variable_seen(job, name, runners, jobs, first_docker_command(job, jobs))
+
+
 def _setups(project: Project, choices: RunnerChoices, jobs: JobFacts) -> Iterator[DindSetup]:
     for job in project.jobs():
         dinds = [s for s in job.services if is_dind(s)]
@@ -97,7 +104,7 @@ def _setups(project: Project, choices: RunnerChoices, jobs: JobFacts) -> Iterato
         runner_confidence = choices.runner_confidence(job)
         if not runners and executors:  # the `executor` setting: the user says so
             runner_confidence = Confidence.HIGH
-        docker_host = variable_seen(job, "DOCKER_HOST", runners, jobs, first_docker_command(job, jobs))
+        docker_host = client_variable(job, "DOCKER_HOST", runners, jobs)
         host = port = None
         if docker_host is not None and docker_host.value is not None:
             expansion = job.expand(docker_host.value)

@@ -36,6 +36,8 @@ def variable_seen(job: Job, name: str, runners: tuple[RunnerChoice, ...], jobs: 
 
 def last_assignment(job: Job, name: str, jobs: JobFacts, at: ScriptCommand | None = None) -> ScriptAssignment | None:
     shell = shell_of(at.line.section) if at is not None else 1
+    if name + "=" not in jobs.shell_text(job, shell):
+        return None  # most jobs set none of the variables asked for: their scripts need no reading here
     found = None
     for item in jobs.assignments(job):
         if at is not None and item.order >= at.order:

@@ -15,10 +15,11 @@ class JobFacts:
     """Per-job caches, keyed by the job object (jobs outlive one run's facts). It holds no project,
     so the runner facts that keep it refer to nothing that refers back to them."""
 
-    __slots__ = ("_scripts", "_references", "_hosts")
+    __slots__ = ("_scripts", "_texts", "_references", "_hosts")
 
     def __init__(self) -> None:
         self._scripts: dict[int, JobScripts] = {}
+        self._texts: dict[tuple[int, int], str] = {}
         self._references: dict[int, tuple[Reference, ...]] = {}
         self._hosts: dict[tuple[int, ...], dict[str, Node]] = {}
 
@@ -29,6 +30,16 @@ class JobFacts:
     def assignments(self, job: Job) -> tuple[ScriptAssignment, ...]:
         """The variables the scripts set in their shells, in run order (facts/environment)."""
         return self.scripts(job).assignments
+
+    def shell_text(self, job: Job, shell: int) -> str:
+        """The text of one shell's script lines (0 hooks, 1 before_script + script, 2 after_script),
+        to rule out a name before reading the scripts."""
+        key = (id(job), shell)
+        found = self._texts.get(key)
+        if found is None:
+            lines = job.hooks if shell == 0 else job.after_script if shell == 2 else (*job.before_script, *job.script)
+            found = self._texts[key] = "\n".join(line.text for line in lines)
+        return found
 
     def scripts(self, job: Job) -> JobScripts:
         found = self._scripts.get(id(job))

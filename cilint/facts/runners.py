@@ -54,11 +54,12 @@ class RunnerChoices:
     data) are often not the pipeline's runners, so claims that depend on a runner's settings use
     only these."""
 
-    __slots__ = ("project", "_possible")
+    __slots__ = ("project", "_possible", "_presumed")
 
     def __init__(self, project: Project) -> None:
         self.project = project
         self._possible: dict[int, tuple[RunnerChoice, ...]] = {}
+        self._presumed: dict[int, tuple[tuple[RunnerChoice, ...], Confidence]] = {}
 
     def possible(self, job: Job) -> tuple[RunnerChoice, ...]:
         found = self._possible.get(id(job))
@@ -73,19 +74,26 @@ class RunnerChoices:
     def presumed(self, job: Job) -> tuple[RunnerChoice, ...]:
         """The confirmed runners; else, without a mapping, the project's only runner: a runner file
         that is the only runner configuration found is taken to be the jobs' (medium confidence)."""
-        confirmed = self.confirmed(job)
-        if confirmed or self.project.config.runners or len(self.project.runners) != 1:
-            return confirmed
-        if _chart_defaults(self.project.runners[0][0], self.project):
-            return ()
-        return self.possible(job)
+        return self._presumption(job)[0]
 
     def runner_confidence(self, job: Job) -> Confidence:
         """How sure a claim about the job's runner can be: high for confirmed runners, medium for the
         only runner file found, low with none (the executor setting or nothing)."""
-        if self.confirmed(job):
-            return Confidence.HIGH
-        return Confidence.MEDIUM if self.presumed(job) else Confidence.LOW
+        return self._presumption(job)[1]
+
+    def _presumption(self, job: Job) -> tuple[tuple[RunnerChoice, ...], Confidence]:
+        found = self._presumed.get(id(job))
+        if found is None:
+            confirmed = self.confirmed(job)
+            if confirmed:
+                found = (confirmed, Confidence.HIGH)
+            elif self.project.config.runners or len(self.project.runners) != 1 or \
+                    _chart_defaults(self.project.runners[0][0], self.project):
+                found = ((), Confidence.LOW)
+            else:
+                found = (self.possible(job), Confidence.MEDIUM)
+            self._presumed[id(job)] = found
+        return found
 
     def presumed_executors(self, job: Job) -> frozenset[str]:
         """Executors of the presumed runners, else the `executor` setting, else empty."""

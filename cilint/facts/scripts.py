@@ -23,10 +23,9 @@ class ScriptAssignment:
     """A variable a job's script sets in its shell, with its place in the same run order: the
     commands after it (in the same shell) see the value."""
 
-    line: ScriptLine
+    line: ScriptLine  # its section says which shell it runs in (facts/environment.shell_of)
     assignment: Assignment
     order: int
-    shell: int  # 0 hooks, 1 before_script + script, 2 after_script: each is a shell of its own
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -42,20 +41,25 @@ def job_scripts(job: Job) -> JobScripts:
     commands: list[ScriptCommand] = []
     assignments: list[ScriptAssignment] = []
     order = 0
-    for shell, sections in enumerate(((job.hooks,), (job.before_script, job.script), (job.after_script,))):
+    for sections in ((job.hooks,), (job.before_script, job.script), (job.after_script,)):
         errexit = True
         for section in sections:
             for line in section:
                 script = analyse(line.text, errexit)
                 errexit = script.errexit_after
-                steps: list[tuple[int, Command | Assignment]] = [(c.start, c) for c in script.commands]
-                if script.assignments:
-                    steps = sorted(steps + [(a.start, a) for a in script.assignments], key=lambda step: step[0])
+                if not script.assignments:  # most lines: commands only, already in order
+                    for command in script.commands:
+                        commands.append(ScriptCommand(line, command, order))
+                        order += 1
+                    continue
+                steps: list[tuple[int, Command | Assignment]] = sorted(
+                    [(c.start, c) for c in script.commands] + [(a.start, a) for a in script.assignments],
+                    key=lambda step: step[0])
                 for _, step in steps:
                     if isinstance(step, Command):
                         commands.append(ScriptCommand(line, step, order))
                     else:
-                        assignments.append(ScriptAssignment(line, step, order, shell))
+                        assignments.append(ScriptAssignment(line, step, order))
                     order += 1
     return JobScripts(tuple(commands), tuple(assignments))
 

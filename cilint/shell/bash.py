@@ -272,6 +272,8 @@ class _Walker:
                 self._record(self.source(child), None, child, True, in_substitution)
 
     def _assigned(self, node: Any, exported: bool, in_substitution: bool) -> None:
+        if in_substitution or self.elsewhere:
+            return
         name_node = node.child_by_field_name("name")
         value_node = node.child_by_field_name("value")
         if name_node is None or name_node.type != "variable_name":
