@@ -19,7 +19,7 @@ from cilint.loading.roots import group_by_root, under
 from cilint.loading.workspace import Workspace
 from cilint.models.pipeline import Pipeline
 from cilint.models.settings import ProjectConfig
-from cilint.results import Options, ProjectResult, Result, UsageError
+from cilint.results import DOCS_URL, Options, ProjectResult, Result, UsageError
 from cilint.suppress import apply_suppressions
 
 
@@ -50,7 +50,8 @@ def run(options: Options) -> Result:
         shown = _dedupe_and_sort([f for f in findings if f.confidence >= least])
         hidden = len(_dedupe_and_sort([f for f in findings if f.confidence < least]))
         prefix = _path_prefix(root, groups) if len(groups) > 1 else ""
-        results.append(ProjectResult(root, ws.files(), shown, prefix, hidden))
+        docs_url = config.docs_url if config.docs_url is not None else DOCS_URL
+        results.append(ProjectResult(root, ws.files(), shown, prefix, hidden, docs_url))
     return Result(results)
 
 

@@ -109,6 +109,10 @@ class Finding:
     # Structural route used for fingerprints (job name, key path ...); never a line number.
     route: tuple[str, ...] = field(default=())
     confidence: Confidence = Confidence.HIGH
+    # `message` says in one line what is wrong, in the job's terms; `why` the symptom users see,
+    # `remedy` what to change (each a sentence or two; empty for input problems that need neither).
+    why: str = ""
+    remedy: str = ""
 
     @property
     def path(self) -> str:

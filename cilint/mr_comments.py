@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from cilint.findings import Applicability
 from cilint.gitlab_api import ApiError
 from cilint.redact import Redactor
-from cilint.report.common import Placed, placed
+from cilint.report.common import Placed, docs_link, placed
 from cilint.results import ProjectResult
 from cilint.source import SourceFile
 
@@ -66,13 +66,18 @@ def comments(projects: Sequence[ProjectResult], changed: dict[str, set[int]], un
             lines = changed.get(item.finding.path)
             if not lines or item.start.line not in lines:
                 continue
-            out.append(Comment(item.finding.path, item.start.line, _body(item, files, unsafe, redactor), item.fingerprint))
+            out.append(Comment(item.finding.path, item.start.line,
+                               _body(item, files, unsafe, redactor, project.docs_url), item.fingerprint))
     return out
 
 
-def _body(item: Placed, files: dict[str, SourceFile], unsafe: bool, redactor: Redactor) -> str:
+def _body(item: Placed, files: dict[str, SourceFile], unsafe: bool, redactor: Redactor, docs_url: str) -> str:
     finding = item.finding
     parts = [f"**{finding.rule_id}** [{finding.severity.label}] {redactor.text(finding.message)}"]
+    if finding.why:
+        parts += ["", f"**Why:** {redactor.text(finding.why)}"]
+    if finding.remedy:
+        parts += ["", f"**Fix:** {redactor.text(finding.remedy)}"]
     fix = finding.fix
     suggestion = _suggestion(item, files) if fix and (fix.applicability is Applicability.SAFE or unsafe) else None
     if suggestion is not None and redactor.line(suggestion) != suggestion:
@@ -83,7 +88,9 @@ def _body(item: Placed, files: dict[str, SourceFile], unsafe: bool, redactor: Re
                   f"{fence}suggestion:-0+0", *([suggestion] if suggestion else []), fence]  # empty: delete the line
     elif fix is not None:
         parts += ["", f"Suggested change ({fix.applicability.value}): {redactor.text(fix.title)}"]
-    parts += ["", f"`cilint explain {finding.rule_id}` tells more.", MARKER.format(item.fingerprint)]
+    link = docs_link(docs_url, finding.rule_id)
+    more = f"[{finding.rule_id} documentation]({link})" if link else f"`cilint explain {finding.rule_id}` tells more."
+    parts += ["", more, MARKER.format(item.fingerprint)]
     return "\n".join(parts)
 
 

@@ -12,6 +12,11 @@ from typing import Any
 from cilint.findings import Confidence, Finding, Severity
 from cilint.source import SourceFile
 
+# Where every finding links its rule's page: the catalog as the release pipeline publishes it
+# (GitLab Pages, one page per rule). `{id}` and `{name}` are the rule's; the `docs-url` setting
+# overrides it (a mirror, an internal copy) and an empty one links nothing.
+DOCS_URL = "https://cilint.gitlab.io/cilint/rules/{id}/"
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Options:
@@ -39,6 +44,7 @@ class ProjectResult:
     # the run are reported under one name.
     prefix: str = ""
     hidden: int = 0  # findings below the confidence shown
+    docs_url: str = DOCS_URL  # the rule page of a finding, see DOCS_URL
 
 
 @dataclass(eq=False)

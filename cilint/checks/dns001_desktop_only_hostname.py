@@ -42,17 +42,20 @@ def might_name_local_host(text: str) -> bool:
     return any(label in lowered for label in labels) and any(name in lowered for name in names)
 
 
-def _message(host: str, entry: LocalOnlyHost, where: str) -> str:
+def _message(host: str, entry: LocalOnlyHost, where: str) -> tuple[str, str, str]:
+    """(statement, why, remedy) for a desktop-only `host` used at `where`."""
     if host == "kubernetes.docker.internal":
-        advice = ("use the GitLab agent's context from $KUBECONFIG (`kubectl config use-context "
+        remedy = ("use the GitLab agent's context from $KUBECONFIG (`kubectl config use-context "
                   "<agent-project-path>:<agent-name>`) or the cluster's real API endpoint")
     elif host == "host.docker.internal":
-        advice = ('on a Docker runner add `extra_hosts = ["host.docker.internal:host-gateway"]` to '
+        remedy = ('on a Docker runner add `extra_hosts = ["host.docker.internal:host-gateway"]` to '
                   "`[runners.docker]`, or use the address of the service the job needs")
     else:
-        advice = "use an address the runner can reach, or map the name in the runner's extra_hosts / host_aliases"
-    return (f"`{host}` {where} only resolves on {entry.provider} ({entry.note}); on a GitLab runner "
-            f"the lookup fails ('Could not resolve host'): {advice}")
+        remedy = "use an address the runner can reach, or map the name in the runner's `extra_hosts` / `host_aliases`"
+    provider, _, also = entry.provider.partition(" (")
+    return (f"`{host}` {where} resolves only on {provider}",
+            f"{entry.note}{' (' + also if also else ''}; on a GitLab runner the lookup fails ('Could not resolve "
+            f"host: {host}')", remedy)
 
 
 class DesktopOnlyHostname(Check):
@@ -76,10 +79,11 @@ class DesktopOnlyHostname(Check):
                 if host is None:
                     continue
                 reported.add(key)
+                statement, why, remedy = _message(host, classify(host), f"in variable `{variable.name}`")  # type: ignore[arg-type]
                 yield Finding(
-                    self.rule_id, _message(host, classify(host), f"(in variable `{variable.name}`)"),  # type: ignore[arg-type]
-                    location(variable.node), Severity.MAJOR,
+                    self.rule_id, statement, location(variable.node), Severity.MAJOR,
                     fix=self._fix(ctx, job, host), route=("variable", variable.origin, variable.name, host),
+                    why=why, remedy=remedy,
                 )
             yield from self._scripts(ctx, job, mapped, reported, positions)
 
@@ -114,12 +118,14 @@ class DesktopOnlyHostname(Check):
                 if key in reported:
                     continue
                 reported.add(key)
-                message = _message(target.host, entry, f"(`{target.tool}` in `{item.line.section}` of job `{job.name}`)")
+                statement, why, remedy = _message(
+                    target.host, entry, f"in `{target.tool}` (`{item.line.section}` of job `{job.name}`)")
                 if discarded:
-                    message += "; `|| true` hides the failure, but the lookup never succeeds: remove the command"
+                    why += "; `|| true` hides the failure, but the lookup never succeeds"
+                    remedy = "remove the command"
                 yield Finding(
-                    self.rule_id, message,
-                    where, Severity.MAJOR if command.fatal else Severity.MINOR, fix=self._fix(ctx, job, target.host),
+                    self.rule_id, statement, where, Severity.MAJOR if command.fatal else Severity.MINOR,
+                    fix=self._fix(ctx, job, target.host), why=why, remedy=remedy,
                     route=("script", job.name, item.line.section, target.host),
                     related=_defined_in(job, where),
                 )

@@ -25,7 +25,8 @@ class _Verdict:
     """How bad a `--dns` flag on a dind service is, and why."""
 
     severity: Severity | None  # None: the flag is legitimate here
-    reason: str
+    why: str  # what the runner adds to the symptom ("" when nothing)
+    remedy: str
     choice: RunnerChoice | None = None
 
 
@@ -46,18 +47,16 @@ class DindDnsFlag(Check):
         if verdict.severity is None:
             return None
         servers = ", ".join(f.value for f in flags)
-        message = (
-            f"`--dns` ({servers}) on the dind service `{service.name}` of job `{job.name}` only sets the "
-            "resolv.conf of containers dockerd starts (RUN steps); dockerd's own lookups (pulling FROM images, "
-            f"login, push) keep the dind container's DNS. {verdict.reason}"
-        )
+        statement = f"`--dns {servers}` on dind service `{service.name}` (job `{job.name}`) does not change dockerd's DNS"
+        why = ("it sets only the resolv.conf of the containers dockerd starts (RUN steps); dockerd's own lookups "
+               "(pulling FROM images, login, push) keep the dind container's DNS" + verdict.why)
         related = ()
         if verdict.choice is not None:
             node = verdict.choice.runner.kubernetes.node or verdict.choice.runner.table.node
             if node is not None:
                 related = (Related(location(node), f"runner `{verdict.choice.runner.name}`"),)
         return Finding(
-            self.rule_id, message, location(flags[0].node), verdict.severity,
+            self.rule_id, statement, location(flags[0].node), verdict.severity, why=why, remedy=verdict.remedy,
             fix=self._fix(ctx, service, flags, verdict.choice), related=related,
             route=("dind-dns", job.name, service.name),
         )
@@ -67,10 +66,11 @@ class DindDnsFlag(Check):
         choices = ctx.facts.possible_runners(job)
         if not choices:
             return _Verdict(Severity.MINOR, (
-                "No runner configuration was found for this job: this is major on a Kubernetes runner whose pods "
-                "get cluster DNS without `dns_config` nameservers (pass it with --runner-config or map runners in "
-                "[tool.cilint])"))
-        worst = _Verdict(None, "")
+                "; on a Kubernetes runner whose pods get cluster DNS without `dns_config` nameservers, image pulls "
+                "fail on names only these servers know (no runner configuration was found for this job)"),
+                "set the resolvers in the runner's configuration (`[runners.kubernetes.dns_config]` or "
+                "`[runners.docker] dns`); pass it with --runner-config to check it")
+        worst = _Verdict(None, "", "")
         for choice in choices:
             runner = choice.runner
             executor = runner.executor or ""
@@ -80,16 +80,16 @@ class DindDnsFlag(Check):
                     continue  # the pod already gets the intended resolvers: the flag is for RUN steps only
                 if dns.cluster_dns and uses_docker_images(ctx.facts.commands(job)):
                     return _Verdict(Severity.MAJOR, (
-                        f"Runner `{runner.name}` gives the pod cluster DNS with no `dns_config` nameservers, so image "
-                        "pulls in dind resolve through the cluster, not through these servers: set the servers in "
-                        "the runner's `[runners.kubernetes.dns_config]` instead"), choice)
-                worst = _Verdict(Severity.MINOR, (
-                    f"Runner `{runner.name}`: to change dockerd's resolvers set `[runners.kubernetes.dns_config]`"), choice)
+                        f"; runner `{runner.name}` gives the pod cluster DNS with no `dns_config` nameservers, so image "
+                        "pulls in dind resolve through the cluster, not through these servers"),
+                        f"set the servers in runner `{runner.name}`'s `[runners.kubernetes.dns_config]` instead", choice)
+                worst = _Verdict(Severity.MINOR, "", f"to change dockerd's resolvers, set them in runner "
+                                 f"`{runner.name}`'s `[runners.kubernetes.dns_config]`", choice)
             elif executor in DOCKER_EXECUTORS:
                 if runner.docker.strings("dns") or network_per_build(job, runner):
                     continue
-                worst = _Verdict(Severity.MINOR, (
-                    f"Runner `{runner.name}`: to change dockerd's resolvers set `[runners.docker] dns`"), choice)
+                worst = _Verdict(Severity.MINOR, "", f"to change dockerd's resolvers, set `dns` in runner "
+                                 f"`{runner.name}`'s `[runners.docker]`", choice)
         return worst
 
     def _fix(self, ctx: CheckContext, service: Service, flags: list[DnsFlag], choice: RunnerChoice | None) -> Fix | None:

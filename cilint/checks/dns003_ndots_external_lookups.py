@@ -56,23 +56,22 @@ class NdotsExternalLookups(Check):
             wanted = max([1] + [dots(h) + 1 for h in partial])
             if wanted >= ndots:
                 continue  # the jobs' partial names need this ndots: it cannot be lowered (DNS009)
-            shown = ", ".join(f"`{h}`" for h in slow[:4]) + (" ..." if len(slow) > 4 else "")
+            shown = " and ".join(f"`{h}`" for h in slow) if len(slow) < 3 else (
+                f"`{slow[0]}`, `{slow[1]}` and {len(slow) - 2} more names")
             node, fix = self._where_and_fix(ctx, config, runner, wanted)
-            message = (
-                f"runner `{runner.name}`: pods resolve with ndots:{ndots}, so every name with fewer dots is first "
-                f"tried with each cluster search domain ({shown} each cost several failed lookups, and with the "
-                f"conntrack race can time out). Add an `ndots` option of {wanted} in `[runners.kubernetes.dns_config]`"
-                " (keep it above the dot count of any `service.namespace` name the jobs use)"
-            )
+            statement = f"runner `{runner.name}`'s ndots:{ndots} makes {shown} walk the cluster search list first"
+            why = ("each external name costs several failed lookups before the real one; jobs see slow or intermittent "
+                   "'Could not resolve host' errors")
             if musl:
-                message += "; musl (Alpine) images make this worse: they query all search domains and servers in parallel"
+                why += ", more often with musl (Alpine) images, which query every search domain and server in parallel"
+            remedy = (f"add an `ndots` option of {wanted} in `[runners.kubernetes.dns_config]` (above the dot count "
+                      "of any `service.namespace` name the jobs use)")
             if unmapped:
-                message += (". Every job of the project is counted for this runner: map runners to tags in "
-                            "[[tool.cilint.runners]] to narrow it")
+                remedy += "; every job of the project is counted for this runner: map runners to tags in [[tool.cilint.runners]]"
             rj = ctx.facts.runner_jobs_of(runner)
             confidence = rj.confidence_for(slow) if rj else Confidence.HIGH
-            yield Finding(self.rule_id, message, location(node), Severity.MAJOR if musl else Severity.MINOR,
-                          fix=fix, route=("ndots", runner.name), confidence=confidence)
+            yield Finding(self.rule_id, statement, location(node), Severity.MAJOR if musl else Severity.MINOR,
+                          fix=fix, route=("ndots", runner.name), confidence=confidence, why=why, remedy=remedy)
 
     @staticmethod
     def _hosts(ctx: CheckContext, runner: Runner) -> tuple[set[str], bool]:

@@ -76,13 +76,16 @@ class ProbeBlocksAgentContext(Check):
             where = positions.inside(item.line.node, item.command.start, item.command.end)
             switch_where = positions.inside(switch.line.node, switch.command.start, switch.command.end)
             probe_text = item.line.text[item.command.start : item.command.end]
+            switch_text = _short(switch.line.text[switch.command.start:switch.command.end])
+            never = next((t.host for t in command_targets(item.command, expand) if classify(t.host)), None)
             yield Finding(
                 self.rule_id,
-                f"`{_short(probe_text)}` in `before_script` of job `{job.name}` probes the Kubernetes API before "
-                f"the job switches to the GitLab agent context (`{_short(switch.line.text[switch.command.start:switch.command.end])}`, "
-                f"in `{switch.line.section}`); when the probe fails the job ends before the agent route, which "
-                "works, is ever tried. Move the probe after the context switch, or make it non-fatal",
+                f"`{_short(probe_text)}` in job `{job.name}` probes the Kubernetes API before the agent context is used",
                 where, Severity.MAJOR,
+                why=(f"when the probe fails the job ends in `before_script`, and the GitLab agent route "
+                     f"(`{switch_text}`, in `{switch.line.section}`), which works, is never tried"),
+                remedy=(f"remove the probe: `{never}` never resolves on a runner" if never
+                        else "move the probe after the context switch, or make it non-fatal"),
                 fix=self._fix(ctx, job, item, positions, expand),
                 related=(Related(switch_where, "the agent context is selected here"),),
                 route=("probe", job.name, _short(probe_text)),

@@ -21,7 +21,8 @@ class ResolvConfRewrite(Check):
             }.get(executor or "", "`[runners.docker] dns` / `dns_search` (Docker) or `[runners.kubernetes.dns_config]` (Kubernetes)")
             if executor in DOCKER_EXECUTORS:
                 proper = "`[runners.docker] dns` and `dns_search`"
-            message = (f"{write.where} rewrites {RESOLV_CONF}: it changes one container only and the container "
-                       f"runtime regenerates the file; set the resolver in the runner configuration with {proper}")
-            yield Finding(self.rule_id, message, write.location, Severity.MINOR,
-                          route=("resolv.conf", write.where))
+            yield Finding(self.rule_id, f"{write.where} rewrites {RESOLV_CONF}", write.location, Severity.MINOR,
+                          route=("resolv.conf", write.where),
+                          why=("it changes one container only (services, dind's containers and the next job keep "
+                               "the old resolvers) and the container runtime may regenerate the file"),
+                          remedy=f"set the resolver in the runner configuration with {proper}")

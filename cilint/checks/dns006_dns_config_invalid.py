@@ -39,10 +39,10 @@ class InvalidDnsConfig(Check):
             yield from self._kubernetes(ctx, runner)
             yield from self._docker(runner)
 
-    def _finding(self, runner: Runner, node_location: Location, message: str, key: str, fix: Fix | None = None,
-                 severity: Severity = Severity.BLOCKER) -> Finding:
-        return Finding(self.rule_id, f"runner `{runner.name}`: {message}", node_location, severity,
-                       fix=fix, route=("runner", runner.name, key))
+    def _finding(self, runner: Runner, node_location: Location, statement: str, why: str, remedy: str, key: str,
+                 fix: Fix | None = None, severity: Severity = Severity.BLOCKER) -> Finding:
+        return Finding(self.rule_id, f"runner `{runner.name}`: {statement}", node_location, severity,
+                       fix=fix, route=("runner", runner.name, key), why=why, remedy=remedy)
 
     def _kubernetes(self, ctx: CheckContext, runner: Runner) -> Iterator[Finding]:
         k8s = runner.kubernetes
@@ -56,29 +56,35 @@ class InvalidDnsConfig(Check):
         nameservers = dns_config.setting("nameservers")
         if dns.written_policy == "none" and not dns.nameservers and not (nameservers and nameservers.is_template):
             where = location(nameservers.node) if nameservers else location(policy.node)  # type: ignore[union-attr]
-            yield self._finding(runner, where, 'dns_policy = "none" needs at least one `dns_config.nameservers` '
-                                "entry; Kubernetes rejects the pod (`must provide at least one DNS nameserver`)",
+            yield self._finding(runner, where, 'dns_policy = "none" without any `dns_config.nameservers`',
+                                "Kubernetes rejects the pod: every job fails ('must provide at least one DNS nameserver')",
+                                "add the resolvers' IP addresses to `nameservers` in `[runners.kubernetes.dns_config]`",
                                 "none-without-nameservers")
         if nameservers is not None and isinstance(nameservers.node, SeqNode):
             if len(dns.nameservers) > MAX_NAMESERVERS:
                 yield self._finding(runner, location(nameservers.node),
-                                    f"{len(dns.nameservers)} nameservers; Kubernetes allows at most {MAX_NAMESERVERS} "
-                                    "and rejects the pod", "too-many-nameservers")
+                                    f"{len(dns.nameservers)} nameservers; Kubernetes allows at most {MAX_NAMESERVERS}",
+                                    "Kubernetes rejects the pod: every job of the runner fails before it starts",
+                                    f"keep at most {MAX_NAMESERVERS} nameservers", "too-many-nameservers")
             for item in nameservers.node.items:
                 value = item.value if hasattr(item, "value") else None
                 if isinstance(value, str) and not is_ip(value) and item.tag != "helm-template":
-                    yield self._finding(runner, location(item), f"nameserver `{value}` is not an IP address; "
-                                        "Kubernetes rejects the pod (`must be valid IP address`)", f"nameserver:{value}")
+                    yield self._finding(runner, location(item), f"nameserver `{value}` is not an IP address",
+                                        "Kubernetes rejects the pod: every job fails ('must be valid IP address')",
+                                        "write the resolver's IP address", f"nameserver:{value}")
         searches = dns_config.setting("searches")
         if searches is not None and (len(dns.searches) > MAX_SEARCHES or len(" ".join(dns.searches)) > MAX_SEARCH_CHARS):
             yield self._finding(runner, location(searches.node),
-                                f"{len(dns.searches)} search domains ({len(' '.join(dns.searches))} characters); "
-                                f"Kubernetes allows at most {MAX_SEARCHES} and {MAX_SEARCH_CHARS} characters",
+                                f"{len(dns.searches)} search domains ({len(' '.join(dns.searches))} characters) is "
+                                "more than Kubernetes allows",
+                                "Kubernetes rejects the pod: every job of the runner fails before it starts",
+                                f"keep at most {MAX_SEARCHES} search domains and {MAX_SEARCH_CHARS} characters",
                                 "too-many-searches")
         for option in dns_config.tables("options"):
             if not option.text("name") and option.node is not None:
-                yield self._finding(runner, location(option.node), "a `dns_config.options` entry has no `name`; "
-                                    "Kubernetes requires it", "option-without-name")
+                yield self._finding(runner, location(option.node), "a `dns_config.options` entry has no `name`",
+                                    "Kubernetes rejects the pod: every job of the runner fails before it starts",
+                                    "give the option a `name` (`ndots`, `timeout`, `attempts` ...)", "option-without-name")
 
     def _policy(self, ctx: CheckContext, runner: Runner, policy: Setting) -> Finding:
         """A policy the runner rejects: it falls back to ClusterFirst. Severity follows the effect: none
@@ -90,24 +96,26 @@ class InvalidDnsConfig(Check):
                       Applicability.SAFE)  # the runner's fallback is this very policy: resolution is unchanged
             return self._finding(
                 runner, location(policy.node),
-                f'dns_policy = "{written}" is the Kubernetes spelling, which GitLab Runner rejects with a warning in '
-                "the job log ('unsupported kubernetes-dns-policy'); its fallback is ClusterFirst, the policy meant, so "
-                'resolution does not change; write "cluster-first"', "dns_policy", fix, Severity.INFO)
+                f'dns_policy = "{written}" is the Kubernetes spelling, which GitLab Runner rejects',
+                "every job log shows a warning ('unsupported kubernetes-dns-policy'); the fallback is ClusterFirst, "
+                "the policy meant, so resolution does not change", 'write "cluster-first"', "dns_policy", fix, Severity.INFO)
         fix = None
-        hint = f'; write "{accepted}"' if accepted else " (accepted: none, default, cluster-first, cluster-first-with-host-net)"
+        remedy = (f'write "{accepted}"' if accepted
+                  else "write one of none, default, cluster-first, cluster-first-with-host-net")
         if accepted is not None:
             # the fix changes how every job of the runner resolves names: never safe
             applicability = Applicability.UNSAFE
             lost = self._lost_names(ctx, runner, accepted)
             if lost:  # today's fallback keeps cluster DNS; the written policy would drop it (DNS011)
                 applicability = Applicability.DISPLAY_ONLY
-                hint += (f", but then the cluster names the jobs use ({', '.join(f'`{h}`' for h in lost[:3])}) stop "
-                         "resolving: list the cluster DNS first and add the cluster search domains in the same change")
+                remedy += (f", but then the cluster names the jobs use ({', '.join(f'`{h}`' for h in lost[:3])}) stop "
+                           "resolving: list the cluster DNS first and add the cluster search domains in the same change")
             fix = Fix(f'Write dns_policy = "{accepted}"', (replace_scalar(policy.node, f'"{accepted}"'),), applicability)
         return self._finding(
             runner, location(policy.node),
-            f'dns_policy = "{written}" is rejected by GitLab Runner, which falls back to ClusterFirst with only a '
-            f"warning in the job log, so the DNS it names never applies{hint}",
+            f'dns_policy = "{written}" is rejected by GitLab Runner: the DNS it names never applies',
+            "the runner falls back to ClusterFirst with only a warning in the job log ('unsupported "
+            "kubernetes-dns-policy'), so jobs resolve through the cluster DNS", remedy,
             "dns_policy", fix, Severity.MAJOR,
         )
 
@@ -127,6 +135,6 @@ class InvalidDnsConfig(Check):
         for item in dns.node.items:
             value = getattr(item, "value", None)
             if isinstance(value, str) and not is_ip(value) and item.tag != "helm-template":
-                yield self._finding(runner, location(item),
-                                    f"[runners.docker] dns entry `{value}` is not an IP address; since Runner 19.2 the "
-                                    "job fails in the prepare stage (no host names, no ports)", f"docker-dns:{value}")
+                yield self._finding(runner, location(item), f"`[runners.docker] dns` entry `{value}` is not an IP address",
+                                    "since Runner 19.2 every job fails in the prepare stage (host names and ports are "
+                                    "not accepted)", "write the resolver's IP address", f"docker-dns:{value}")

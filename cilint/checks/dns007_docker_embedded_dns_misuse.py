@@ -51,11 +51,12 @@ class EmbeddedDnsMisuse(Check):
                         if executor == "kubernetes" or (
                             executor in DOCKER_EXECUTORS and not network_per_build(job, choice.runner)
                         ):
-                            where = ("Kubernetes executor" if executor == "kubernetes"
-                                     else "Docker executor without a per-build network: FF_NETWORK_PER_BUILD is off")
+                            where = ("the Kubernetes executor" if executor == "kubernetes"
+                                     else "the Docker executor without a per-build network (FF_NETWORK_PER_BUILD off)")
                             yield self._finding(location(flag.node),
-                                                f"`--dns={EMBEDDED_DNS}` on the dind service of job `{job.name}` "
-                                                f"(runner `{choice.runner.name}`, {where})", ("dind", job.name, choice.runner.name))
+                                                f"`--dns={EMBEDDED_DNS}` on the dind service of job `{job.name}`",
+                                                ("dind", job.name, choice.runner.name),
+                                                f"; runner `{choice.runner.name}` runs the job on {where}")
                             break
 
     def _per_build_network(self, ctx: CheckContext, job: Job, service: Service) -> Finding | None:
@@ -68,27 +69,27 @@ class EmbeddedDnsMisuse(Check):
             if not all(network_per_build(job, c.runner) for c in runners):
                 return None
             confidence = ctx.facts.runners.runner_confidence(job)
-            where = f"runner `{runners[0].runner.name}` runs it on the per-build network (`FF_NETWORK_PER_BUILD`)"
+            where = f"runner `{runners[0].runner.name}` runs it on the per-build network"
         elif not ctx.facts.possible_runners(job) and flag is not None and truthy(flag.value):
             confidence = Confidence.MEDIUM  # the flag needs a Docker executor, which nothing here confirms
-            where = "the job turns `FF_NETWORK_PER_BUILD` on"
+            where = "the job turns on the per-build network"
         else:
             return None
         return Finding(
             self.rule_id,
-            f"the dind service `{service.name}` of job `{job.name}` has no `--dns`, and {where}: its resolv.conf "
-            f"names only Docker's embedded {EMBEDDED_DNS}, which the containers dockerd starts cannot reach, so "
-            "dockerd gives them 8.8.8.8 and 8.8.4.4: RUN steps and `docker run` never see internal names and fail "
-            "where public DNS is blocked; start dind with `--dns=` your network's resolver",
+            f"dind service `{service.name}` of job `{job.name}` has no `--dns`, and {where}",
             location(service.name_node), Severity.MINOR, route=("per-build-network", job.name, service.name),
             confidence=confidence,
+            why=(f"on `FF_NETWORK_PER_BUILD` its resolv.conf names only Docker's embedded {EMBEDDED_DNS}, which the "
+                 "containers dockerd starts cannot reach, so dockerd gives them 8.8.8.8 and 8.8.4.4: RUN steps and "
+                 "`docker run` never see internal names and fail where public DNS is blocked"),
+            remedy="start dind with `--dns=` your network's resolver (`command: [\"--dns=10.0.0.2\"]`)",
         )
 
-    def _finding(self, where: Location, context: str, route: tuple[str, ...]) -> Finding:
+    def _finding(self, where: Location, statement: str, route: tuple[str, ...], why: str = "") -> Finding:
         return Finding(
-            self.rule_id,
-            f"{context}: {EMBEDDED_DNS} is Docker's embedded resolver, which exists only inside containers on a "
-            "user-defined Docker network; there nothing answers on it and every lookup fails. Use the address of a "
-            "real resolver (the cluster DNS or your network's)",
-            where, Severity.MAJOR, route=route,
+            self.rule_id, statement, where, Severity.MAJOR, route=route,
+            why=(f"{EMBEDDED_DNS} is Docker's embedded resolver, which exists only inside containers on a user-defined "
+                 f"Docker network; here nothing answers on it and every lookup fails{why}"),
+            remedy="use the address of a real resolver (the cluster DNS or your network's)",
         )

@@ -27,8 +27,8 @@ class MuslMixedNameservers(Check):
                     continue
                 if dns.cluster_dns:
                     yield self._finding(rj, setting, list(dns.nameservers), (
-                        f"with `dns_policy` {dns.policy} Kubernetes adds these servers after the cluster DNS, so "
-                        "pods get resolvers with different views"))
+                        f"with `dns_policy` {dns.policy} Kubernetes adds these servers after the cluster DNS, which "
+                        "alone knows the cluster's names"))
                     continue
                 yield from self._mixed(rj, setting, list(dns.nameservers))
             elif runner.docker.strings("dns"):
@@ -42,20 +42,21 @@ class MuslMixedNameservers(Check):
             internal = [s for s in servers if is_internal_address(s)]
             public = [s for s in servers if is_internal_address(s) is False]
             yield self._finding(rj, setting, servers, (
-                f"internal ({', '.join(internal)}) and public ({', '.join(public)}) resolvers answer differently "
+                f"the internal ({', '.join(internal)}) and public ({', '.join(public)}) resolvers answer differently "
                 "for internal names"))
 
     def _finding(self, rj: RunnerJobs, setting: Setting, servers: list[str], why: str) -> Finding:
         musl = bool(rj.musl_images)
-        impact = (f"{_musl_note(rj)}: musl queries every nameserver at once and takes the first answer, so a "
-                  "public NXDOMAIN wins the race for internal names and lookups fail at random"
-                  if musl else "glibc images try them in order, but any musl (Alpine) image would fail at random")
+        impact = (f"{_musl_note(rj)}: musl asks every nameserver at once and takes the first answer, so internal "
+                  "names fail at random ('Could not resolve host', 'bad address') when a public resolver answers first"
+                  if musl else "glibc images try them in order, but in any musl (Alpine) image internal names would "
+                  "fail at random")
         return Finding(
             self.rule_id,
-            f"runner `{rj.runner.name}` gives jobs the nameservers {', '.join(servers)}: {why}; {impact}. List only "
-            "resolvers with the same view (one forwarder that knows the internal zones)",
+            f"runner `{rj.runner.name}` gives jobs nameservers with different views ({', '.join(servers)})",
             location(setting.node), Severity.MAJOR if musl else Severity.MINOR,
-            route=("mixed-nameservers", rj.runner.name),
+            route=("mixed-nameservers", rj.runner.name), why=f"{why}; {impact}",
+            remedy="list only resolvers with the same view (one forwarder that knows the internal zones)",
         )
 
     def _dind_flags(self, ctx: CheckContext) -> Iterator[Finding]:
@@ -69,9 +70,10 @@ class MuslMixedNameservers(Check):
                 seen.add(id(flags[0].node))
                 yield Finding(
                     self.rule_id,
-                    f"the dind service `{service.name}` of job `{job.name}` gives the containers it starts both "
-                    f"internal and public resolvers ({', '.join(f.value for f in flags)}): in Alpine-based "
-                    "build steps musl queries them in parallel, and a public NXDOMAIN for an internal name wins; "
-                    "list resolvers with one view",
+                    f"dind service `{service.name}` of job `{job.name}` mixes internal and public resolvers "
+                    f"({', '.join(f.value for f in flags)})",
                     location(flags[0].node), Severity.MINOR, route=("mixed-dind-dns", job.name, service.name),
+                    why=("in Alpine-based build steps musl asks them in parallel, and internal names fail at random "
+                         "when a public resolver answers first"),
+                    remedy="list resolvers with one view (one forwarder that knows the internal zones)",
                 )

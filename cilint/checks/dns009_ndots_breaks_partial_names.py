@@ -37,10 +37,12 @@ class NdotsBreaksPartialNames(Check):
             first = rj.hosts[broken[0]]
             yield Finding(
                 self.rule_id,
-                f"runner `{rj.runner.name}` sets `ndots` to {ndots}, and {_musl_note(rj)}: musl never applies the "
-                f"search list to a name with at least ndots dots, so the partial names {', '.join(f'`{h}`' for h in broken[:4])} "
-                f"fail ('bad address'); use full names (`...svc.cluster.local`) or set ndots to {wanted}",
+                f"runner `{rj.runner.name}`'s `ndots` of {ndots} breaks the partial cluster names "
+                f"{', '.join(f'`{h}`' for h in broken[:4])}{' ...' if len(broken) > 4 else ''}",
                 location(node), Severity.MAJOR, fix=fix,
+                why=(f"{_musl_note(rj)}: musl never applies the search list to a name with at least ndots dots, so "
+                     "these lookups fail ('bad address')"),
+                remedy=f"use full names (`...svc.cluster.local`) or set ndots to {wanted}",
                 related=(Related(location(first), f"`{broken[0]}` is used here"),),
                 route=("partial-names", rj.runner.name),
                 confidence=min(rj.confidence_for(broken), rj.musl_confidence),

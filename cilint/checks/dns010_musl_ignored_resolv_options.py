@@ -24,10 +24,10 @@ class MuslIgnoredResolvOptions(Check):
                     continue
                 yield Finding(
                     self.rule_id,
-                    f"runner `{rj.runner.name}` sets the resolv.conf option `{name}`, which musl ignores (it reads only "
-                    f"ndots, timeout and attempts), and {_musl_note(rj)}: those containers keep the behaviour the "
-                    "option was meant to fix (the conntrack-race timeouts, UDP-only answers); use NodeLocal DNSCache "
-                    "or glibc-based images",
+                    f"runner `{rj.runner.name}` sets the resolv.conf option `{name}`, which musl (Alpine) ignores",
                     location(setting.node), Severity.MINOR, route=("musl-ignored-option", rj.runner.name, name),
+                    why=(f"{_musl_note(rj)}; musl reads only ndots, timeout and attempts, so those containers keep the "
+                         "lookup timeouts or truncated answers the option was meant to fix"),
+                    remedy="use NodeLocal DNSCache, or glibc-based images for the jobs that need the option",
                     confidence=rj.musl_confidence,
                 )

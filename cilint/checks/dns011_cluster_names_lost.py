@@ -26,11 +26,13 @@ class ClusterNamesLost(Check):
                    f"uses only {', '.join(dns.nameservers) or 'no nameserver'}")
             yield Finding(
                 self.rule_id,
-                f"runner `{runner.name}` sets `dns_policy = \"{dns.written_policy}\"`, which {why}: the cluster DNS and "
-                f"its search list are gone, so the cluster names {', '.join(f'`{h}`' for h in names[:4])} do not "
-                "resolve; keep `cluster-first` and tune `ndots`, or with `none` list the cluster DNS first and add "
-                "`searches = [\"<namespace>.svc.cluster.local\", \"svc.cluster.local\", \"cluster.local\"]`",
+                f"runner `{runner.name}`'s `dns_policy = \"{dns.written_policy}\"` loses the cluster names "
+                f"{', '.join(f'`{h}`' for h in names[:4])}{' ...' if len(names) > 4 else ''}",
                 location(setting.node), Severity.MAJOR,
+                why=(f"the policy {why}: without the cluster DNS and its search list these names fail to resolve "
+                     "('Could not resolve host')"),
+                remedy=("keep `cluster-first` and tune `ndots`, or with `none` list the cluster DNS first and add "
+                        "`searches = [\"<namespace>.svc.cluster.local\", \"svc.cluster.local\", \"cluster.local\"]`"),
                 related=(Related(location(rj.hosts[names[0]]), f"`{names[0]}` is used here"),),
                 route=("cluster-names-lost", runner.name), confidence=rj.confidence_for(names),
             )

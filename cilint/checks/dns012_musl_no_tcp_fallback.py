@@ -54,7 +54,7 @@ class MuslNoTcpFallback(Check):
                     continue
                 seen.add(id(node))
                 hosts = {h for h, _ in ctx.facts.hosts(job)}
-                yield self._finding(f"the image `{name}` of job `{job.name}`", release, _large_answers(hosts), node)
+                yield self._finding(f"image `{name}` of job `{job.name}`", release, _large_answers(hosts), node)
         for rj in ctx.facts.runner_jobs:
             default = default_image(rj.runner)
             release = old_alpine(scalar_text(default.node) or "") if default is not None else None
@@ -63,8 +63,8 @@ class MuslNoTcpFallback(Check):
                 seen.add(id(default.node))
                 hosts = {h for job in on_default for h, _ in ctx.facts.hosts(job)}
                 shown = ", ".join(f"`{j.name}`" for j in on_default[:3]) + (" ..." if len(on_default) > 3 else "")
-                yield self._finding(f"runner `{rj.runner.name}`'s default image `{scalar_text(default.node)}` (jobs {shown} "
-                                    "set no `image:`)", release, _large_answers(hosts), default.node)
+                yield self._finding(f"runner `{rj.runner.name}`'s default image `{scalar_text(default.node)}`", release,
+                                    _large_answers(hosts), default.node, f"jobs {shown} set no `image:` and run it; ")
             table = rj.runner.kubernetes if rj.runner.executor == "kubernetes" else rj.runner.docker
             flavor = table.setting("helper_image_flavor")
             text = scalar_text(flavor.node) if flavor else None
@@ -74,13 +74,14 @@ class MuslNoTcpFallback(Check):
                 yield self._finding(f"runner `{rj.runner.name}`'s helper image (flavor `{text}`)", release,
                                     _large_answers(set(rj.hosts)), flavor.node)
 
-    def _finding(self, what: str, release: str, large: list[str], node: Node) -> Finding:
+    def _finding(self, what: str, release: str, large: list[str], node: Node, context: str = "") -> Finding:
         since = image_facts()["musl_tcp_fallback_since"]
         detail = (f"; the job uses names with large answers ({', '.join(f'`{h}`' for h in large[:3])})" if large else "")
         return Finding(
             self.rule_id,
-            f"{what} is based on Alpine {release}, whose musl cannot retry a truncated DNS answer over TCP (added in "
-            f"musl 1.2.4, Alpine {since}): names with long CNAME chains fail with 'bad address' or 'Could not resolve "
-            f"host'{detail}; use Alpine {since} or later, or a glibc-based image",
+            f"{what} is Alpine {release}, whose DNS resolver never retries over TCP",
             location(node), Severity.MINOR if large else Severity.INFO, route=("old-musl", release),
+            why=(f"{context}musl before 1.2.4 (Alpine {since}) cannot retry a truncated answer, so names with long answers "
+                 f"(CNAME chains, many addresses) fail with 'bad address' or 'Could not resolve host'{detail}"),
+            remedy=f"use Alpine {since} or later, or a glibc-based image",
         )

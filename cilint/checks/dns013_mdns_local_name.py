@@ -34,11 +34,11 @@ class MdnsLocalName(Check):
                 reported.add((host, id(node)))
                 yield Finding(
                     self.rule_id,
-                    f"`{host}` ({rj_or_job}) is a `.local` name: on a developer machine mDNS (Bonjour/Avahi) resolves it, "
-                    "but containers have no mDNS, so it resolves only if a DNS server of the runner serves that zone "
-                    "(an Active Directory domain does); otherwise map it with `extra_hosts`/`host_aliases` or use a "
-                    "unicast DNS name",
+                    f"`{host}` ({rj_or_job}) is a `.local` name, which containers cannot resolve by mDNS",
                     location(node), Severity.INFO, route=("mdns", host),
+                    why=("on a developer machine mDNS (Bonjour/Avahi) resolves it; in a job it resolves only if a DNS "
+                         "server of the runner serves that zone (an Active Directory domain does)"),
+                    remedy="map it with `extra_hosts`/`host_aliases`, or use a unicast DNS name",
                 )
 
     @staticmethod

@@ -46,27 +46,29 @@ class DindTlsPortMismatch(Check):
 
     def _finding(self, ctx: CheckContext, s: DindSetup, jobs: list[str]) -> Finding | None:
         assert s.docker_host is not None
-        where = f"`DOCKER_HOST` ({s.docker_host.value}) of {_jobs(jobs)}"
+        where = f"`DOCKER_HOST` of {_jobs(jobs)}"
         related = (Related(location(s.service.name_node), f"the dind service `{s.service.name}`"),)
         if s.tls and s.port == 2375:
             if s.tls_explicit:
-                severity, why = Severity.BLOCKER, f"`DOCKER_TLS_CERTDIR` is `{s.tls_source.value}`" if s.tls_source else "TLS is on"
+                severity, tls = Severity.BLOCKER, f"`DOCKER_TLS_CERTDIR` is `{s.tls_source.value}`" if s.tls_source else "TLS is on"
             else:
-                severity, why = Severity.MAJOR, ("`DOCKER_TLS_CERTDIR` is not set here, so the image default `/certs` "
+                severity, tls = Severity.MAJOR, ("`DOCKER_TLS_CERTDIR` is not set here, so the image default `/certs` "
                                                  "applies (unless the project's CI/CD settings or the runner's "
                                                  "`environment` set it to \"\")")
-            message = (f"{where} uses port 2375, but the dind service `{s.service.name}` listens only on 2376 with TLS "
-                       f"({why}): 'Cannot connect to the Docker daemon at tcp://{s.host}:2375'. Either use "
-                       f"tcp://{s.host}:2376 with the TLS client variables, or turn TLS off with `DOCKER_TLS_CERTDIR: \"\"`")
+            statement = f"{where} uses port 2375, but dind service `{s.service.name}` listens only on 2376 (TLS)"
+            why = f"{tls}; the job fails with 'Cannot connect to the Docker daemon at tcp://{s.host}:2375'"
+            remedy = (f"use tcp://{s.host}:2376 with the TLS client variables, or turn TLS off with "
+                      "`DOCKER_TLS_CERTDIR: \"\"`")
             fix = self._fix_plain(ctx, s) if not s.tls_explicit else self._fix_to_tls_port(ctx, s)
-            return Finding(self.rule_id, message, location(s.docker_host.node), severity, fix=fix, related=related,
+            return Finding(self.rule_id, statement, location(s.docker_host.node), severity, fix=fix, related=related,
+                           why=why, remedy=remedy,
                            route=("tls-port", s.docker_host.name, s.service.name),
                            confidence=Confidence.HIGH if s.tls_explicit else Confidence.MEDIUM)  # the image default
         if not s.tls and s.port == 2376:
-            message = (f"{where} uses port 2376, but the dind service `{s.service.name}` runs without TLS and listens "
-                       f"only on 2375: 'Cannot connect to the Docker daemon at tcp://{s.host}:2376'; use "
-                       f"tcp://{s.host}:2375")
-            return Finding(self.rule_id, message, location(s.docker_host.node), Severity.BLOCKER,
+            return Finding(self.rule_id, f"{where} uses port 2376, but dind service `{s.service.name}` runs without TLS "
+                           "on 2375", location(s.docker_host.node), Severity.BLOCKER,
+                           why=f"the job fails with 'Cannot connect to the Docker daemon at tcp://{s.host}:2376'",
+                           remedy=f"use tcp://{s.host}:2375",
                            fix=self._fix_port(ctx, s, ":2376", ":2375"), related=related,
                            route=("plain-port", s.docker_host.name, s.service.name))
         verify = client_variable(s.job, "DOCKER_TLS_VERIFY", s.runners, ctx.facts.jobs)
@@ -76,13 +78,15 @@ class DindTlsPortMismatch(Check):
                       if s.kubernetes and is_docker_cli_image(s.job, s.runners) else
                       f"the job image `{s.image}` is not the "
                       "`docker` image whose entrypoint sets them")
-            message = (f"{where} uses TLS port 2376, but `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH` are not set and "
-                       f"{reason}: the client speaks plain HTTP to a TLS port ('Client sent an HTTP request to an "
-                       "HTTPS server'); set `DOCKER_TLS_VERIFY: \"1\"` and `DOCKER_CERT_PATH: \"$DOCKER_TLS_CERTDIR/client\"`")
+            statement = f"{where} uses TLS port 2376 without `DOCKER_TLS_VERIFY` and `DOCKER_CERT_PATH`"
+            why = (f"{reason}, so the client speaks plain HTTP to a TLS port: 'Client sent an HTTP request to an "
+                   "HTTPS server'")
+            remedy = "set `DOCKER_TLS_VERIFY: \"1\"` and `DOCKER_CERT_PATH: \"$DOCKER_TLS_CERTDIR/client\"`"
             edit = add_sibling_entries(ctx.source_of(s.docker_host.key), s.docker_host, {
                 "DOCKER_TLS_VERIFY": yaml_scalar("1"), "DOCKER_CERT_PATH": yaml_scalar("$DOCKER_TLS_CERTDIR/client")})
             fix = Fix("Set the TLS client variables", (edit,), Applicability.UNSAFE) if edit else None
-            return Finding(self.rule_id, message, location(s.docker_host.node), Severity.MAJOR, fix=fix,
+            return Finding(self.rule_id, statement, location(s.docker_host.node), Severity.MAJOR, fix=fix,
+                           why=why, remedy=remedy,
                            related=related, route=("tls-client", s.docker_host.name, s.service.name),
                            confidence=s.runner_confidence if s.kubernetes else Confidence.HIGH)
         return None

@@ -48,11 +48,12 @@ class DindTlsClientCerts(Check):
         for s, jobs in unknown.values():
             yield Finding(
                 self.rule_id,
-                f"the dind service `{s.service.name}` (jobs {_jobs(jobs)}) uses TLS: its runner must share the client "
-                "certificates with the job (`volumes = [\"/certs/client\"]` in `[runners.docker]`, or an `empty_dir` "
-                "mounted at `/certs/client` on Kubernetes), else the client falls back to tcp://docker:2375 "
-                "('Cannot connect to the Docker daemon'); pass the runner configuration with --runner-config to check it",
+                f"dind service `{s.service.name}` (jobs {_jobs(jobs)}) uses TLS: the runner must share /certs/client",
                 location(s.service.name_node), Severity.INFO, route=("certs-unknown-runner", s.service.name),
+                why=("unless the runner shares the client certificates with the job, the client falls back to "
+                     "tcp://docker:2375 ('Cannot connect to the Docker daemon')"),
+                remedy=("share them (`volumes = [\"/certs/client\"]` in `[runners.docker]`, or an `empty_dir` mounted "
+                        "at `/certs/client` on Kubernetes); pass the runner configuration with --runner-config to check it"),
                 confidence=Confidence.LOW,  # a reminder: the runner that shares (or not) the certificates is unknown
             )
 
@@ -68,18 +69,22 @@ class DindTlsClientCerts(Check):
             anchor = setting.node if setting else (runner.docker.node or runner.table.node)
             fix = self._docker_fix(ctx, choice, setting)
             what = "`volumes` of `[runners.docker]` has no `/certs/client`"
+            remedy = 'add `"/certs/client"` to `volumes` in `[runners.docker]`'
         else:
             anchor = runner.kubernetes.node or runner.table.node
             fix = None
-            what = "`[runners.kubernetes]` mounts no volume at `/certs/client` (an `empty_dir` shared by job and service)"
+            what = "`[runners.kubernetes]` mounts no volume at `/certs/client`"
+            remedy = ("mount an `empty_dir` at `/certs/client` (`[[runners.kubernetes.volumes.empty_dir]]`), shared by "
+                      "the job and its services")
         if anchor is None:
             return None
         return Finding(
             self.rule_id,
-            f"runner `{runner.name}` runs job `{s.job.name}` with the TLS dind service `{s.service.name}`, but {what}: "
-            "the client never sees the certificates dind writes and fails ('Cannot connect to the Docker daemon at "
-            "tcp://docker:2375' or 'open /certs/client/ca.pem: no such file or directory')",
+            f"runner `{runner.name}` runs job `{s.job.name}` with TLS dind, but {what}",
             location(anchor), Severity.BLOCKER, fix=fix,
+            why=("the client never sees the certificates dind writes and fails ('Cannot connect to the Docker daemon "
+                 "at tcp://docker:2375' or 'open /certs/client/ca.pem: no such file or directory')"),
+            remedy=remedy,
             related=(Related(location(s.service.name_node), f"the dind service of job `{s.job.name}`"),),
             route=("certs", runner.name, s.service.name), confidence=s.runner_confidence,
         )

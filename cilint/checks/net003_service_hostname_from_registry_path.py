@@ -56,8 +56,10 @@ class ServiceHostnameFromRegistryPath(Check):
         related = (Related(location(reference.node), f"`{short}` is used here"),) if reference else ()
         return Finding(
             self.rule_id,
-            f"job `{job.name}` reaches `{short}` ({via}), but the service `{service.name}` is pulled from a registry "
-            f"path, so the runner names it after the full path{shown}, not `{short}`: 'no such host'; add `alias: {short}` to the service",
+            f"job `{job.name}` reaches `{short}`, but service `{service.name}` is not named `{short}`",
             location(service.name_node), Severity.BLOCKER, fix=fix, related=related,
+            why=(f"the job uses `{short}` in {via}; a service pulled from a registry path is named after the full "
+                 f"path{shown}, so the lookup fails with 'no such host'"),
+            remedy=f"add `alias: {short}` to the service",
             route=("registry-path-hostname", service.name, short),
         )

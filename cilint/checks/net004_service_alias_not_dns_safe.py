@@ -50,10 +50,11 @@ class ServiceAliasNotDnsSafe(Check):
                     reported.add(id(node))
                     yield Finding(
                         self.rule_id,
-                        f"`{variable.name}` of job `{job.name}` uses the service hostname `{used[0]}`, which the "
-                        "Kubernetes executor drops (a derived name with `__` is not a valid DNS name): the lookup "
-                        "fails with 'no such host'; give the service an `alias:` and use that",
+                        f"`{variable.name}` of job `{job.name}` uses service hostname `{used[0]}`, which Kubernetes drops",
                         location(node), Severity.BLOCKER, route=("derived-alias", job.name, variable.name),
+                        why=("a derived name with `__` is not a valid DNS name, so the Kubernetes executor does not "
+                             "create it and the lookup fails with 'no such host'"),
+                        remedy="give the service an `alias:` and use that",
                     )
 
     def _script_uses(self, ctx: CheckContext, job: Job, executors: frozenset[str], reported: set[int]) -> Iterator[Finding]:
@@ -70,10 +71,11 @@ class ServiceAliasNotDnsSafe(Check):
                     reported.add(id(item.line.node))
                     yield Finding(
                         self.rule_id,
-                        f"`{target.tool}` in job `{job.name}` connects to the service hostname `{target.host}`, which the "
-                        "Kubernetes executor drops (a derived name with `__` is not a valid DNS name): the lookup fails "
-                        "with 'no such host'; give the service an `alias:` and use that",
+                        f"`{target.tool}` in job `{job.name}` connects to `{target.host}`, which Kubernetes drops",
                         location(item.line.node), Severity.BLOCKER, route=("derived-alias-script", job.name, target.host),
+                        why=("a derived service name with `__` is not a valid DNS name, so the Kubernetes executor does "
+                             "not create it and the lookup fails with 'no such host'"),
+                        remedy="give the service an `alias:` and use that",
                     )
 
     def _alias(self, job: Job, service: Service, alias: str, executors: frozenset[str]) -> Finding:
@@ -92,7 +94,8 @@ class ServiceAliasNotDnsSafe(Check):
             fix = Fix(f"Use the alias `{safe}`", (replace_scalar(node, written),), Applicability.UNSAFE)
         return Finding(
             self.rule_id,
-            f"the alias `{alias}` of service `{service.name}` (job `{job.name}`) is not a valid DNS-1123 name "
-            f"(lowercase letters, digits, '-' and '.'): {effect}; use " + (f"`{safe}`" if safe else "such a name"),
+            f"alias `{alias}` of service `{service.name}` (job `{job.name}`) is not a valid DNS name",
             location(node), severity, fix=fix, route=("alias", service.name, alias),
+            why=f"a DNS-1123 name has only lowercase letters, digits, '-' and '.'; {effect}",
+            remedy="use " + (f"`{safe}`" if safe else "such a name"),
         )

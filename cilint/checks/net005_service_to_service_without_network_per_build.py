@@ -72,19 +72,20 @@ class ServiceToServiceWithoutNetworkPerBuild(Check):
 
     def _finding(self, ctx: CheckContext, job: Job, service: Service, host: str, node: Node, known: bool) -> Finding:
         other = next((o for o in job.services if o is not service and host in service_names(job, o)), None)
-        target = f"the service `{other.name}` as `{host}`" if other else f"the job container as `{host}`"
+        target = f"service `{other.name}` as `{host}`" if other else f"the job container as `{host}`"
         if known:
             severity, caveat = Severity.MAJOR, ""
         else:
-            severity, caveat = Severity.MINOR, (" (on the Docker executor; the runner may enable the flag itself, "
-                                                "pass its configuration with --runner-config)")
+            severity, caveat = Severity.MINOR, ("; on the Docker executor, unless the runner enables the flag "
+                                                "itself (pass its configuration with --runner-config)")
         edit = add_job_variable(ctx.source_of(job.node), job, "FF_NETWORK_PER_BUILD", '"true"')
         return Finding(
             self.rule_id,
-            f"the service `{service.name}` of job `{job.name}` connects to {target}, but without "
-            "`FF_NETWORK_PER_BUILD` the runner gives service hostnames only to the job container, so services "
-            f"cannot resolve each other{caveat}; set `FF_NETWORK_PER_BUILD: \"true\"`",
+            f"service `{service.name}` of job `{job.name}` cannot resolve {target}",
             location(node), severity,
+            why=("without `FF_NETWORK_PER_BUILD` the runner gives service hostnames only to the job container, so "
+                 f"services cannot resolve each other{caveat}"),
+            remedy="set `FF_NETWORK_PER_BUILD: \"true\"` in the job's variables",
             fix=Fix("Create a network per job", (edit,), Applicability.UNSAFE) if edit else None,
             related=(Related(location(service.name_node), "the service"),),
             route=("service-to-service", job.name, service.name, host),

@@ -47,10 +47,11 @@ class NetworkPerBuildIneffective(Check):
             edit = remove_key_line(source, mode.key_node, mode.node) if source else None
             yield Finding(
                 self.rule_id,
-                f"runner `{runner.name}` turns on `{FLAG}` but also sets `network_mode = \"{mode.value}\"`: the runner "
-                "creates a network per job only when `network_mode` is empty (even `\"bridge\"` disables it), so the "
-                "flag has no effect and services still cannot resolve each other; remove `network_mode`",
+                f"runner `{runner.name}`'s `network_mode = \"{mode.value}\"` cancels its `{FLAG}`",
                 location(mode.node), Severity.MAJOR,
+                why=("the runner creates a network per job only when `network_mode` is empty (even `\"bridge\"` "
+                     "disables it), so services still cannot resolve each other"),
+                remedy="remove `network_mode`",
                 fix=Fix("Remove network_mode", (edit,), Applicability.UNSAFE) if edit else None,
                 route=("flag-with-network-mode", runner.name),
             )
@@ -62,20 +63,21 @@ class NetworkPerBuildIneffective(Check):
                 who = "its jobs" if flag else f"jobs that set `{FLAG}` themselves"
                 yield Finding(  # nothing is proposed on top of a value no network can have
                     self.rule_id,
-                    f"runner `{runner.name}` sets `network_mtu = {scalar_text(setting.node)}`, which no network can use "
-                    f"(an MTU is {MIN_MTU} to {MAX_MTU} bytes): for {who} Docker cannot create the per-job network "
-                    "and the job fails before its script; write the MTU of the host's network (1500, or less on "
-                    "overlays and VPNs)",
+                    f"runner `{runner.name}` sets `network_mtu = {scalar_text(setting.node)}`, which no network can use",
                     location(setting.node), Severity.MAJOR if flag else Severity.MINOR, route=("invalid-mtu", runner.name),
+                    why=(f"an MTU is {MIN_MTU} to {MAX_MTU} bytes: for {who} Docker cannot create the per-job network "
+                         "and the job fails before its script"),
+                    remedy="write the MTU of the host's network (1500, or less on overlays and VPNs)",
                 )
                 continue
             if mode_set:
                 assert mode is not None
                 yield Finding(
                     self.rule_id,
-                    f"runner `{runner.name}` sets `{key}`, which applies only to the per-job network, but "
-                    f"`network_mode = \"{mode.value}\"` turns that network off: `{key}` has no effect",
+                    f"runner `{runner.name}`'s `{key}` has no effect: `network_mode = \"{mode.value}\"` turns per-job networks off",
                     location(setting.node), Severity.MAJOR, route=(key, runner.name),
+                    why=f"`{key}` applies only to the per-job network, which a non-empty `network_mode` disables",
+                    remedy=f"remove `network_mode` to get per-job networks, or remove `{key}`",
                 )
             elif not flag:
                 explicit_off = flag is False
@@ -83,10 +85,10 @@ class NetworkPerBuildIneffective(Check):
                 caveat = "" if explicit_off else " (only jobs that set the flag themselves get it)"
                 yield Finding(
                     self.rule_id,
-                    f"runner `{runner.name}` sets `{key}`, which applies only to the per-job network created with "
-                    f"`{FLAG}`, and the runner does not turn the flag on{caveat}; set `{FLAG} = true` in "
-                    "`[runners.feature_flags]`",
+                    f"runner `{runner.name}`'s `{key}` has no effect without `{FLAG}`",
                     location(setting.node), severity, fix=self._flag_fix(ctx, config, runner),
+                    why=f"`{key}` applies only to the per-job network the flag creates, and the runner does not turn it on{caveat}",
+                    remedy=f"set `{FLAG} = true` in `[runners.feature_flags]`",
                     route=(key, runner.name),
                 )
 
@@ -117,9 +119,11 @@ class NetworkPerBuildIneffective(Check):
                 seen.add((id(variable.node), choice.runner.name))
                 yield Finding(
                     self.rule_id,
-                    f"job `{job.name}` sets `{FLAG}`, but its runner `{choice.runner.name}` sets `network_mode = "
-                    f"\"{mode.value}\"`, which turns per-job networks off: the flag has no effect",
+                    f"job `{job.name}`'s `{FLAG}` has no effect: runner `{choice.runner.name}` sets `network_mode`",
                     location(variable.node), Severity.MAJOR,
+                    why=(f"`network_mode = \"{mode.value}\"` turns per-job networks off, so services still cannot "
+                         "resolve each other"),
+                    remedy=f"remove `network_mode` from runner `{choice.runner.name}`'s `[runners.docker]`",
                     related=(Related(location(mode.node), f"`network_mode` of runner `{choice.runner.name}`"),),
                     route=("job-flag-with-network-mode", job.name, choice.runner.name),
                 )

@@ -64,20 +64,23 @@ class DindMtuNotSet(Check):
             severity, reason, mtu, confidence = verdict.severity, verdict.reason, verdict.mtu, verdict.confidence
             value, present = _mtu_flag(s.service)
             if present:
-                message = (f"the dind service `{s.service.name}` (jobs {_jobs(jobs)}) sets `--mtu={value}`, larger than "
-                           f"{reason}: packets of inner containers are dropped")
-                yield Finding(self.rule_id, message, location(s.service.command_node or s.service.name_node), severity,
-                              route=("mtu-too-large", s.service.name), confidence=confidence)
+                yield Finding(self.rule_id, f"dind service `{s.service.name}` (jobs {_jobs(jobs)}) sets `--mtu={value}`, "
+                              f"larger than {reason}", location(s.service.command_node or s.service.name_node), severity,
+                              route=("mtu-too-large", s.service.name), confidence=confidence,
+                              why=("larger packets of the containers dockerd starts are dropped: TLS handshakes and "
+                                   "downloads in `docker build` hang"),
+                              remedy=f"use `--mtu={mtu}`" if mtu else "use the MTU of the runner's network")
                 continue
             shown = mtu or _SAAS_MTU
-            message = (f"the dind service `{s.service.name}` (jobs {_jobs(jobs)}) has no `--mtu`: the inner dockerd uses "
-                       f"MTU 1500 whatever the outer network's, {reason}, so TLS handshakes and downloads in "
-                       f"`docker build` hang; add `command: [\"--mtu={shown}\"]`")
+            statement = f"dind service `{s.service.name}` (jobs {_jobs(jobs)}) has no `--mtu`"
+            why = (f"the inner dockerd uses MTU 1500 whatever the outer network's, {reason}, so TLS handshakes and "
+                   "downloads in `docker build` hang")
+            remedy = f"add `command: [\"--mtu={shown}\"]`" + ("" if mtu else " (the MTU of the runner's network)")
             edit = self._edit(ctx, s.service, shown)
             applicability = Applicability.UNSAFE if mtu is not None else Applicability.DISPLAY_ONLY
             fix = Fix(f"Start dind with --mtu={shown}", (edit,), applicability) if edit else None
-            yield Finding(self.rule_id, message, location(s.service.name_node), severity, fix=fix,
-                          route=("mtu", s.service.name), confidence=confidence)
+            yield Finding(self.rule_id, statement, location(s.service.name_node), severity, fix=fix,
+                          route=("mtu", s.service.name), confidence=confidence, why=why, remedy=remedy)
         yield from self._nested_networks(ctx)
 
     def _nested_networks(self, ctx: CheckContext) -> Iterator[Finding]:
@@ -99,10 +102,11 @@ class DindMtuNotSet(Check):
                 seen.add(id(item.line.node))
                 yield Finding(
                     self.rule_id,
-                    f"job `{s.job.name}` creates a Docker network inside dind without an MTU, {verdict.reason}: containers on "
-                    "that network use MTU 1500 even when dockerd has `--mtu`; add "
-                    f"`-o com.docker.network.driver.mtu={verdict.mtu or _SAAS_MTU}`",
+                    f"job `{s.job.name}` creates a Docker network inside dind without an MTU",
                     location(item.line.node), verdict.severity, route=("nested-network-mtu", s.job.name),
+                    why=(f"containers on that network use MTU 1500 even when dockerd has `--mtu`, {verdict.reason}, "
+                         "so TLS handshakes and downloads hang"),
+                    remedy=f"add `-o com.docker.network.driver.mtu={verdict.mtu or _SAAS_MTU}`",
                     confidence=verdict.confidence,
                 )
 

@@ -53,11 +53,11 @@ class DindNotReadyOnKubernetes(Check):
                 "`HEALTHCHECK_TCP_PORT` to the port dockerd listens on (2375, or 2376 with TLS)"
             yield Finding(
                 self.rule_id,
-                f"the dind service `{s.service.name}` (jobs {_jobs(jobs)}) runs on Kubernetes, where the runner does not "
-                "wait for a service unless `HEALTHCHECK_TCP_PORT` is set: the first docker command can run before "
-                f"dockerd listens ('Cannot connect to the Docker daemon'); set {port} in the "
-                "service's `variables`",
+                f"the job does not wait for dind service `{s.service.name}` (jobs {_jobs(jobs)}) on Kubernetes",
                 location(s.service.name_node), Severity.MAJOR, fix=self._fix(ctx, s, str(known)) if known else None,
+                why=("on Kubernetes the runner waits for a service only when `HEALTHCHECK_TCP_PORT` is set, so the "
+                     "first docker command can run before dockerd listens ('Cannot connect to the Docker daemon')"),
+                remedy=f"set {port} in the service's `variables`",
                 route=("not-ready", s.service.name), confidence=s.runner_confidence,
             )
         for finding in self._docker_runners(ctx):
@@ -88,11 +88,12 @@ class DindNotReadyOnKubernetes(Check):
                 seen.add(id(setting.node))
                 yield Finding(
                     "NET008",
-                    f"runner `{choice.runner.name}` sets `wait_for_services_timeout = -1`, which turns off the wait for "
-                    f"services, and runs the dind service `{s.service.name}` of job `{s.job.name}`: the first docker "
-                    "command can run before dockerd listens (and Runner 18.7 fails the job with 'service failed to start'); "
-                    "remove the setting (default 30 s)",
+                    f"runner `{choice.runner.name}` does not wait for dind service `{s.service.name}` (job `{s.job.name}`)",
                     location(setting.node), Severity.MAJOR,
+                    why=("`wait_for_services_timeout = -1` turns the wait off, so the first docker command can run before "
+                         "dockerd listens ('Cannot connect to the Docker daemon'; Runner 18.7 fails the job with "
+                         "'service failed to start')"),
+                    remedy="remove the setting (the default waits 30 s)",
                     related=(Related(location(s.service.name_node), "the dind service"),),
                     route=("no-service-wait", choice.runner.name),
                 )

@@ -61,10 +61,11 @@ class DockerEndpointUnsetOrLocalhost(Check):
         for s in old.values():
             yield Finding(
                 self.rule_id,
-                f"the dind service `{s.service.name}` is 19.03.0/19.03.1, whose entrypoint made dockerd listen on the "
-                f"job's `DOCKER_HOST` ({s.docker_host.value if s.docker_host else ''}): 'failed to load listeners' or "
-                "'address already in use'; use a current pinned version",
+                f"dind service `{s.service.name}` is 19.03.0/19.03.1, which listens on the job's `DOCKER_HOST`",
                 location(s.service.name_node), Severity.INFO, route=("old-dind-listener", s.service.name),
+                why=("that entrypoint made dockerd listen on the address in `DOCKER_HOST`, so it failed to start "
+                     "('failed to load listeners' or 'address already in use')"),
+                remedy="use a current pinned version",
             )
 
     def _unset(self, ctx: CheckContext, s: DindSetup, jobs: list[str]) -> Finding:
@@ -77,17 +78,17 @@ class DockerEndpointUnsetOrLocalhost(Check):
             why = "the job image's `entrypoint` is overridden, so the `docker` image's entrypoint that would set it does not run"
         else:
             why = f"only the `docker` image's entrypoint points the client at the service, and the job image is `{s.image}`"
-        message = (f"jobs {_jobs(jobs)} use the dind service `{s.service.name}` but do not set `DOCKER_HOST`, and {why}: "
-                   "the client uses unix:///var/run/docker.sock ('Cannot connect to the Docker daemon at "
-                   f"unix:///var/run/docker.sock'); set `DOCKER_HOST: tcp://{alias}:{port}`{unknown}"
-                   + (" with the TLS client variables" if s.tls else "")
-                   + " (unless the project's CI/CD settings set it)")
+        statement = f"jobs {_jobs(jobs)} use dind service `{s.service.name}` without `DOCKER_HOST`"
+        why = (f"{why}, so the client uses unix:///var/run/docker.sock: 'Cannot connect to the Docker daemon at "
+               "unix:///var/run/docker.sock' (unless the project's CI/CD settings set `DOCKER_HOST`)")
+        remedy = (f"set `DOCKER_HOST: tcp://{alias}:{port}`{unknown}"
+                  + (" with the TLS client variables" if s.tls else ""))
         fix = None
         if not s.tls and s.tls_explicit and len(jobs) == 1:
             edit = add_job_variable(ctx.source_of(s.job.node), s.job, "DOCKER_HOST", yaml_scalar(f"tcp://{alias}:{port}"))
             fix = Fix(f"Set DOCKER_HOST to tcp://{alias}:{port}", (edit,), Applicability.UNSAFE) if edit else None
-        return Finding(self.rule_id, message, location(s.service.name_node), Severity.MAJOR, fix=fix,
-                       route=("endpoint-unset", s.service.name),
+        return Finding(self.rule_id, statement, location(s.service.name_node), Severity.MAJOR, fix=fix,
+                       route=("endpoint-unset", s.service.name), why=why, remedy=remedy,
                        confidence=Confidence.MEDIUM)  # the project's CI/CD settings may set it
 
     def _loopback(self, ctx: CheckContext, s: DindSetup, jobs: list[str]) -> Finding:
@@ -98,10 +99,11 @@ class DockerEndpointUnsetOrLocalhost(Check):
             if isinstance(source, SourceFile) else None
         return Finding(
             self.rule_id,
-            f"`DOCKER_HOST` ({s.docker_host.value}) of {_jobs(jobs)} points at {s.host}, but on the Docker executor the "
-            f"dind service `{s.service.name}` is another container: {s.host} is the job container itself; use "
-            f"tcp://{alias}:{s.port}",
+            f"`DOCKER_HOST` of {_jobs(jobs)} points at {s.host}, not at dind service `{s.service.name}`",
             location(s.docker_host.node), Severity.BLOCKER,
+            why=(f"on the Docker executor the service is another container and {s.host} is the job container itself: "
+                 f"'Cannot connect to the Docker daemon at {s.docker_host.value}'"),
+            remedy=f"use tcp://{alias}:{s.port}",
             fix=Fix(f"Connect to the service as `{alias}`", (edit,), Applicability.UNSAFE) if edit else None,
             related=(Related(location(s.service.name_node), "the dind service"),),
             route=("endpoint-loopback", s.service.name), confidence=s.runner_confidence,

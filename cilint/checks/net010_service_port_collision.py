@@ -72,11 +72,13 @@ class ServicePortCollision(Check):
                         reported.add(id(service.name_node))
                         yield Finding(
                             self.rule_id,
-                            f"the services `{earlier.name}` and `{service.name}` of job `{job.name}` both listen on "
-                            f"port {common[0]}, and {shared}: the second fails with 'bind: address already in "
-                            "use' or the job talks to the wrong one; start it on another port (for example its "
-                            "`command`) or use one instance",
+                            f"services `{earlier.name}` and `{service.name}` of job `{job.name}` both listen on "
+                            f"port {common[0]}",
                             location(service.name_node), Severity.MAJOR,
+                            why=(f"{shared}: the second fails with 'bind: address already in use' or the job talks "
+                                 "to the wrong one"),
+                            remedy=("start it on another port (its `command`, or a port variable such as `PGPORT`) "
+                                    "or use one instance"),
                             related=(Related(location(earlier.name_node), "the first service on that port"),),
                             route=("port-collision", job.name, service.name, str(common[0])),
                         )

@@ -45,16 +45,18 @@ class HostNetworkWithServices(Check):
             or (job.variables.get("DOCKER_TLS_CERTDIR") is not None and not (job.variables["DOCKER_TLS_CERTDIR"].value or "").strip())
         )
         severity = Severity.CRITICAL if plain_dind else Severity.MAJOR
-        extra = (" The dind service also listens without TLS on the host's port 2375: anyone who can reach the host "
-                 "controls its Docker daemon." if plain_dind else "")
+        extra = ("; the dind service also listens without TLS on the host's port 2375: anyone who can reach the host "
+                 "controls its Docker daemon" if plain_dind else "")
         related = [Related(location(service.name_node), f"the service of job `{job.name}`")]
         if reference is not None:
             related.append(Related(location(reference.node), f"`{host}` is used here"))
         return Finding(
             self.rule_id,
-            f"runner `{runner}` uses `network_mode = \"host\"`, where the runner creates no links or aliases: job "
-            f"`{job.name}` reaches the service `{service.name}` as `{host}`, which does not resolve ('Could not resolve "
-            f"host: {host}'); remove `network_mode` (and use FF_NETWORK_PER_BUILD) or reach services on 127.0.0.1.{extra}",
+            f"job `{job.name}` reaches service `{service.name}` as `{host}`, which runner `{runner}`'s host network "
+            "does not resolve",
             location(node), severity, related=tuple(related),
+            why=(f"with `network_mode = \"host\"` the runner creates no links or aliases: 'Could not resolve host: "
+                 f"{host}'{extra}"),
+            remedy="remove `network_mode` (and use FF_NETWORK_PER_BUILD), or reach services on 127.0.0.1",
             route=("host-network", runner, service.name),
         )

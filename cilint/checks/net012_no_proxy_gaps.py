@@ -68,10 +68,11 @@ class NoProxyGaps(Check):
         reasons = "; ".join(dict.fromkeys(f"`{n.host}`: {n.why}" for n in needs))
         return Finding(
             self.rule_id,
-            f"job `{job.name}` sets `{proxies[0].name}` and {what}: requests to them go to the proxy, which "
-            f"cannot reach them ('proxyconnect tcp', 'Received HTTP code 403 from proxy after CONNECT') ({reasons}); "
-            "add them to `NO_PROXY` and `no_proxy`",
+            f"job `{job.name}` sets `{proxies[0].name}` and {what}",
             location(anchor.node), Severity.MAJOR, fix=self._fix(ctx, anchor, no_proxy, missing),
+            why=("requests to them go to the proxy, which cannot reach them ('proxyconnect tcp', 'Received HTTP code "
+                 f"403 from proxy after CONNECT'); {reasons}"),
+            remedy="add them to `NO_PROXY` and `no_proxy`",
             related=(Related(location(proxies[0].node), "the proxy"),),
             route=("no-proxy", *missing),
         )
@@ -87,18 +88,21 @@ class NoProxyGaps(Check):
                     job.expand(big.value or "").text.strip() != job.expand(small.value or "").text.strip():
                 yield Finding(
                     self.rule_id,
-                    f"job `{job.name}` sets `{upper}` and `{upper.lower()}` to different values: each client reads one "
-                    "of them (curl and wget the lowercase one, Go programs such as docker and kubectl the uppercase "
-                    f"one first), so they behave differently; give both the same value",
+                    f"job `{job.name}` sets `{upper}` and `{upper.lower()}` to different values",
                     location(small.node), Severity.MINOR, route=("proxy-case", upper),
+                    why=("each client reads one of them (curl and wget the lowercase one, Go programs such as docker "
+                         "and kubectl the uppercase one first), so they go through different proxies"),
+                    remedy="give both the same value",
                 )
         http = job.variables.get("HTTP_PROXY")
         if http is not None and "http_proxy" not in job.variables and tools & {"curl", "wget"}:
             yield Finding(
                 self.rule_id,
-                f"job `{job.name}` sets only the uppercase `HTTP_PROXY`, which curl ignores for http:// URLs and wget "
-                f"never reads: the job's {' and '.join(sorted(tools & {'curl', 'wget'}))} calls go direct; set `http_proxy` too",
+                f"job `{job.name}` sets only the uppercase `HTTP_PROXY`, which its "
+                f"{' and '.join(sorted(tools & {'curl', 'wget'}))} calls ignore",
                 location(http.node), Severity.MINOR, route=("proxy-lowercase",),
+                why="curl ignores `HTTP_PROXY` for http:// URLs and wget never reads it, so those calls bypass the proxy",
+                remedy="set `http_proxy` too",
             )
         for name in ("NO_PROXY", "no_proxy"):
             variable = job.variables.get(name)
@@ -109,18 +113,22 @@ class NoProxyGaps(Check):
             if wildcard:
                 yield Finding(
                     self.rule_id,
-                    f"`{name}` of job `{job.name}` has {', '.join(f'`{e}`' for e in wildcard)}: a `*` anywhere but a "
-                    "leading `*.` is not understood by most clients; use a domain suffix such as `.example.com`",
+                    f"`{name}` of job `{job.name}` has wildcards clients do not understand: "
+                    f"{', '.join(f'`{e}`' for e in wildcard)}",
                     location(variable.node), Severity.MINOR, route=("no-proxy-wildcard", name),
+                    why="most clients understand a `*` only as a leading `*.`, so those hosts still go through the proxy",
+                    remedy="use a domain suffix such as `.example.com`",
                 )
             cidr = [e for e in entries if "/" in e]
             if cidr and "wget" in tools and name == "no_proxy":  # wget reads only the lowercase name
                 yield Finding(
                     self.rule_id,
-                    f"`{name}` of job `{job.name}` excludes address ranges ({', '.join(f'`{e}`' for e in cidr)}), which "
-                    "wget does not understand (Go clients and curl 7.86+ do): the job's wget calls to those "
-                    "addresses still go to the proxy; list the hosts by name",
+                    f"`{name}` of job `{job.name}` excludes address ranges "
+                    f"({', '.join(f'`{e}`' for e in cidr)}), which wget ignores",
                     location(variable.node), Severity.MINOR, route=("no-proxy-cidr", name),
+                    why=("wget does not understand ranges (Go clients and curl 7.86+ do): the job's wget calls to those "
+                         "addresses still go to the proxy"),
+                    remedy="list the hosts by name",
                 )
 
     @staticmethod
@@ -183,8 +191,9 @@ class NoProxyGaps(Check):
         anchor = no_proxy.variables[0] if no_proxy.variables else proxies[0]
         yield Finding(
             self.rule_id,
-            f"runner `{runner.name}` gives jobs `{proxies[0].name}` in `environment`, but `NO_PROXY` does not list its "
-            f"internal GitLab host `{host}`: clones, artifact and cache transfers from job containers go to the proxy "
-            f"and fail; add `{host}` to `NO_PROXY` (and `no_proxy`) in `environment`",
+            f"runner `{runner.name}` proxies jobs, but `NO_PROXY` does not list its GitLab host `{host}`",
             location(anchor.node), Severity.MAJOR, route=("runner-no-proxy", runner.name),
+            why=(f"`environment` gives jobs `{proxies[0].name}`: clones, artifact and cache transfers from job "
+                 "containers to the internal GitLab go to the proxy and fail"),
+            remedy=f"add `{host}` to `NO_PROXY` (and `no_proxy`) in `environment`",
         )

@@ -48,10 +48,10 @@ class RunnerNetworkKeysMisplaced(Check):
         if isinstance(host_aliases, SeqNode) and host_aliases.items and not any(r.host_aliases() for r in runners):
             yield Finding(
                 self.rule_id,
-                "`hostAliases` of the gitlab-runner chart is rendered into the runner manager's Deployment, not into "
-                "job pods: jobs do not get these names; add `[[runners.kubernetes.host_aliases]]` (ip, hostnames) to "
-                "`runners.config`",
+                "the chart's `hostAliases` reach the runner manager, not job pods",
                 location(values.key_node("hostAliases") or host_aliases), Severity.MAJOR,
+                why="the chart renders them into the manager's Deployment, so jobs cannot resolve these names",
+                remedy="add `[[runners.kubernetes.host_aliases]]` (ip, hostnames) to `runners.config`",
                 route=("helm-host-aliases",),
             )
         environment = {name.upper() for r in runners for name in r.environment}
@@ -59,10 +59,10 @@ class RunnerNetworkKeysMisplaced(Check):
             if _JOB_ENV.match(name) and name.upper() not in environment:
                 yield Finding(
                     self.rule_id,
-                    f"`{name}` is set in the chart's manager environment (`envVars`/`extraEnv`), which reaches only the "
-                    "runner manager container, not job pods: jobs run without it; add it to `environment` of "
-                    "`[[runners]]` in `runners.config`",
+                    f"`{name}` in the chart's `envVars`/`extraEnv` reaches the runner manager, not job pods",
                     location(node), Severity.MAJOR, route=("helm-manager-env", name),
+                    why="the manager environment is the runner container's own: jobs run without it",
+                    remedy="add it to `environment` of `[[runners]]` in `runners.config`",
                 )
 
     @staticmethod
@@ -96,9 +96,10 @@ class RunnerNetworkKeysMisplaced(Check):
                     "dns_search": "`dns_config.searches`"}.get(key, "the executor's own setting")
             yield Finding(
                 self.rule_id,
-                f"runner `{runner.name}` uses the `{executor}` executor, which ignores `{key}` of `[{table.name}]`: the "
-                f"setting has no effect on jobs; use {hint} in `{right}`",
+                f"runner `{runner.name}`'s `{executor}` executor ignores `{key}` of `[{table.name}]`",
                 location(setting.key_node), Severity.MAJOR, route=("wrong-executor-table", runner.name, key),
+                why="the setting belongs to another executor and has no effect on jobs",
+                remedy=f"use {hint} in `{right}`",
             )
 
     def _unknown(self, ctx: CheckContext, runner: Runner) -> Iterator[Finding]:
@@ -106,19 +107,23 @@ class RunnerNetworkKeysMisplaced(Check):
         for unknown in runner.unknown_keys:
             if unknown.removed_in:
                 message = (f"`{unknown.key}` in `[{unknown.table}]` of runner `{runner.name}` was removed in GitLab "
-                           f"Runner {unknown.removed_in} and is ignored")
+                           f"Runner {unknown.removed_in}")
+                why, remedy = "the runner ignores it: what it did no longer happens", f"remove `{unknown.key}`"
                 if id(unknown.node) in rewrites:  # one problem, one finding (DNS005 leaves this key to NET013)
-                    message += (f"; the {RESOLV_CONF} it rewrites would not hold anyway (the container runtime "
-                                "regenerates the file): set the resolver with the executor's DNS settings")
+                    why += (f"; the {RESOLV_CONF} it rewrites would not hold anyway (the container runtime "
+                            "regenerates the file)")
+                    remedy = f"remove `{unknown.key}` and set the resolver with the executor's DNS settings"
                 severity = Severity.MINOR
             else:
                 suggestion = f"; did you mean `{unknown.suggestion}`?" if unknown.suggestion else ""
                 whole = isinstance(runner.table.node, MapNode) and _is_table(runner, unknown.table, unknown.key)
-                message = (f"`{unknown.key}` is not a setting of `[{unknown.table}]` (runner `{runner.name}`): the runner "
-                           f"ignores {'the whole table' if whole else 'it'}{suggestion}")
+                message = f"`{unknown.key}` is not a setting of `[{unknown.table}]` (runner `{runner.name}`){suggestion}"
+                why = f"the runner ignores {'the whole table' if whole else 'it'}"
+                remedy = (f"rename it to `{unknown.suggestion}`" if unknown.suggestion
+                          else "remove it, or move it to the table that has this setting")
                 severity = Severity.MAJOR if whole or unknown.suggestion in _NETWORK_KEYS else Severity.MINOR
             yield Finding(self.rule_id, message, location(unknown.node), severity,
-                          route=("unknown-key", runner.name, unknown.table, unknown.key))
+                          route=("unknown-key", runner.name, unknown.table, unknown.key), why=why, remedy=remedy)
 
 
 def _is_table(runner: Runner, table: str, key: str) -> bool:

@@ -66,14 +66,16 @@ class RunnerUrlUnreachableFromJob(Check):
                 if kind == "loopback" else
                 "a single-label name that job containers resolve through their own DNS, not the runner host's "
                 "(/etc/hosts, a compose network)")
+        symptom = (f"'Failed to connect to {host} ... Connection refused'" if kind == "loopback"
+                   else f"'Could not resolve host: {host}'")
         yield Finding(
             self.rule_id,
-            f"runner `{runner.name}` reaches GitLab at `{url}`, {what}: cloning, artifacts and cache fail ("
-            + (f"'Failed to connect to {host} ... Connection refused'" if kind == "loopback" else f"'Could not resolve host: {host}'")
-            + "); register the runner with a URL jobs can reach "
-            "(a routable name), or map the name with `extra_hosts`/`host_aliases`"
-            + ("; `clone_url` alone does not fix artifact uploads" if kind == "loopback" else ""),
+            f"runner `{runner.name}` reaches GitLab at `{url}`, which job containers cannot reach",
             location(node), Severity.BLOCKER if kind == "loopback" else Severity.MAJOR,
+            why=f"`{host}` is {what}: cloning, artifacts and cache fail ({symptom})",
+            remedy=("register the runner with a URL jobs can reach (a routable name), or map the name with "
+                    "`extra_hosts`/`host_aliases`" + ("; `clone_url` alone does not fix artifact uploads"
+                                                       if kind == "loopback" else "")),
             route=("gitlab-url", runner.name, kind),
         )
 
@@ -87,8 +89,8 @@ class RunnerUrlUnreachableFromJob(Check):
             if _unreachable(address.strip()) == "loopback":
                 yield Finding(
                     self.rule_id,
-                    f"`extra_hosts` of runner `{runner.name}` maps `{host}` to {address.strip()}: inside job and service "
-                    f"containers that is the container itself, not the runner host; use the host's routable address "
-                    "(or `host-gateway`)",
+                    f"`extra_hosts` of runner `{runner.name}` maps `{host}` to the loopback {address.strip()}",
                     location(item), Severity.MAJOR, route=("extra-hosts-loopback", runner.name, host),
+                    why="inside job and service containers that is the container itself, not the runner host",
+                    remedy="use the host's routable address (or `host-gateway`)",
                 )

@@ -43,15 +43,18 @@ class DuplicateServiceWithoutAlias(Check):
             return
         derived = image.replace("/", "__")
         second = unaliased[1] if len(unaliased) > 1 else next(s for s in services if set(s.aliases) & set(collisions))
-        reason = (f"{len(unaliased)} of them have no `alias:`, so they all get the hostname `{derived}`, which reaches "
-                  "only one of them (GitLab Runner before 19.1 starts only the first: 'Service ... is already created. "
-                  "Ignoring.'; later runners start each and give the name to one)"
-                  if len(unaliased) > 1 else f"they share the alias {', '.join(f'`{a}`' for a in collisions)}, which "
-                  "reaches only one of them")
+        if len(unaliased) > 1:
+            statement = f"job `{job.name}` starts `{image}` {len(services)} times, {len(unaliased)} without `alias:`"
+            why = (f"they all get the hostname `{derived}`, which reaches only one of them (GitLab Runner before 19.1 "
+                   "starts only the first: 'Service ... is already created. Ignoring.'; later runners start each and "
+                   "give the name to one)")
+        else:
+            shown = ", ".join(f"`{a}`" for a in collisions)
+            statement = f"job `{job.name}` starts `{image}` {len(services)} times with the same alias {shown}"
+            why = "the alias reaches only one of them"
         yield Finding(
-            self.rule_id,
-            f"job `{job.name}` starts `{image}` {len(services)} times and {reason}: give each instance its own `alias:`",
-            location(second.node), Severity.MAJOR,
+            self.rule_id, statement, location(second.node), Severity.MAJOR,
+            why=why, remedy="give each instance its own `alias:`",
             fix=self._fix(ctx, unaliased[1:], derived, services) if len(unaliased) > 1 and not collisions else None,
             related=(Related(location(services[0].node), "the first instance"),),
             route=("duplicate-service", job.name, image),

@@ -48,11 +48,12 @@ class DindUnpinnedOrUnprivileged(Check):
         for service, jobs in unpinned.values():
             yield Finding(
                 self.rule_id,
-                f"the dind service `{service.name}` (jobs {_names(jobs)}) is not pinned to a version: each Docker "
-                "release changes the daemon under the jobs, so a pipeline that passed can fail with nothing changed "
-                "in the repository; pin a version such as `docker:27.3.1-dind` and the matching CLI image, or a "
-                "digest (`@sha256:...`), the only pin that holds when a tag is re-pushed",
+                f"dind service `{service.name}` (jobs {_names(jobs)}) is not pinned to a version",
                 location(service.name_node), Severity.MINOR, route=("dind-unpinned", service.name),
+                why=("each Docker release changes the daemon under the jobs, so a pipeline that passed can fail with "
+                     "nothing changed in the repository"),
+                remedy=("pin a version such as `docker:27.3.1-dind` and the matching CLI image, or a digest "
+                        "(`@sha256:...`), the only pin that holds when a tag is re-pushed"),
             )
         for service, jobs, choice, confidence in unprivileged.values():
             runner = choice.runner  # type: ignore[attr-defined]
@@ -61,10 +62,11 @@ class DindUnpinnedOrUnprivileged(Check):
             anchor = table.node or runner.table.node
             yield Finding(
                 self.rule_id,
-                f"the dind service `{service.name}` (jobs {_names(jobs)}) needs a privileged container, but runner "
-                f"`{runner.name}` does not run services privileged: dockerd fails to start and the jobs see "
-                f"'lookup docker ... no such host'; set `privileged = true` in its `[runners.{section}]`",
+                f"dind service `{service.name}` (jobs {_names(jobs)}) needs privileged mode, which runner "
+                f"`{runner.name}` does not give",
                 location(service.name_node), Severity.BLOCKER,
+                why="dockerd fails to start and the jobs see 'lookup docker ... no such host'",
+                remedy=f"set `privileged = true` in runner `{runner.name}`'s `[runners.{section}]`",
                 related=((Related(location(anchor), f"runner `{runner.name}`"),) if anchor is not None else ()),
                 route=("dind-unprivileged", service.name, runner.name), confidence=confidence,
             )

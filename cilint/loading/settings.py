@@ -12,7 +12,8 @@ from cilint.input_rules import invalid_settings, syntax_error
 from cilint.models.settings import EXECUTORS, ProjectConfig, RunnerMapping
 from cilint.syntax.tree import MapNode, Node, ScalarNode, SeqNode
 
-_KEYS = {"ci-file", "select", "ignore", "exclude", "runners", "executor", "confidence", "per-file-ignores", "severity"}
+_KEYS = {"ci-file", "select", "ignore", "exclude", "runners", "executor", "confidence", "docs-url", "per-file-ignores",
+         "severity"}
 _RUNNER_KEYS = {"name", "tags", "run-untagged"}
 
 
@@ -73,6 +74,7 @@ class _Reader:
                 self.problem(table.get("confidence"), str(exc))  # type: ignore[arg-type]
         return ProjectConfig(
             ci_file=ci_file.lstrip("/"),
+            docs_url=self.docs_url(table.get("docs-url")),
             select=self.strings(table, "select"),
             ignore=self.strings(table, "ignore"),
             exclude=self.strings(table, "exclude"),
@@ -93,6 +95,26 @@ class _Reader:
             return node.value
         self.problem(node, f"`{key}` must be a non-empty string")
         return None
+
+    def docs_url(self, node: Node | None) -> str | None:
+        """An https URL template whose placeholders are `{id}` and `{name}`, or "" for no links."""
+        if node is None:
+            return None
+        value = node.value if isinstance(node, ScalarNode) else None
+        if not isinstance(value, str):
+            self.problem(node, "`docs-url` must be a string")
+            return None
+        if value == "":
+            return ""
+        try:
+            shown = value.format(id="DNS001", name="desktop-only-hostname")
+        except (KeyError, IndexError, ValueError):
+            self.problem(node, "`docs-url` may use only the placeholders {id} and {name}")
+            return None
+        if not shown.startswith(("https://", "http://")):
+            self.problem(node, "`docs-url` must be an http(s) URL")
+            return None
+        return value
 
     def strings(self, table: MapNode, key: str) -> tuple[str, ...]:
         node = table.get(key)

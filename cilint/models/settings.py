@@ -32,6 +32,7 @@ class ProjectConfig:
     runners: tuple[RunnerMapping, ...] = ()
     executor: str | None = None  # the executor when no runner configuration is available
     confidence: Confidence | None = None  # the least confidence shown (`confidence = "low"` shows all)
+    docs_url: str | None = None  # `docs-url`: the rule pages' URL template ("" links none)
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (gitignore-style pattern, rules)
     severity: tuple[tuple[str, Severity], ...] = ()  # rule id -> severity override
     source: str | None = None  # the settings file, for messages

@@ -3,8 +3,9 @@
 facts 1.1-1.2: every entry needs `description`, `check_name`, `fingerprint`, `severity` (one of five
 lowercase values) and `location.path` with an integer `location.lines.begin`; no BOM. GitLab stops at
 the first invalid entry, so `cilint/schemas/codequality.json` describes exactly what is emitted and
-the tests validate every report against it. The widget shows `description`, so it starts with the
-rule id; `content.body` (markdown) carries the why, related places and the suggested fix as a diff.
+the tests validate every report against it. The widget shows `description`: the rule id and the
+one-line statement; `content.body` (markdown) carries the why, what to change, related places, the
+suggested fix as a diff and the rule's page.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from cilint.catalog import rule_meta
 from cilint.findings import Confidence
 from cilint.redact import Redactor
-from cilint.report.common import Placed, fix_diff, placed
+from cilint.report.common import Placed, docs_link, fix_diff, placed
 from cilint.results import ProjectResult
 from cilint.source import SourceFile
 
@@ -42,7 +43,7 @@ def render(projects: Sequence[ProjectResult], redactor: Redactor | None = None) 
                 "severity": "info" if low else finding.severity.label,
                 "fingerprint": item.fingerprint,
                 "location": {"path": prefix + finding.path, "lines": {"begin": item.start.line, "end": item.end.line}},
-                "content": {"body": _body(item, files, redactor, prefix)},
+                "content": {"body": _body(item, files, redactor, prefix, project.docs_url)},
             }
             if finding.related:
                 entry["other_locations"] = [
@@ -60,10 +61,14 @@ def _line(files: dict[str, SourceFile], path: str, offset: int) -> int:
     return source.position(offset).line if source is not None else 1
 
 
-def _body(item: Placed, files: dict[str, SourceFile], redactor: Redactor, prefix: str) -> str:
+def _body(item: Placed, files: dict[str, SourceFile], redactor: Redactor, prefix: str, docs_url: str) -> str:
     finding = item.finding
     meta = rule_meta(finding.rule_id)
     parts = [redactor.text(finding.message)]
+    if finding.why:
+        parts += ["", f"**Why:** {redactor.text(finding.why)}"]
+    if finding.remedy:
+        parts += ["", f"**Fix:** {redactor.text(finding.remedy)}"]
     if meta is not None:
         parts += ["", f"**{meta.id} {meta.name}**: {meta.title}", "", meta.rationale.strip()]
     for related in finding.related:
@@ -73,6 +78,9 @@ def _body(item: Placed, files: dict[str, SourceFile], redactor: Redactor, prefix
     if diff and finding.fix is not None:
         title = redactor.text(finding.fix.title)
         parts += ["", f"Suggested fix ({finding.fix.applicability.value}): {title}", "", "```diff", diff.rstrip("\n"), "```"]
+    link = docs_link(docs_url, finding.rule_id)
+    if link:
+        parts += ["", f"Documentation: {link}"]
     if meta is not None and meta.references:
         parts += ["", "References: " + ", ".join(meta.references)]
     return "\n".join(parts)

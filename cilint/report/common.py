@@ -50,6 +50,18 @@ def placed(projects: Sequence[ProjectResult]) -> Iterator[Placed]:
             yield Placed(finding, start, end, digest)
 
 
+def docs_link(template: str, rule_id: str) -> str | None:
+    """The page of the rule `rule_id` under the project's `docs-url` template; None when links are off."""
+    if not template:
+        return None
+    name = ""
+    if "{name}" in template:
+        from cilint.catalog import rule_name  # the catalog is read only for a template that names rules
+
+        name = rule_name(rule_id) or rule_id.lower()
+    return template.format(id=rule_id, name=name)
+
+
 def _digest(basis: str, salt: int) -> str:
     text = basis if salt == 0 else f"{basis}\x1f{salt}"
     import hashlib  # stdlib, ~5 ms of cold start: only for fingerprints (not the text report)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from cilint import __version__
 from cilint.redact import Redactor
-from cilint.report.common import Placed, placed
+from cilint.report.common import Placed, docs_link, placed
 from cilint.results import ProjectResult
 from cilint.source import SourceFile
 
@@ -18,7 +18,7 @@ def render(projects: Sequence[ProjectResult], redactor: Redactor | None = None) 
     for project in projects:
         files = project.files
         for item in placed([project]):
-            findings.append(_finding(item, files, redactor, project.prefix))
+            findings.append(_finding(item, files, redactor, project.prefix, project.docs_url))
     document = {"version": 1, "tool": {"name": "cilint", "version": __version__}, "findings": findings,
                 "hidden": sum(p.hidden for p in projects)}
     import json  # stdlib, a few ms of cold start: only when this format is written
@@ -31,7 +31,8 @@ def _place(files: dict[str, SourceFile], path: str, offset: int) -> dict[str, in
     return {"line": where.line, "column": where.column} if where else {"line": 1, "column": 1}
 
 
-def _finding(item: Placed, files: dict[str, SourceFile], redactor: Redactor, prefix: str) -> dict:  # type: ignore[type-arg]
+def _finding(item: Placed, files: dict[str, SourceFile], redactor: Redactor, prefix: str,
+             docs_url: str) -> dict:  # type: ignore[type-arg]
     finding = item.finding
     fix = finding.fix
     return {
@@ -42,6 +43,9 @@ def _finding(item: Placed, files: dict[str, SourceFile], redactor: Redactor, pre
         "severity": finding.severity.label,
         "confidence": finding.confidence.label,
         "message": redactor.text(finding.message),
+        "why": redactor.text(finding.why),
+        "remedy": redactor.text(finding.remedy),
+        "docs": docs_link(docs_url, finding.rule_id),
         "fingerprint": item.fingerprint,
         "related": [
             {"path": prefix + r.location.path, **_place(files, r.location.path, r.location.span.start),

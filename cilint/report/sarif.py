@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Sequence
 
 from cilint import __version__
 from cilint.catalog import load_catalog
 from cilint.redact import Redactor
-from cilint.report.common import Placed, placed
-from cilint.results import ProjectResult
+from cilint.report.common import Placed, docs_link, placed
+from cilint.results import DOCS_URL, ProjectResult
 from cilint.source import SourceFile
 
 _LEVEL = {"info": "note", "minor": "warning", "major": "warning", "critical": "error", "blocker": "error"}
@@ -23,8 +24,8 @@ def render(projects: Sequence[ProjectResult], redactor: Redactor | None = None) 
     for project in projects:
         files = project.files
         for item in placed([project]):
-            results.append(_result(item, files, rule_index, redactor, project.prefix))
-    driver = _driver(catalog)
+            results.append(_result(item, files, rule_index, redactor, project.prefix, project.docs_url))
+    driver = _driver(catalog, projects[0].docs_url if projects else DOCS_URL)
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -42,14 +43,20 @@ def _region(source: SourceFile | None, start: int, end: int) -> dict[str, int]:
 
 
 def _result(item: Placed, files: dict[str, SourceFile], rule_index: dict[str, int], redactor: Redactor,
-            prefix: str) -> dict:  # type: ignore[type-arg]
+            prefix: str, docs_url: str) -> dict:  # type: ignore[type-arg]
     finding = item.finding
+    statement, why, remedy = (redactor.text(t) for t in (finding.message, finding.why, finding.remedy))
+    properties = {"confidence": finding.confidence.label, "why": why, "remedy": remedy}
+    link = docs_link(docs_url, finding.rule_id)
+    if link:
+        properties["docs"] = link
     result = {
         "ruleId": finding.rule_id,
         "level": _LEVEL[finding.severity.label],
-        "message": {"text": redactor.text(finding.message)},
+        # Viewers show the text; the markdown (GitHub, VS Code) carries the why and the fix as well.
+        "message": {"text": statement, "markdown": _markdown(statement, why, remedy, link)},
         "partialFingerprints": {"cilint/v1": item.fingerprint},
-        "properties": {"confidence": finding.confidence.label},
+        "properties": properties,
         "locations": [
             {
                 "physicalLocation": {
@@ -86,7 +93,30 @@ def _result(item: Placed, files: dict[str, SourceFile], rule_index: dict[str, in
     return result
 
 
-def _driver(catalog) -> dict:  # type: ignore[no-untyped-def]
+def _markdown(statement: str, why: str, remedy: str, link: str | None) -> str:
+    parts = [_escaped(statement)]
+    if why:
+        parts.append(f"**Why:** {_escaped(why)}")
+    if remedy:
+        parts.append(f"**Fix:** {_escaped(remedy)}")
+    if link:
+        parts.append(f"[Rule documentation]({link})")
+    return "\n\n".join(parts)
+
+
+def _escaped(text: str) -> str:
+    """Text as markdown that shows as written: outside the backtick-quoted names (code spans, where
+    a backslash would show) markdown's special characters are escaped."""
+    pieces = text.split("`")
+    if len(pieces) % 2 == 0:  # an unpaired backtick: no code spans
+        return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text).replace("`", "\\`")
+    return "`".join(piece if odd % 2 else _MARKDOWN_SPECIAL.sub(r"\\\g<0>", piece) for odd, piece in enumerate(pieces))
+
+
+_MARKDOWN_SPECIAL = re.compile(r"[\\*_\[\]<>#|~]")
+
+
+def _driver(catalog, docs_url: str) -> dict:  # type: ignore[no-untyped-def]
     rules = []
     for meta in catalog.values():
         rule = {
@@ -96,7 +126,8 @@ def _driver(catalog) -> dict:  # type: ignore[no-untyped-def]
             "fullDescription": {"text": meta.summary.strip()},
             "defaultConfiguration": {"level": _LEVEL[meta.severity.label]},
         }
-        if meta.references:
-            rule["helpUri"] = meta.references[0]
+        link = docs_link(docs_url, meta.id)
+        if link or meta.references:
+            rule["helpUri"] = link or meta.references[0]
         rules.append(rule)
     return {"name": "cilint", "version": __version__, "informationUri": "https://pypi.org/project/cilint/", "rules": rules}

@@ -1,4 +1,5 @@
-"""`path:line:col: ID [severity] message`, the source line with a caret, and a summary."""
+"""`path:line:col: ID [severity] statement`, the source line with a caret, `why:` and `fix:` lines,
+the related places, the automatic fix, the rule's page, and a summary."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Sequence
 from cilint.catalog import rule_name
 from cilint.findings import Applicability, Confidence, Finding
 from cilint.redact import Redactor
-from cilint.report.common import excerpt
+from cilint.report.common import docs_link, excerpt
 from cilint.results import ProjectResult
 from cilint.source import SourceFile
 
@@ -30,7 +31,7 @@ def render(projects: Sequence[ProjectResult], colour: bool = False, redactor: Re
             lines.append(f"== {_shown_root(project)} ==")
         files = project.files
         for finding in project.findings:
-            lines.extend(_finding_lines(finding, files, colour, redactor, project.prefix))
+            lines.extend(_finding_lines(finding, files, colour, redactor, project.prefix, project.docs_url))
             total[finding.rule_id] += 1
     count = sum(total.values())
     hidden = sum(p.hidden for p in projects)
@@ -74,14 +75,15 @@ def _paint(text: str, code: str, colour: bool) -> str:
 
 
 def _finding_lines(
-    finding: Finding, files: dict[str, SourceFile], colour: bool, redactor: Redactor, prefix: str = ""
+    finding: Finding, files: dict[str, SourceFile], colour: bool, redactor: Redactor, prefix: str, docs_url: str
 ) -> list[str]:
     severity = finding.severity.label
     grade = severity if finding.confidence is Confidence.HIGH else f"{severity}, {finding.confidence.label} confidence"
     source = files.get(finding.path)
     message = redactor.text(finding.message)
     if source is None:
-        return [f"{prefix}{finding.path}:1:1: {finding.rule_id} [{grade}] {message}"]
+        return [f"{prefix}{finding.path}:1:1: {finding.rule_id} [{grade}] {message}",
+                *_explanation(finding, files, redactor, prefix, docs_url)]
     span = finding.location.span
     start = source.position(span.start)
     mark = " [*]" if finding.fix and finding.fix.applicability is not Applicability.DISPLAY_ONLY else ""
@@ -92,7 +94,20 @@ def _finding_lines(
     shown = excerpt(source, span.start, span.end, redactor)
     gutter = str(start.line)
     carets = "^" * max(1, shown.caret_end - shown.caret_start)
-    out = [head, f"  {gutter} | {shown.text}", f"  {' ' * len(gutter)} | {' ' * shown.caret_start}{carets}"]
+    return [head, f"  {gutter} | {shown.text}", f"  {' ' * len(gutter)} | {' ' * shown.caret_start}{carets}",
+            *_explanation(finding, files, redactor, prefix, docs_url)]
+
+
+def _explanation(
+    finding: Finding, files: dict[str, SourceFile], redactor: Redactor, prefix: str, docs_url: str
+) -> list[str]:
+    """The lines under the excerpt: why it matters, what to change, the related places, what `--fix`
+    would do and the rule's page."""
+    out = []
+    if finding.why:
+        out.append(f"  why: {redactor.text(finding.why)}")
+    if finding.remedy:
+        out.append(f"  fix: {redactor.text(finding.remedy)}")
     for related in finding.related:
         other = files.get(related.location.path)
         place = prefix + related.location.path
@@ -101,6 +116,9 @@ def _finding_lines(
             place = f"{place}:{where.line}:{where.column}"
         out.append(f"  note: {place}: {redactor.text(related.message)}")
     if finding.fix is not None:
-        out.append(f"  {'fix' if finding.fix.applicability is not Applicability.DISPLAY_ONLY else 'suggestion'} "
+        out.append(f"  {'autofix' if finding.fix.applicability is not Applicability.DISPLAY_ONLY else 'suggestion'} "
                    f"({finding.fix.applicability.value}): {redactor.text(finding.fix.title)}")
+    link = docs_link(docs_url, finding.rule_id)
+    if link:
+        out.append(f"  docs: {link}")
     return out

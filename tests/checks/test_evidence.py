@@ -12,7 +12,9 @@ def _found(root, *selected: str) -> list[tuple[str, int, str]]:
 
 
 def _messages(root, rule: str) -> list[str]:
-    return [f.message for r in lint(root).projects for f in r.findings if f.rule_id == rule]
+    """What each finding of `rule` says: its statement, why and fix, as the text report shows them."""
+    return [f"{f.message}\n  why: {f.why}\n  fix: {f.remedy}" for r in lint(root).projects for f in r.findings
+            if f.rule_id == rule]
 
 
 # -- point 2: docker-library's TLS default only for docker-library's image ---------------------
@@ -159,7 +161,8 @@ def test_a_jobs_default_image_from_the_runner_is_checked_for_old_musl(project):
     })
     assert _found(root, "DNS012") == [("runner/config.toml", 7, "DNS012")]
     (message,) = _messages(root, "DNS012")
-    assert message.startswith("runner `k8s`'s default image `alpine:3.12` (jobs `fetch` set no `image:`)")
+    assert message.startswith("runner `k8s`'s default image `alpine:3.12` is Alpine 3.12")
+    assert "why: jobs `fetch` set no `image:` and run it" in message
 
 
 def test_a_default_image_no_job_uses_is_not_reported(project):

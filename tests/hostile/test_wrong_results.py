@@ -270,7 +270,7 @@ def test_net004_suggests_only_a_valid_alias(tmp_path, alias, written):
     assert outcome.broken == [] and outcome.idle == []
     if written is None:
         (finding,) = outcome.result.findings
-        assert finding.fix is None and finding.message.endswith("use such a name")
+        assert finding.fix is None and finding.remedy == "use such a name"
         return
     ((_, after),) = outcome.changed.values()
     assert f"      alias: {written}\n" in after and outcome.result.findings == []

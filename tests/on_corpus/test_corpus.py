@@ -71,7 +71,7 @@ def test_no_finding_lists_a_non_host_as_a_host():
 
     result = run(Options(paths=tuple(PROJECTS), select=("DNS",)))
     listed = {name for project in result.projects for f in project.findings
-              for part in re.findall(r"\(([^()]*?) each cost", f.message) for name in re.findall(r"`([^`]+)`", part)}
+              for part in re.findall(r"makes (.*?) walk the cluster", f.message) for name in re.findall(r"`([^`]+)`", part)}
     assert len(listed) > 20
     for name in listed:
         if re.fullmatch(r"[0-9.]+", name):

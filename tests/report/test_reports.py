@@ -79,8 +79,9 @@ def test_json_report_shape(tmp_path):
     data = json.loads(json_report.render(run(Options(paths=(tmp_path,))).projects))
     assert data["version"] == 1 and data["tool"]["name"] == "cilint"
     first = data["findings"][0]
-    assert set(first) == {"rule", "path", "start", "end", "severity", "confidence", "message", "fingerprint",
-                          "related", "fix"}
+    assert set(first) == {"rule", "path", "start", "end", "severity", "confidence", "message", "why", "remedy",
+                          "docs", "fingerprint", "related", "fix"}
+    assert first["why"] and first["remedy"] and first["docs"] == f"https://cilint.gitlab.io/cilint/rules/{first['rule']}/"
     everything = json.loads(json_report.render(run(Options(paths=(tmp_path,), confidence=Confidence.LOW)).projects))
     assert len(everything["findings"]) == len(data["findings"]) + data["hidden"] and everything["hidden"] == 0
     assert first["start"]["line"] >= 1 and first["start"]["column"] >= 1
