@@ -56,8 +56,9 @@ class NdotsExternalLookups(Check):
             wanted = max([1] + [dots(h) + 1 for h in partial])
             if wanted >= ndots:
                 continue  # the jobs' partial names need this ndots: it cannot be lowered (DNS009)
-            shown = " and ".join(f"`{h}`" for h in slow) if len(slow) < 3 else (
-                f"`{slow[0]}`, `{slow[1]}` and {len(slow) - 2} more names")
+            quoted = [f"`{h}`" for h in slow[:3]]
+            shown = (", ".join(quoted[:-1]) + " and " + quoted[-1] if len(slow) <= 3 else
+                     f"{quoted[0]}, {quoted[1]} and {len(slow) - 2} more names") if len(slow) > 1 else quoted[0]
             node, fix = self._where_and_fix(ctx, config, runner, wanted)
             statement = f"runner `{runner.name}`'s ndots:{ndots} makes {shown} walk the cluster search list first"
             why = ("each external name costs several failed lookups before the real one; jobs see slow or intermittent "

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from cilint.checks.base import Check, CheckContext
-from cilint.facts.dind import DOCKER_CLIENTS
+from cilint.facts.dind import DOCKER_CLIENTS, _jobs
 from cilint.facts.images import is_dind
 from cilint.facts.runners import DOCKER_EXECUTORS, RunnerChoice
 from cilint.findings import Confidence, Finding, Related, Severity
@@ -48,7 +48,7 @@ class DindUnpinnedOrUnprivileged(Check):
         for service, jobs in unpinned.values():
             yield Finding(
                 self.rule_id,
-                f"dind service `{service.name}` (jobs {_names(jobs)}) is not pinned to a version",
+                f"dind service `{service.name}` (jobs {_jobs(jobs)}) is not pinned to a version",
                 location(service.name_node), Severity.MINOR, route=("dind-unpinned", service.name),
                 why=("each Docker release changes the daemon under the jobs, so a pipeline that passed can fail with "
                      "nothing changed in the repository"),
@@ -62,7 +62,7 @@ class DindUnpinnedOrUnprivileged(Check):
             anchor = table.node or runner.table.node
             yield Finding(
                 self.rule_id,
-                f"dind service `{service.name}` (jobs {_names(jobs)}) needs privileged mode, which runner "
+                f"dind service `{service.name}` (jobs {_jobs(jobs)}) needs privileged mode, which runner "
                 f"`{runner.name}` does not give",
                 location(service.name_node), Severity.BLOCKER,
                 why="dockerd fails to start and the jobs see 'lookup docker ... no such host'",
@@ -92,11 +92,6 @@ class DindUnpinnedOrUnprivileged(Check):
             templated = any(s.is_template for s in (table.setting("privileged"), table.setting("services_privileged")) if s)
             if not privileged and not templated:
                 yield choice
-
-
-def _names(jobs: list[str]) -> str:
-    shown = ", ".join(f"`{j}`" for j in jobs[:3])
-    return shown + (f" and {len(jobs) - 3} more" if len(jobs) > 3 else "")
 
 
 def _uses_daemon(ctx: CheckContext, job: Job) -> bool:

@@ -191,5 +191,7 @@ def _client_targets_service(setup: DindSetup) -> bool:
 
 
 def _jobs(jobs: list[str]) -> str:
-    shown = ", ".join(f"`{j}`" for j in jobs[:3])
-    return shown + (f" and {len(jobs) - 3} more" if len(jobs) > 3 else "")
+    """Job names for a one-line statement: the first, and how many more (names can be long)."""
+    if len(jobs) <= 2:
+        return " and ".join(f"`{j}`" for j in jobs)
+    return f"`{jobs[0]}` and {len(jobs) - 1} more"
