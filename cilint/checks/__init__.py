@@ -49,6 +49,10 @@ from cilint.checks.net015_duplicate_service_without_alias import (
 from cilint.checks.net016_dind_unpinned_or_unprivileged import (
     DindUnpinnedOrUnprivileged,
 )
+from cilint.checks.net017_runner_volume_replaces_name_files import (
+    RunnerVolumeReplacesNameFiles,
+)
+from cilint.checks.net018_legacy_link_variables import LegacyLinkVariables
 
 ALL_CHECKS: tuple[Check, ...] = (
     DesktopOnlyHostname(),
@@ -80,4 +84,6 @@ ALL_CHECKS: tuple[Check, ...] = (
     RunnerUrlUnreachableFromJob(),
     DuplicateServiceWithoutAlias(),
     DindUnpinnedOrUnprivileged(),
+    RunnerVolumeReplacesNameFiles(),
+    LegacyLinkVariables(),
 )

@@ -9,7 +9,8 @@ from cilint.checks.base import Check, CheckContext
 from cilint.edits.entries import add_toml_key, insert_after_table_keys, remove_key_line
 from cilint.edits.runner import runner_config_file
 from cilint.facts.runners import DOCKER_EXECUTORS, MAX_MTU, MIN_MTU, truthy, valid_mtu
-from cilint.findings import Applicability, Finding, Fix, Related, Severity
+from cilint.data import load
+from cilint.findings import Applicability, Confidence, Finding, Fix, Related, Severity
 from cilint.source import SourceFile
 from cilint.syntax.nodes import location, scalar_text
 
@@ -55,6 +56,10 @@ class NetworkPerBuildIneffective(Check):
                 fix=Fix("Remove network_mode", (edit,), Applicability.UNSAFE) if edit else None,
                 route=("flag-with-network-mode", runner.name),
             )
+        if not mode_set and runner.docker.setting("network_mtu") is None:
+            finding = self._cloud_mtu(ctx, config, runner)
+            if finding is not None:
+                yield finding
         for key in ("network_mtu", "enable_ipv6"):
             setting = runner.docker.setting(key)
             if setting is None or setting.is_template or setting.value in (0, False, None):
@@ -91,6 +96,45 @@ class NetworkPerBuildIneffective(Check):
                     remedy=f"set `{FLAG} = true` in `[runners.feature_flags]`",
                     route=(key, runner.name),
                 )
+
+    def _cloud_mtu(self, ctx: CheckContext, config: RunnerConfig, runner: Runner) -> Finding | None:
+        """Per-job networks on autoscaled VMs of a cloud whose network MTU is below 1500: the network
+        the runner creates has MTU 1500 whatever the VM's, unless `network_mtu` says otherwise."""
+        if runner.executor == "docker+machine":
+            driver = runner.table.table("machine").setting("MachineDriver")
+        elif runner.executor == "docker-autoscaler":
+            driver = runner.table.table("autoscaler").setting("plugin")
+        else:
+            return None
+        written = (scalar_text(driver.node) or "").lower() if driver is not None and not driver.is_template else ""
+        cloud = next((c for c in load("cloud_networks.toml")["cloud"] if c["match"] in written), None)
+        if driver is None or cloud is None:
+            return None
+        if not runner.feature_flag(FLAG) and not self._a_job_sets_the_flag(ctx, runner):
+            return None
+        anchor = runner.docker.node or runner.table.node
+        if anchor is None:
+            return None
+        source = _editable(ctx, config)
+        edit = add_toml_key(source, runner.docker.node, "network_mtu", cloud["mtu"]) \
+            if source is not None and runner.docker.node is not None else None
+        return Finding(
+            self.rule_id,
+            f"runner `{runner.name}` creates per-job networks with MTU 1500 on {cloud['name']} VMs",
+            location(anchor), Severity.MAJOR,
+            fix=Fix(f"Set network_mtu = {cloud['mtu']}", (edit,), Applicability.UNSAFE) if edit else None,
+            related=(Related(location(driver.node), f"the VMs come from {cloud['name']}"),),
+            route=("cloud-mtu", runner.name),
+            confidence=Confidence.MEDIUM,  # the cloud's default; a network with jumbo frames would not need it
+            why=(f"{cloud['note']}, but a network the runner creates for `{FLAG}` gets 1500 whatever the VM's, so "
+                 "large packets are dropped: TLS handshakes, `git clone` and downloads hang or time out"),
+            remedy=(f"set `network_mtu = {cloud['mtu']}` (the MTU of the VMs' network) in `[runners.docker]`"),
+        )
+
+    @staticmethod
+    def _a_job_sets_the_flag(ctx: CheckContext, runner: Runner) -> bool:
+        return any(truthy(v.value) for job in ctx.jobs() if (v := job.variables.get(FLAG)) is not None
+                   and any(c.runner is runner for c in ctx.facts.confirmed_runners(job)))
 
     @staticmethod
     def _flag_fix(ctx: CheckContext, config: RunnerConfig, runner: Runner) -> Fix | None:

@@ -332,3 +332,107 @@ def test_an_invalid_network_mtu_is_reported_and_no_fix_builds_on_it(project):
     assert ("NET006", "invalid-mtu", None) in found
     assert not any(route == "network_mtu" for _, route, _ in found)  # no FF_NETWORK_PER_BUILD on top of it
     assert not [fix.title for _, _, fix in found if fix is not None and fix.title.endswith("--mtu=1")]  # NET007
+
+
+# -- point 21: per-job networks on VMs of a cloud whose network MTU is below 1500 -----------------
+
+AUTOSCALED = '''[[runners]]
+  name = "gce"
+  url = "https://gitlab.example.com"
+  executor = "docker-autoscaler"
+  [runners.docker]
+    image = "alpine:3.20"
+  [runners.autoscaler]
+    plugin = "googlecloud"
+    capacity_per_instance = 1
+'''
+
+
+def test_a_job_that_turns_on_per_build_networks_on_google_cloud_vms_needs_network_mtu(project):
+    root = project({
+        "config.toml": AUTOSCALED,
+        ".cilint.toml": '[[runners]]\nname = "gce"\nrun-untagged = true\n',
+        ".gitlab-ci.yml": "e2e:\n  variables:\n    FF_NETWORK_PER_BUILD: \"true\"\n  services:\n    - redis:7.4\n"
+                          "  script:\n    - curl -fsSL https://example.com/install.sh | sh\n",
+    })
+    (finding,) = [f for r in lint(root).projects for f in r.findings if f.rule_id == "NET006"]
+    assert finding.message == "runner `gce` creates per-job networks with MTU 1500 on Google Cloud VMs"
+    assert "network_mtu = 1460" in finding.remedy and finding.confidence.label == "medium"
+    assert finding.fix is not None and finding.fix.edits[0].content.strip() == "network_mtu = 1460"
+
+
+def test_google_cloud_vms_without_per_build_networks_are_left_alone(project):
+    root = project({"config.toml": AUTOSCALED, ".gitlab-ci.yml": "t:\n  script:\n    - echo\n"})
+    assert _found(root, "NET006") == []
+
+
+# -- point 19: Docker's legacy link variables, unset on recent runners ----------------------------
+
+def test_link_variables_on_the_per_build_network_are_empty_with_the_evidence_in_the_files(project):
+    root = project({".gitlab-ci.yml": """
+e2e:
+  image: python:3.12
+  variables:
+    FF_NETWORK_PER_BUILD: "true"
+  services:
+    - name: registry.example.com/qa/api:2.1.0
+      alias: api
+  script:
+    - curl "http://$API_PORT_8080_TCP_ADDR:$API_PORT_8080_TCP_PORT/health"
+    - echo "$API_ENV_BUILD_ID"
+"""})
+    found = [f for r in lint(root).projects for f in r.findings if f.rule_id == "NET018"]
+    assert [(f.route[2], f.confidence.label) for f in found] == [
+        ("API_PORT_8080_TCP_ADDR", "high"), ("API_PORT_8080_TCP_PORT", "high"), ("API_ENV_BUILD_ID", "high")]
+    assert all("the per-job network does not set" in f.message for f in found)
+    assert [f.fix.edits[0].content for f in found if f.fix] == ["api", "8080"]
+
+
+def test_a_link_variable_the_script_sets_is_the_users_own(project):
+    root = project({".gitlab-ci.yml": """
+t:
+  image: postgres:16.4
+  services:
+    - postgres:16.4
+  script:
+    - export POSTGRES_PORT=5433
+    - psql -h postgres -p "$POSTGRES_PORT" -c 'select 1'
+"""})
+    assert _found(root, "NET018") == []
+
+
+def test_a_template_read_by_many_jobs_is_reported_once(project):
+    root = project({".gitlab-ci.yml": """
+.db:
+  services:
+    - mysql:8.4
+  script:
+    - mysql -h "$MYSQL_PORT_3306_TCP_ADDR" -e 'select 1'
+a:
+  extends: .db
+b:
+  extends: .db
+"""})
+    assert _found(root, "NET018") == [(".gitlab-ci.yml", 6, "NET018")]
+
+
+# -- point 20: a service named only by a variable, reached by the name its value derives ----------
+
+def test_a_derived_name_that_is_no_dns_name_gets_no_alias_fix(project):
+    """An `alias:` written as `registry.example.com__db__postgres` would itself be refused on
+    Kubernetes (NET004): the fix would make another rule fire."""
+    root = project({".gitlab-ci.yml": """
+variables:
+  DB_IMAGE: registry.example.com/db/postgres:16.4
+test:
+  image: python:3.12
+  services:
+    - $DB_IMAGE
+  variables:
+    DATABASE_URL: postgres://app@registry.example.com__db__postgres/app
+  script:
+    - pytest
+"""})
+    (finding,) = [f for r in lint(root).projects for f in r.findings if f.rule_id == "NET003"]
+    assert finding.fix is None and "DNS-safe `alias:`" in finding.remedy
+    assert finding.route[0] == "variable-image-hostname"

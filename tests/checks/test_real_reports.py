@@ -451,6 +451,80 @@ REPORTS: dict[str, tuple[str, set[str], dict[str, str]]] = {
             """,
         ".cilint.toml": runner_mapping("corp", "corp"),
     }),
+    # The host's resolv.conf mounted into containers: fine where the host's resolver is reachable,
+    # 'could not resolve host' elsewhere; here on the per-job network, where it also hides Docker's DNS.
+    "41": ("https://github.com/chainguard-dev/melange/pull/1101", {"NET017"}, {
+        ".gitlab-ci.yml": """\
+            test:
+              tags: [docker]
+              image: python:3.12
+              services:
+                - name: redis:7.4
+                  alias: cache
+              script:
+                - redis-cli -h cache ping
+            """,
+        "config.toml": """\
+            [[runners]]
+              name = "docker"
+              executor = "docker"
+              [runners.docker]
+                volumes = ["/cache", "/etc/resolv.conf:/etc/resolv.conf:ro"]
+              [runners.feature_flags]
+                FF_NETWORK_PER_BUILD = true
+            """,
+        ".cilint.toml": runner_mapping("docker", "docker"),
+    }),
+    # Runner 18.7 emulates links with /etc/hosts entries and documents that no link variables are added.
+    "42": ("https://gitlab.com/gitlab-org/gitlab-runner/-/merge_requests/6054", {"NET018"}, {
+        ".gitlab-ci.yml": """\
+            test:
+              image: ruby:3.3
+              services:
+                - postgres:16.4
+              variables:
+                POSTGRES_PASSWORD: example
+                DATABASE_URL: "postgres://postgres:example@$POSTGRES_PORT_5432_TCP_ADDR/test"
+              script:
+                - bundle exec rake test
+            """,
+    }),
+    # A service named after its image: the project moved to an alias so that changing the image in
+    # one place does not rename the host the job connects to.
+    "43": ("https://github.com/Lullabot/drupal9ci/pull/49", {"NET003"}, {
+        ".gitlab-ci.yml": """\
+            variables:
+              DB_IMAGE: registry.gitlab.com/juampynr/drupal8-gitlab:latest
+            drupal:
+              image: php:8.3
+              services:
+                - $DB_IMAGE
+              variables:
+                SIMPLETEST_DB: mysql://root@registry.gitlab.com__juampynr__drupal8-gitlab/drupal
+              script:
+                - vendor/bin/phpunit
+            """,
+    }),
+    # OpenStack VMs with MTU 1442; custom Docker networks stay at 1500 and downloads stall.
+    "44": ("https://github.com/osism/testbed/issues/912", {"NET006"}, {
+        ".gitlab-ci.yml": """\
+            fetch:
+              image: alpine:3.20
+              script:
+                - wget https://download.cirros-cloud.net/0.6.2/cirros-0.6.2-x86_64-disk.img
+            """,
+        "config.toml": """\
+            [[runners]]
+              name = "openstack"
+              executor = "docker+machine"
+              [runners.docker]
+                image = "alpine:3.20"
+              [runners.feature_flags]
+                FF_NETWORK_PER_BUILD = true
+              [runners.machine]
+                MachineDriver = "openstack"
+            """,
+    }),
 }
 
 
