@@ -104,3 +104,42 @@ def rule_meta(rule_id: str) -> RuleMeta | None:
 def rule_name(rule_id: str) -> str | None:
     meta = rule_meta(rule_id)
     return meta.name if meta else None
+
+
+@cache
+def rule_ids() -> tuple[str, ...]:
+    """Every rule id, from the catalog's file names (nothing is parsed)."""
+    from importlib import resources  # as in load_catalog
+
+    return tuple(sorted(e.name[:-4] for e in resources.files("cilint._rules").iterdir()
+                        if e.name.endswith(".yml") and e.name[:3].isalpha() and e.name[3:-4].isdigit()))
+
+
+def rule_id_of(selector: str) -> str | None:
+    """The id a rule id or rule name (`dind-dns-flag`) stands for; None for anything else."""
+    written = selector.strip()
+    if written.upper() in rule_ids():
+        return written.upper()
+    if "-" in written:  # a name always has a hyphen, an id never: the catalog is read only for names
+        return next((m.id for m in load_catalog().values() if m.name == written), None)
+    return None
+
+
+def selector_problem(selector: str) -> str | None:
+    """Why `selector` (a rule id, an id prefix, a rule name or ALL) selects no rule, with the closest
+    one when it looks like a typo; None when it selects at least one rule."""
+    from cilint.spelling import closest
+
+    written = selector.strip()
+    if not written:
+        return "an empty rule selector"
+    if written.upper() == "ALL" or rule_id_of(written) is not None:
+        return None
+    if "-" in written:
+        hint = closest(written, [m.name for m in load_catalog().values()])
+        return f"no rule is named `{written}`" + (f" (did you mean `{hint}`?)" if hint else "")
+    if written.isalnum() and any(i.startswith(written.upper()) for i in rule_ids()):
+        return None
+    hint = closest(written.upper(), rule_ids())
+    return (f"no rule id is or starts with `{written}`" + (f" (did you mean `{hint}`?)" if hint else "")
+            + "; `cilint rules` lists them")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cilint.catalog import selector_problem
 from cilint.engine import run
 from cilint.filesystem import write_report
 from cilint.findings import Confidence, Severity
@@ -157,6 +158,11 @@ def run_check(request: CheckRequest) -> int:
     """Lint, write the report, return the exit code."""
     if (request.gitlab_url or request.project) and not (request.gitlab_url and request.project):
         return _usage_error("--gitlab-url and --project go together")
+    for flag, selectors in (("--select", request.select), ("--ignore", request.ignore)):
+        for selector in selectors:
+            problem = selector_problem(selector)
+            if problem is not None:
+                return _usage_error(f"{flag} {selector}: {problem}")
     try:
         gitlab = None
         if request.gitlab_url and request.project:

@@ -44,7 +44,10 @@ def run(options: Options) -> Result:
         findings.extend(_checked(project, [c for c in ALL_CHECKS if enabled(c.rule_id)]))
 
         findings = apply_suppressions(findings, ws.files(), enabled)
-        findings = [f for f in findings if enabled(f.rule_id)]
+        # A problem of the settings themselves shows even where they select other rules (a `select`
+        # with a typo would otherwise hide the finding that says so); only `ignore` drops it.
+        findings = [f for f in findings if enabled(f.rule_id) or (
+            f.route[:1] == ("settings",) and not (ignore and _matches(f.rule_id, ignore)))]
         findings = _per_file(findings, config)
         least = next((c for c in (options.confidence, config.confidence) if c is not None), Confidence.MEDIUM)
         shown = _dedupe_and_sort([f for f in findings if f.confidence >= least])

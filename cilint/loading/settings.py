@@ -7,6 +7,7 @@ wrong, so the rest of the analysis still runs.
 
 from __future__ import annotations
 
+from cilint.catalog import rule_id_of, selector_problem
 from cilint.findings import Confidence, Finding, Location, Severity, Span
 from cilint.input_rules import invalid_settings, syntax_error
 from cilint.models.settings import EXECUTORS, ProjectConfig, RunnerMapping
@@ -75,8 +76,8 @@ class _Reader:
         return ProjectConfig(
             ci_file=ci_file.lstrip("/"),
             docs_url=self.docs_url(table.get("docs-url")),
-            select=self.strings(table, "select"),
-            ignore=self.strings(table, "ignore"),
+            select=self.selectors(table, "select"),
+            ignore=self.selectors(table, "ignore"),
             exclude=self.strings(table, "exclude"),
             runners=self.runners(table.get("runners")),
             executor=executor,
@@ -127,13 +128,29 @@ class _Reader:
         self.problem(node, f"`{key}` must be a list of strings")
         return ()
 
+    def selectors(self, table: MapNode, key: str, label: str | None = None) -> tuple[str, ...]:
+        """Rule ids, id prefixes or names; one that selects no rule is a problem at its own line and is
+        left out (a list left empty then selects every rule, as if it were not written)."""
+        written = self.strings(table, key)
+        node = table.get(key)
+        items = node.items if isinstance(node, SeqNode) else [node] * len(written)
+        kept = []
+        for value, item in zip(written, items):
+            problem = selector_problem(value)
+            if problem is None:
+                kept.append(value)
+            else:
+                self.problem(item, f"{label or f'`{key}`'}: {problem}")  # type: ignore[arg-type]
+        return tuple(kept)
+
     def per_file_ignores(self, node: Node | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
         if node is None:
             return ()
         if not isinstance(node, MapNode):
             self.problem(node, '`per-file-ignores` must be a table of pattern = ["RULE", ...]')
             return ()
-        return tuple((pattern, self.strings(node, pattern)) for pattern, _ in node.items())
+        return tuple((pattern, self.selectors(node, pattern, f"`per-file-ignores` `{pattern}`"))
+                     for pattern, _ in node.items())
 
     def severities(self, node: Node | None) -> tuple[tuple[str, Severity], ...]:
         if node is None:
@@ -142,9 +159,13 @@ class _Reader:
             self.problem(node, '`severity` must be a table of RULE = "info|minor|major|critical|blocker"')
             return ()
         out: list[tuple[str, Severity]] = []
-        for rule, value in node.items():
+        for rule, (key_node, value) in node.entries.items():
+            rule_id = rule_id_of(rule)
+            if rule_id is None:
+                self.problem(key_node, f"`severity`: {selector_problem(rule) or f'`{rule}` is a prefix, not one rule'}")
+                continue
             try:
-                out.append((rule.upper(), Severity.parse(value.value if isinstance(value, ScalarNode) else "")))
+                out.append((rule_id, Severity.parse(value.value if isinstance(value, ScalarNode) else "")))
             except ValueError as exc:
                 self.problem(value, f"severity of {rule}: {exc}")
         return tuple(out)

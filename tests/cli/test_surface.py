@@ -1,0 +1,111 @@
+"""Issue 20: the user's surface (no silent greens, suppressions that say what they do, ...), through
+the installed `cilint` command as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+CILINT = Path(sys.executable).parent / "cilint"
+
+DIND_ON_2375 = """\
+build:
+  image: docker:27.3.1
+  services:
+    - name: docker:27.3.1-dind
+  variables:
+    DOCKER_TLS_CERTDIR: "/certs"
+    DOCKER_HOST: tcp://docker:2375
+  script:
+    - docker info
+"""
+
+
+def cilint(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None
+           ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(CILINT), *args], cwd=cwd, capture_output=True, text=True, timeout=120, input=stdin,
+                          env={**os.environ, "NO_COLOR": "1", **(env or {})})
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+# -- point 1: unknown rule ids and names are errors, never a silent green --------------------------
+
+@pytest.mark.parametrize(("flag", "value", "said"), [
+    ("--select", "FOO123", "--select FOO123: no rule id is or starts with `FOO123`"),
+    ("--ignore", "NET07", "(did you mean `NET007`?)"),
+    ("--select", "dind-dns-flg", "(did you mean `dind-dns-flag`?)"),
+])
+def test_an_unknown_rule_on_the_command_line_is_a_usage_error(tmp_path, flag, value, said):
+    write(tmp_path, {".gitlab-ci.yml": DIND_ON_2375})
+    proc = cilint("check", flag, value, cwd=tmp_path)
+    assert proc.returncode == 2 and said in proc.stderr and proc.stdout == ""
+
+
+def test_prefixes_ids_and_names_that_select_a_rule_are_accepted(tmp_path):
+    write(tmp_path, {".gitlab-ci.yml": DIND_ON_2375})
+    proc = cilint("check", "--select", "NET,dns,dind-tls-port-mismatch", "--ignore", "CIL", cwd=tmp_path)
+    assert proc.returncode == 1 and "NET001" in proc.stdout
+
+
+def test_unknown_rules_in_the_settings_are_findings_at_their_lines(tmp_path):
+    write(tmp_path, {".gitlab-ci.yml": DIND_ON_2375, ".cilint.toml": """\
+        select = ["XYZ", "NET"]
+        ignore = ["NET07"]
+        [severity]
+        NET0 = "info"
+        net001 = "minor"
+        [per-file-ignores]
+        "ci/*" = ["dind-dns-flg"]
+        """})
+    proc = cilint("check", cwd=tmp_path)
+    lines = [line for line in proc.stdout.splitlines() if " CIL004 " in line]
+    assert [line.split(": CIL004")[0] for line in lines] == [
+        ".cilint.toml:1:11", ".cilint.toml:2:11", ".cilint.toml:4:1", ".cilint.toml:7:11"]
+    assert "(did you mean `NET007`?)" in lines[1] and "(did you mean `dind-dns-flag`?)" in lines[3]
+    # what is valid still applies: the NET selection, the severity of NET001 written in lower case
+    assert ".gitlab-ci.yml:7:18: NET001 [minor]" in proc.stdout
+
+
+# -- point 8: suppressions by name; a bare or unknown one is reported ------------------------------
+
+def test_a_suppression_by_rule_name_suppresses(tmp_path):
+    write(tmp_path, {".gitlab-ci.yml": DIND_ON_2375.replace(
+        "tcp://docker:2375", "tcp://docker:2375  # cilint: ignore[dind-tls-port-mismatch] moved next week")})
+    proc = cilint("check", "--select", "NET001,CIL", cwd=tmp_path)
+    assert proc.returncode == 0 and "No findings." in proc.stdout
+
+
+@pytest.mark.parametrize(("comment", "said"), [
+    ("# cilint: ignore", "names no rule"),
+    ("# cilint: ignore[XYZ001]", "no rule id is or starts with `XYZ001`"),
+    ("# cilint: ignore[NET01]", "`NET01` is a prefix, not one rule"),
+])
+def test_a_bare_or_unknown_suppression_is_reported_and_suppresses_nothing(tmp_path, comment, said):
+    write(tmp_path, {".gitlab-ci.yml": DIND_ON_2375.replace("tcp://docker:2375", f"tcp://docker:2375  {comment}")})
+    proc = cilint("check", cwd=tmp_path)
+    assert ".gitlab-ci.yml:7:37: CIL005" in proc.stdout and said in proc.stdout
+    assert ".gitlab-ci.yml:7:18: NET001" in proc.stdout
+
+
+# -- point 9: CIL005's fix removes what suppresses nothing -----------------------------------------
+
+def test_fix_removes_an_unused_suppression_and_keeps_the_used_one(tmp_path):
+    write(tmp_path, {".gitlab-ci.yml": DIND_ON_2375.replace(
+        "tcp://docker:2375", "tcp://docker:2375  # cilint: ignore[NET001, DNS001] until the runner moves")
+        + "lint:\n  script:\n    - yamllint .  # cilint: ignore[NET009]\n"})
+    proc = cilint("check", "--fix", cwd=tmp_path)
+    text = (tmp_path / ".gitlab-ci.yml").read_text()
+    assert "DOCKER_HOST: tcp://docker:2375  # cilint: ignore[NET001] until the runner moves\n" in text
+    assert "    - yamllint .\n" in text
+    assert "CIL005" not in proc.stdout and "Fixed 2 findings" in proc.stderr
