@@ -59,6 +59,9 @@ class CheckRequest:
     ignore: tuple[str, ...] = _option(
         "--ignore", kind="list", help="Skip these rule ids, id prefixes or names (comma-separated).")
     exit_zero: bool = _option("--exit-zero", kind="flag", help="Exit 0 even when there are findings.")
+    fail_if_empty: bool = _option(
+        "--fail-if-empty", kind="flag",
+        help="Exit 2 when no GitLab CI or runner configuration is found (the CI/CD component sets it).")
     fail_on: str = _option("--fail-on", kind="severity", default="minor", help="Lowest severity that makes the exit code 1.")
     confidence: str | None = _option(
         "--confidence", kind="confidence",
@@ -177,6 +180,11 @@ def run_check(request: CheckRequest) -> int:
         result = _fix(options, request.unsafe_fixes) if request.fix else run(options)
     except (UsageError, ApiError) as exc:
         return _usage_error(str(exc))
+    empty = [p for p in result.projects if not p.analysed]
+    for project in empty:  # a green run that looked at nothing is worse than no run
+        sys.stderr.write(f"cilint: warning: no GitLab CI or runner configuration found under {_shown(project.root)}\n")
+    if request.fail_if_empty and empty:
+        return 2
     failed = not request.exit_zero and fails(result.findings, Severity.parse(request.fail_on))
     if request.statistics:
         sys.stdout.write(text.statistics(result.projects))

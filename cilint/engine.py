@@ -30,10 +30,10 @@ def run(options: Options) -> Result:
         if not path.is_file():
             raise UsageError(f"--runner-config {path}: no such file")
     results = []
-    for root, targets in groups.items():
+    for root, scope in groups.items():
         ws = Workspace(root, options.overlay)
         config = load_config(ws)
-        project = load_project(root, targets, config, extra_runner_configs, ws, options.gitlab)
+        project = load_project(root, None, config, extra_runner_configs, ws, options.gitlab, also=scope.files)
         select = options.select or config.select
         ignore = options.ignore + config.ignore
 
@@ -49,12 +49,16 @@ def run(options: Options) -> Result:
         findings = [f for f in findings if enabled(f.rule_id) or (
             f.route[:1] == ("settings",) and not (ignore and _matches(f.rule_id, ignore)))]
         findings = _per_file(findings, config)
+        if not scope.whole:  # files named on the command line: their findings
+            asked = {ws.relative(f) for f in scope.files}
+            findings = [f for f in findings if f.path in asked]
         least = next((c for c in (options.confidence, config.confidence) if c is not None), Confidence.MEDIUM)
         shown = _dedupe_and_sort([f for f in findings if f.confidence >= least])
         hidden = len(_dedupe_and_sort([f for f in findings if f.confidence < least]))
         prefix = _path_prefix(root, groups) if len(groups) > 1 else ""
         docs_url = config.docs_url if config.docs_url is not None else DOCS_URL
-        results.append(ProjectResult(root, ws.files(), shown, prefix, hidden, docs_url))
+        results.append(ProjectResult(root, ws.files(), shown, prefix, hidden, docs_url,
+                                     analysed=bool(project.pipelines or project.runner_configs)))
     return Result(results)
 
 

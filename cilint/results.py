@@ -45,6 +45,7 @@ class ProjectResult:
     prefix: str = ""
     hidden: int = 0  # findings below the confidence shown
     docs_url: str = DOCS_URL  # the rule page of a finding, see DOCS_URL
+    analysed: bool = True  # False when the root holds no pipeline and no runner configuration
 
 
 @dataclass(eq=False)

@@ -4,7 +4,7 @@ include resolution, the merged pipelines and the runner models."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,15 +70,18 @@ def load_project(
     extra_runner_configs: list[Path],
     ws: Workspace | None = None,
     gitlab: Any = None,
+    also: Iterable[Path] = (),
 ) -> Project:
+    """The project at `root`: the whole of it (`targets` None) and the files of `also`, or only the
+    files of `targets`. A file of `also` that an analysed pipeline includes is analysed as part of it."""
     ws = ws or Workspace(root)
     findings: list[Finding] = list(config.problems)
     files = _Files(root, config.exclude)
     if targets is None:
         findings.extend(_whole_project(ws, config, files))
-    else:
-        for target in targets:
-            rel = ws.relative(target)
+    for target in (*(targets or ()), *also):
+        rel = ws.relative(target)
+        if rel not in files.pipelines and rel not in files.runners:
             (files.runners if _classify(ws, rel) == "runner" else files.pipelines).append(rel)
     for extra in extra_runner_configs:
         if not under(extra, root):

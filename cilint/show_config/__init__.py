@@ -45,9 +45,9 @@ def resolved(path: Path, job: str | None = None, variant: int | None = None,
     one asked for), with every job (or the one asked for). `notes` gets what reading the
     configuration met (unresolved includes, errors GitLab would report), one line each."""
     groups = group_by_root([path])
-    root, targets = next(iter(groups.items()))
+    root, scope = next(iter(groups.items()))
     ws = Workspace(root)
-    project = load_project(root, targets, load_config(ws), [], ws)
+    project = load_project(root, None if scope.whole else list(scope.files), load_config(ws), [], ws)
     files = ws.files()
     positions = Positions(files)
     redactor = Redactor.from_environment(os.environ)

@@ -109,3 +109,42 @@ def test_fix_removes_an_unused_suppression_and_keeps_the_used_one(tmp_path):
     assert "DOCKER_HOST: tcp://docker:2375  # cilint: ignore[NET001] until the runner moves\n" in text
     assert "    - yamllint .\n" in text
     assert "CIL005" not in proc.stdout and "Fixed 2 findings" in proc.stderr
+
+
+# -- point 2: from anywhere inside a project, its root and settings ------------------------------
+
+def test_check_from_a_subdirectory_checks_the_project_with_its_settings(tmp_path):
+    write(tmp_path, {".gitlab-ci.yml": DIND_ON_2375, ".cilint.toml": 'ignore = ["NET016"]\n',
+                     "ci/scripts/build.sh": "echo\n"})
+    proc = cilint("check", cwd=tmp_path / "ci" / "scripts")
+    assert proc.returncode == 1 and "NET001" in proc.stdout
+    proc = cilint("check", ".", "--select", "NET016", cwd=tmp_path / "ci")
+    assert "NET016" not in proc.stdout  # the project's settings apply from there
+
+
+# -- point 3: a run that analysed nothing says so --------------------------------------------------
+
+def test_an_empty_directory_says_nothing_was_found(tmp_path):
+    (tmp_path / "empty").mkdir()
+    proc = cilint("check", "empty", cwd=tmp_path)
+    assert proc.returncode == 0 and "no GitLab CI or runner configuration found under empty" in proc.stderr
+    proc = cilint("check", "empty", "--fail-if-empty", cwd=tmp_path)
+    assert proc.returncode == 2
+
+
+def test_a_wrong_path_is_a_usage_error(tmp_path):
+    proc = cilint("check", "no/such/dir", cwd=tmp_path)
+    assert proc.returncode == 2 and "no/such/dir: no such file or directory" in proc.stderr
+
+
+# -- point 4: an included file is checked as part of the pipeline that includes it ----------------
+
+def test_an_included_file_named_alone_reports_its_findings_from_the_pipeline(tmp_path):
+    write(tmp_path, {
+        ".gitlab-ci.yml": "include:\n  - local: ci/variables.yml\nbuild:\n  image: docker:27.3.1\n"
+                          "  services:\n    - docker:27.3.1-dind\n  script:\n    - docker info\n",
+        "ci/variables.yml": "variables:\n  DOCKER_TLS_CERTDIR: \"/certs\"\n  DOCKER_HOST: tcp://docker:2375\n",
+    })
+    proc = cilint("check", "ci/variables.yml", "--select", "NET001", cwd=tmp_path)
+    assert proc.returncode == 1 and proc.stdout.startswith("ci/variables.yml:3:16: NET001")
+    assert not [line for line in proc.stdout.splitlines() if line.startswith(".gitlab-ci.yml:")]  # only that file
