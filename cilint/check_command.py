@@ -52,6 +52,8 @@ class CheckRequest:
         default=(), metadata={"argument": True, "help": "Project directories (default: .) or single files to lint."})
     output_format: str = _option("--format", kind="format", default="text", help="Report format.")
     output: Path | None = _option("--output", "-o", kind="path", help="Write the report here (default: stdout).")
+    config: Path | None = _option(
+        "--config", kind="path", help="Settings file to use (.cilint.toml, or pyproject.toml with [tool.cilint]).")
     runner_config: tuple[Path, ...] = _option(
         "--runner-config", kind="paths", help="A runner config.toml or Helm values file (repeatable).")
     select: tuple[str, ...] = _option(
@@ -174,7 +176,8 @@ def run_check(request: CheckRequest) -> int:
                                   request.gitlab_run_timeout)
         options = Options(paths=request.paths or (Path("."),), runner_configs=request.runner_config,
                           select=request.select, ignore=request.ignore, gitlab=gitlab,
-                          confidence=Confidence.parse(request.confidence) if request.confidence else None)
+                          confidence=Confidence.parse(request.confidence) if request.confidence else None,
+                          config=request.config)
         if request.diff:
             return _diff(options, request.unsafe_fixes)
         result = _fix(options, request.unsafe_fixes) if request.fix else run(options)

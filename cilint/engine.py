@@ -32,7 +32,7 @@ def run(options: Options) -> Result:
     results = []
     for root, scope in groups.items():
         ws = Workspace(root, options.overlay)
-        config = load_config(ws)
+        config = load_config(ws, options.config)
         project = load_project(root, None, config, extra_runner_configs, ws, options.gitlab, also=scope.files)
         select = options.select or config.select
         ignore = options.ignore + config.ignore

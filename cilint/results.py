@@ -29,6 +29,7 @@ class Options:
     overlay: Mapping[str, str] = field(default_factory=dict)  # absolute path -> text (fixes not written yet)
     gitlab: Any = None  # cilint.gitlab_api.GitLabSource when --gitlab-url is given
     confidence: Confidence | None = None  # the least confidence shown (None: the settings', else medium)
+    config: Path | None = None  # `--config FILE`: these settings for every root, not the root's own
 
 
 @dataclass(eq=False)

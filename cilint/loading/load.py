@@ -30,11 +30,16 @@ from cilint.models.variants import (
     read_rules,
     variants,
 )
+from cilint.results import UsageError
 from cilint.source import SourceFile
 from cilint.syntax.tree import MapNode
 
 
-def load_config(ws: Workspace) -> ProjectConfig:
+def load_config(ws: Workspace, explicit: Path | None = None) -> ProjectConfig:
+    """The project's settings: `explicit` (`--config FILE`), else `.cilint.toml`, else `[tool.cilint]`
+    of `pyproject.toml` at the root."""
+    if explicit is not None:
+        return _explicit_config(ws, explicit.resolve())
     texts = {}
     for name in (".cilint.toml", "pyproject.toml"):
         if ws.exists(name):
@@ -43,6 +48,19 @@ def load_config(ws: Workspace) -> ProjectConfig:
                 texts[name] = source.text
     found = find_settings(texts)
     return parse_settings(*found) if found else ProjectConfig()
+
+
+def _explicit_config(ws: Workspace, path: Path) -> ProjectConfig:
+    inside = under(path, ws.root)
+    name = ws.relative(path) if inside else str(path)
+    if not inside:
+        ws.outside.add(name)
+    source = ws.source(name) if path.is_file() else None
+    if not isinstance(source, SourceFile):
+        raise UsageError(f"--config {path}: no readable settings file there")
+    if path.name == "pyproject.toml" and "cilint" not in source.text:
+        raise UsageError(f"--config {path}: a pyproject.toml without [tool.cilint]")
+    return parse_settings(name, source.text)
 
 
 @dataclass(slots=True)

@@ -38,7 +38,7 @@ def parse_settings(name: str, text: str) -> ProjectConfig:
                           Location(name, Span(offset, offset)), Severity.BLOCKER, route=("settings",))
         return ProjectConfig(source=name, problems=(finding,))
     table: Node | None = parsed.root
-    if name == "pyproject.toml":
+    if name.rsplit("/", 1)[-1] == "pyproject.toml":
         tool = parsed.root.get("tool")
         table = tool.get("cilint") if isinstance(tool, MapNode) else None
     if not isinstance(table, MapNode):

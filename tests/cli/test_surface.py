@@ -148,3 +148,14 @@ def test_an_included_file_named_alone_reports_its_findings_from_the_pipeline(tmp
     proc = cilint("check", "ci/variables.yml", "--select", "NET001", cwd=tmp_path)
     assert proc.returncode == 1 and proc.stdout.startswith("ci/variables.yml:3:16: NET001")
     assert not [line for line in proc.stdout.splitlines() if line.startswith(".gitlab-ci.yml:")]  # only that file
+
+
+def test_config_names_the_settings_file_explicitly(tmp_path):
+    write(tmp_path, {"project/.gitlab-ci.yml": DIND_ON_2375, "shared/lint.toml": 'ignore = ["NET001"]\n',
+                     "shared/bad.toml": 'select = ["NOPE"]\n'})
+    proc = cilint("check", "project", "--config", "shared/lint.toml", cwd=tmp_path)
+    assert "NET001" not in proc.stdout
+    proc = cilint("check", "project", "--config", "shared/bad.toml", cwd=tmp_path)
+    assert "CIL004" in proc.stdout and "bad.toml" in proc.stdout
+    proc = cilint("check", "project", "--config", "shared/none.toml", cwd=tmp_path)
+    assert proc.returncode == 2 and "--config" in proc.stderr
