@@ -21,7 +21,7 @@ from typing import Any
 from cilint.catalog import selector_problem
 from cilint.engine import run
 from cilint.filesystem import write_report
-from cilint.findings import Confidence, Severity
+from cilint.findings import Applicability, Confidence, Severity
 from cilint.fixes import loop
 from cilint.gitlab_api import ApiError, GitLabSource
 from cilint.report import codequality, json_report, sarif, text
@@ -72,6 +72,8 @@ class CheckRequest:
     fix: bool = _option("--fix", kind="flag", help="Apply safe fixes.")
     unsafe_fixes: bool = _option("--unsafe-fixes", kind="flag", help="With --fix or --diff, also apply unsafe fixes.")
     diff: bool = _option("--diff", kind="flag", help="Print the changes --fix would make; write nothing (exit 1 if any).")
+    show_fixes: bool = _option(
+        "--show-fixes", kind="flag", help="With --fix or --diff, list the fixes applied (or that would be), per file.")
     statistics: bool = _option(
         "--statistics", kind="flag", help="Print the number of findings per rule instead of each finding.")
     gitlab_url: str | None = _option(
@@ -179,8 +181,8 @@ def run_check(request: CheckRequest) -> int:
                           confidence=Confidence.parse(request.confidence) if request.confidence else None,
                           config=request.config)
         if request.diff:
-            return _diff(options, request.unsafe_fixes)
-        result = _fix(options, request.unsafe_fixes) if request.fix else run(options)
+            return _diff(options, request.unsafe_fixes, request.show_fixes)
+        result = _fix(options, request.unsafe_fixes, request.show_fixes) if request.fix else run(options)
     except (UsageError, ApiError) as exc:
         return _usage_error(str(exc))
     empty = [p for p in result.projects if not p.analysed]
@@ -204,16 +206,41 @@ def run_check(request: CheckRequest) -> int:
     return 1 if failed else 0
 
 
-def _diff(options: Options, unsafe: bool) -> int:
+def _diff(options: Options, unsafe: bool, show_fixes: bool = False) -> int:
     """`--diff`: print what the fixes would change, write nothing."""
     outcome = loop.fix(options, unsafe=unsafe)
     _report_fix_bugs(outcome)
     diff = loop.unified_diff(outcome, Path.cwd())
     sys.stdout.write(diff)
+    if show_fixes:
+        _list_fixes(outcome, "Would fix")
+    if not diff:
+        hidden = sum(1 for f in outcome.result.findings if f.fix and f.fix.applicability is Applicability.UNSAFE)
+        if hidden and not unsafe:  # an empty diff must not read as "nothing to fix"
+            sys.stderr.write(f"cilint: no fixes available with --fix; {hidden} hidden fix{'es' if hidden != 1 else ''} "
+                             "can be enabled with --unsafe-fixes\n")
     return 1 if diff else 0
 
 
-def _fix(options: Options, unsafe: bool) -> Result:
+def _list_fixes(outcome: loop.FixOutcome, verb: str, written: set[Path] | None = None) -> None:
+    """`--show-fixes`: each file and the fixes applied to it (or that would be)."""
+    per_file: dict[Path, list[str]] = {}
+    for rule, title, paths in outcome.applied_fixes:
+        for path in paths:
+            if written is None or path in written:
+                per_file.setdefault(path, []).append(f"{rule} {title}")
+    count = sum(len(v) for v in per_file.values())
+    if not count:
+        sys.stderr.write(f"{verb} nothing.\n")
+        return
+    lines = [f"{verb} {count} finding{'s' if count != 1 else ''}:"]
+    for path in sorted(per_file):
+        lines.append(f"- {_shown(path)}:")
+        lines.extend(f"    {item}" for item in per_file[path])
+    sys.stderr.write("\n".join(lines) + "\n")
+
+
+def _fix(options: Options, unsafe: bool, show_fixes: bool = False) -> Result:
     """`--fix`: apply the fixes, say what was written, and return the analysis of what is on disk."""
     outcome = loop.fix(options, unsafe=unsafe)
     _report_fix_bugs(outcome)
@@ -228,6 +255,8 @@ def _fix(options: Options, unsafe: bool) -> Result:
                          f"in {len(done)} file{'s' if len(done) != 1 else ''}.\n")
     for title in outcome.skipped:
         sys.stderr.write(f"cilint: not applied (overlaps another fix): {title}\n")
+    if show_fixes:
+        _list_fixes(outcome, "Fixed", done)
     # the analysis of the fixed texts, unless a file was left as it was
     return outcome.result if len(done) == len(written) else run(options)
 

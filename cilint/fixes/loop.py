@@ -36,6 +36,7 @@ class FixOutcome:
     roots: dict[Path, Path] = field(default_factory=dict)  # changed file -> its project root
     applied: int = 0
     applied_paths: list[frozenset[Path]] = field(default_factory=list)  # the files of each applied fix
+    applied_fixes: list[tuple[str, str, frozenset[Path]]] = field(default_factory=list)  # (rule, title, files)
     skipped: list[str] = field(default_factory=list)  # fixes left for lack of rounds / overlaps
     broken: list[str] = field(default_factory=list)  # fixes dropped because a file would not parse
     idle: list[str] = field(default_factory=list)  # fixes dropped because they would change nothing
@@ -82,6 +83,9 @@ def fix(options: Options, unsafe: bool) -> FixOutcome:
         titles.update(f.title for f in applied)
         outcome.applied += len(applied)
         outcome.applied_paths.extend(frozenset(Path(e.path) for e in f.edits) for f in applied)
+        rule_of = {id(f): key[0] for key, f in candidates}
+        outcome.applied_fixes.extend((rule_of.get(id(f), "?"), f.title, frozenset(Path(e.path) for e in f.edits))
+                                     for f in applied)
         outcome.skipped = [f.title for f in skipped]
         outcome.result = run(dataclasses.replace(options, overlay=dict(overlay)))
     for path, (before, bom) in originals.items():

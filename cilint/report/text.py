@@ -42,8 +42,11 @@ def render(projects: Sequence[ProjectResult], colour: bool = False, redactor: Re
         fixable = sum(1 for p in projects for f in p.findings if f.fix and f.fix.applicability is Applicability.SAFE)
         unsafe = sum(1 for p in projects for f in p.findings if f.fix and f.fix.applicability is Applicability.UNSAFE)
         lines.append(f"Found {count} finding{'s' if count != 1 else ''} ({per_rule}).")
-        if fixable or unsafe:
-            lines.append(f"[*] {fixable} fixable with --fix" + (f"; {unsafe} more with --fix --unsafe-fixes" if unsafe else "") + ".")
+        hidden_fixes = f"{unsafe} hidden fix{'es' if unsafe != 1 else ''} can be enabled with --unsafe-fixes"
+        if fixable:
+            lines.append(f"[*] {fixable} fixable with --fix" + (f" ({hidden_fixes})" if unsafe else "") + ".")
+        elif unsafe:
+            lines.append(f"No fixes available with --fix ({hidden_fixes}).")
     if hidden:
         lines.append(f"{hidden} more finding{'s' if hidden != 1 else ''} of lower confidence hidden: they rest on what "
                      "cilint cannot see (the runner's network, CI/CD settings); --confidence low shows them.")
@@ -56,7 +59,7 @@ def statistics(projects: Sequence[ProjectResult]) -> str:
     for project in projects:
         for finding in project.findings:
             counts[finding.rule_id] += 1
-            if finding.fix and finding.fix.applicability is not Applicability.DISPLAY_ONLY:
+            if finding.fix and finding.fix.applicability is Applicability.SAFE:
                 fixable[finding.rule_id] += 1
     rows = [f"{n:>5}  {rule:<7} {rule_name(rule) or '':<28} {'[*] ' + str(fixable[rule]) + ' fixable' if fixable[rule] else ''}".rstrip()
             for rule, n in counts.most_common()]
@@ -86,7 +89,7 @@ def _finding_lines(
                 *_explanation(finding, files, redactor, prefix, docs_url)]
     span = finding.location.span
     start = source.position(span.start)
-    mark = " [*]" if finding.fix and finding.fix.applicability is not Applicability.DISPLAY_ONLY else ""
+    mark = " [*]" if finding.fix and finding.fix.applicability is Applicability.SAFE else ""  # ruff's: --fix fixes it
     head = (
         f"{_paint(prefix + finding.path, '1', colour)}:{start.line}:{start.column}: "
         f"{_paint(finding.rule_id, _COLOURS[severity], colour)}{mark} [{grade}] {message}"

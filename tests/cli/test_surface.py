@@ -159,3 +159,49 @@ def test_config_names_the_settings_file_explicitly(tmp_path):
     assert "CIL004" in proc.stdout and "bad.toml" in proc.stdout
     proc = cilint("check", "project", "--config", "shared/none.toml", cwd=tmp_path)
     assert proc.returncode == 2 and "--config" in proc.stderr
+
+
+# -- points 5 and 6: one meaning of [*] (ruff's), unsafe fixes counted apart, fixes shown ----------
+
+UNSAFE_ONLY = """\
+deploy:
+  image: alpine:3.20
+  before_script:
+    - apk add --no-cache curl kubectl
+    - curl -k https://kubernetes.docker.internal:6443
+  script:
+    - kubectl config use-context group/project:agent
+"""
+
+
+def test_an_unsafe_only_fix_is_not_marked_fixable_and_is_counted_apart(tmp_path):
+    write(tmp_path, {".gitlab-ci.yml": UNSAFE_ONLY})
+    proc = cilint("check", "--select", "DNS004", cwd=tmp_path)
+    assert ": DNS004 [major]" in proc.stdout and "[*]" not in proc.stdout.split("\n")[0]
+    assert "No fixes available with --fix (1 hidden fix can be enabled with --unsafe-fixes)." in proc.stdout
+    stats = cilint("check", "--select", "DNS004", "--statistics", cwd=tmp_path)
+    assert "fixable" not in stats.stdout
+
+
+def test_a_safe_fix_is_marked_and_counted(tmp_path):
+    write(tmp_path, {".gitlab-ci.yml": DIND_ON_2375.replace("tcp://docker:2375", "tcp://docker:2375  # cilint: ignore[DNS001]")})
+    proc = cilint("check", "--select", "CIL005,DNS001", cwd=tmp_path)
+    assert ": CIL005 [*] [minor]" in proc.stdout and "[*] 1 fixable with --fix." in proc.stdout
+    stats = cilint("check", "--select", "CIL005,DNS001", "--statistics", cwd=tmp_path)
+    assert "[*] 1 fixable" in stats.stdout
+
+
+def test_diff_says_when_only_unsafe_fixes_exist(tmp_path):
+    write(tmp_path, {".gitlab-ci.yml": UNSAFE_ONLY})
+    proc = cilint("check", "--diff", "--select", "DNS004", cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert "1 hidden fix can be enabled with --unsafe-fixes" in proc.stderr
+
+
+def test_show_fixes_lists_what_was_fixed_per_file(tmp_path):
+    write(tmp_path, {".gitlab-ci.yml": UNSAFE_ONLY})
+    proc = cilint("check", "--diff", "--unsafe-fixes", "--show-fixes", "--select", "DNS004", cwd=tmp_path)
+    assert proc.returncode == 1 and proc.stdout.startswith("--- a/.gitlab-ci.yml")
+    assert "Would fix 1 finding:\n- .gitlab-ci.yml:\n    DNS004 Remove the probe of `kubernetes.docker.internal`" in proc.stderr
+    proc = cilint("check", "--fix", "--unsafe-fixes", "--show-fixes", "--select", "DNS004", cwd=tmp_path)
+    assert "Fixed 1 finding:\n- .gitlab-ci.yml:\n    DNS004 " in proc.stderr
