@@ -13,6 +13,7 @@ Exit codes: 0 nothing at or above the fail threshold, 1 findings, 2 usage, setti
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 from cilint.catalog import selector_problem
 from cilint.engine import run
-from cilint.filesystem import write_report
+from cilint.filesystem import write_report, write_stdout
 from cilint.findings import Applicability, Confidence, Severity
 from cilint.fixes import loop
 from cilint.gitlab_api import ApiError, GitLabSource
@@ -192,11 +193,11 @@ def run_check(request: CheckRequest) -> int:
         return 2
     failed = not request.exit_zero and fails(result.findings, Severity.parse(request.fail_on))
     if request.statistics:
-        sys.stdout.write(text.statistics(result.projects))
+        write_stdout(text.statistics(result.projects))
         return 1 if failed else 0
     report = render(request.output_format, result, request.output is None and sys.stdout.isatty())
     if request.output is None:
-        sys.stdout.write(report)
+        write_stdout(report)
         return 1 if failed else 0
     try:
         write_report(request.output, report)
@@ -211,7 +212,7 @@ def _diff(options: Options, unsafe: bool, show_fixes: bool = False) -> int:
     outcome = loop.fix(options, unsafe=unsafe)
     _report_fix_bugs(outcome)
     diff = loop.unified_diff(outcome, Path.cwd())
-    sys.stdout.write(diff)
+    write_stdout(diff)
     if show_fixes:
         _list_fixes(outcome, "Would fix")
     if not diff:

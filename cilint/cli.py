@@ -54,6 +54,8 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("cilint: interrupted\n")
         sys.exit(130)
+    except BrokenPipeError:  # the reader of stdout went away (`cilint rules | head`): nothing to say
+        sys.exit(0)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
         if os.environ.get("CILINT_DEBUG"):
             raise

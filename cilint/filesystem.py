@@ -12,6 +12,7 @@ links are kept, and a symlink inside the project is followed to the file it name
 from __future__ import annotations
 
 import os
+import sys
 import stat
 import tempfile
 from dataclasses import dataclass
@@ -156,3 +157,15 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def write_stdout(output: str) -> None:
+    """Write to stdout; a reader that went away (`cilint check | head -1`) ends the output, not the run:
+    the exit code stays the run's, and nothing more is written there."""
+    try:
+        sys.stdout.write(output)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush must not fail again
+        os.close(devnull)

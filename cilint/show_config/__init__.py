@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from cilint.filesystem import write_stdout
 from cilint.loading.load import load_config, load_project
 from cilint.loading.roots import group_by_root
 from cilint.loading.workspace import Workspace
@@ -35,7 +36,7 @@ def run_show_config(path: Path, job: str | None, variant: int | None, output_for
         sys.stderr.write(f"cilint: error: {exc}\n")
         return 2
     sys.stderr.writelines(notes)
-    sys.stdout.write(json_text(shown) if output_format == "json" else yaml_text(shown))
+    write_stdout(json_text(shown) if output_format == "json" else yaml_text(shown))
     return 0
 
 

@@ -205,3 +205,23 @@ def test_show_fixes_lists_what_was_fixed_per_file(tmp_path):
     assert "Would fix 1 finding:\n- .gitlab-ci.yml:\n    DNS004 Remove the probe of `kubernetes.docker.internal`" in proc.stderr
     proc = cilint("check", "--fix", "--unsafe-fixes", "--show-fixes", "--select", "DNS004", cwd=tmp_path)
     assert "Fixed 1 finding:\n- .gitlab-ci.yml:\n    DNS004 " in proc.stderr
+
+
+# -- point 7: a reader that goes away, an output that cannot be written ---------------------------
+
+def test_a_closed_pipe_ends_the_output_quietly_with_the_runs_exit_code(tmp_path):
+    jobs = "".join(f"job{i}:\n  script:\n    - curl https://host.docker.internal:{8000 + i}/\n" for i in range(400))
+    write(tmp_path, {".gitlab-ci.yml": jobs})
+    for args, expected in ((("--exit-zero",), 0), ((), 1)):
+        proc = subprocess.Popen([str(CILINT), "check", *args], cwd=tmp_path, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
+        assert proc.stdout is not None and proc.stdout.readline().startswith(b".gitlab-ci.yml:")
+        proc.stdout.close()
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == expected and b"internal error" not in err, err
+
+
+def test_an_output_file_in_a_missing_directory_is_a_clear_error(tmp_path):
+    write(tmp_path, {".gitlab-ci.yml": DIND_ON_2375})
+    proc = cilint("check", "-o", "no/such/dir/r.json", "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 2 and "cannot write no/such/dir/r.json" in proc.stderr and "internal" not in proc.stderr
