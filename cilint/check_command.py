@@ -66,6 +66,8 @@ class CheckRequest:
         "--fail-if-empty", kind="flag",
         help="Exit 2 when no GitLab CI or runner configuration is found (the CI/CD component sets it).")
     fail_on: str = _option("--fail-on", kind="severity", default="minor", help="Lowest severity that makes the exit code 1.")
+    min_severity: str | None = _option(
+        "--min-severity", kind="severity", help="Show only findings of this severity or worse (the exit code follows what is shown).")
     confidence: str | None = _option(
         "--confidence", kind="confidence",
         help="Least confidence shown: low shows findings that rest on what cilint cannot see (default: the "
@@ -186,6 +188,10 @@ def run_check(request: CheckRequest) -> int:
         result = _fix(options, request.unsafe_fixes, request.show_fixes) if request.fix else run(options)
     except (UsageError, ApiError) as exc:
         return _usage_error(str(exc))
+    if request.min_severity:
+        least = Severity.parse(request.min_severity)
+        for project in result.projects:
+            project.findings = [f for f in project.findings if f.severity >= least]
     empty = [p for p in result.projects if not p.analysed]
     for project in empty:  # a green run that looked at nothing is worse than no run
         sys.stderr.write(f"cilint: warning: no GitLab CI or runner configuration found under {_shown(project.root)}\n")
@@ -193,7 +199,8 @@ def run_check(request: CheckRequest) -> int:
         return 2
     failed = not request.exit_zero and fails(result.findings, Severity.parse(request.fail_on))
     if request.statistics:
-        write_stdout(text.statistics(result.projects))
+        write_stdout(json_report.statistics(result.projects) if request.output_format == "json"
+                     else text.statistics(result.projects))
         return 1 if failed else 0
     report = render(request.output_format, result, request.output is None and sys.stdout.isatty())
     if request.output is None:

@@ -26,10 +26,10 @@ from cilint.check_command import (
     run_check,
     split_list,
 )
-from cilint.engine import run
+from cilint.engine import run, selected
 from cilint.gitlab_api import ApiError, GitLabSource
 from cilint.mr_comments import post
-from cilint.results import Options, UsageError
+from cilint.results import DOCS_URL, Options, UsageError
 from cilint.show_config import FORMATS as SHOW_CONFIG_FORMATS
 from cilint.show_config import run_show_config
 
@@ -159,12 +159,38 @@ def show_config(
     raise typer.Exit(run_show_config(path, job, variant, output_format.value))
 
 
+class RulesFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
 @app.command()
-def rules() -> None:
+def rules(
+    select: Annotated[Optional[str], typer.Option(
+        "--select", help="Only these rule ids, id prefixes or names (comma-separated).")] = None,
+    output_format: Annotated[RulesFormat, typer.Option(
+        "--format", help="text (a line per rule) or json.", case_sensitive=False)] = RulesFormat.text,
+) -> None:
     """List the rules of the catalog."""
-    catalog = load_catalog()
-    width = max(len(meta.name) for meta in catalog.values())
-    for meta in catalog.values():
+    from cilint.catalog import selector_problem
+
+    patterns = split_list(select) if select else ()
+    for pattern in patterns:
+        problem = selector_problem(pattern)
+        if problem is not None:
+            typer.echo(f"cilint: error: --select {pattern}: {problem}", err=True)
+            raise typer.Exit(2)
+    catalog = [m for m in load_catalog().values() if not patterns or selected(m.id, patterns)]
+    if output_format is RulesFormat.json:
+        import json
+
+        docs = DOCS_URL
+        typer.echo(json.dumps([{"id": m.id, "name": m.name, "title": m.title, "severity": m.severity.label,
+                                "fix": m.fix, "docs": docs.format(id=m.id, name=m.name), "references": list(m.references)}
+                               for m in catalog], indent=2))
+        return
+    width = max((len(meta.name) for meta in catalog), default=0)
+    for meta in catalog:
         typer.echo(f"{meta.id}  {meta.name:<{width}} {meta.severity.label:<8} fix:{meta.fix:<12} {meta.title}")
 
 

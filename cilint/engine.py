@@ -119,6 +119,11 @@ def _path_prefix(root: Path, roots: Iterable[Path]) -> str:
 # -- selection and order -----------------------------------------------------------------------
 
 
+def selected(rule_id: str, patterns: Iterable[str]) -> bool:
+    """`rule_id` is named by one of the patterns (ALL, an id, an id prefix or a rule name)."""
+    return _matches(rule_id, patterns)
+
+
 def _matches(rule_id: str, patterns: Iterable[str]) -> bool:
     for pattern in patterns:
         pattern = pattern.strip()

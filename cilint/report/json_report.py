@@ -59,3 +59,21 @@ def _finding(item: Placed, files: dict[str, SourceFile], redactor: Redactor, pre
                        "content": redactor.text(e.content)} for e in fix.edits],
         },
     }
+
+
+def statistics(projects: Sequence[ProjectResult]) -> str:
+    """`--statistics --format json`: per rule, how many findings and how many `--fix` fixes."""
+    from cilint.catalog import rule_name
+    from cilint.findings import Applicability
+
+    counts: dict[str, list[int]] = {}
+    for project in projects:
+        for finding in project.findings:
+            row = counts.setdefault(finding.rule_id, [0, 0])
+            row[0] += 1
+            row[1] += bool(finding.fix and finding.fix.applicability is Applicability.SAFE)
+    rows = [{"rule": rule, "name": rule_name(rule), "count": n, "fixable": fixable}
+            for rule, (n, fixable) in sorted(counts.items(), key=lambda item: (-item[1][0], item[0]))]
+    import json
+
+    return json.dumps(rows, indent=2) + "\n"

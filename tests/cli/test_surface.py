@@ -225,3 +225,35 @@ def test_an_output_file_in_a_missing_directory_is_a_clear_error(tmp_path):
     write(tmp_path, {".gitlab-ci.yml": DIND_ON_2375})
     proc = cilint("check", "-o", "no/such/dir/r.json", "--format", "json", cwd=tmp_path)
     assert proc.returncode == 2 and "cannot write no/such/dir/r.json" in proc.stderr and "internal" not in proc.stderr
+
+
+# -- point 13: every output honours --format; rules has options; --min-severity ------------------
+
+def test_statistics_as_json(tmp_path):
+    import json
+
+    write(tmp_path, {".gitlab-ci.yml": DIND_ON_2375})
+    proc = cilint("check", "--statistics", "--format", "json", "--confidence", "low", cwd=tmp_path)
+    rows = json.loads(proc.stdout)
+    assert {"rule": "NET001", "name": "dind-tls-port-mismatch", "count": 1, "fixable": 0} in rows
+
+
+def test_rules_select_and_json(tmp_path):
+    import json
+
+    rows = json.loads(cilint("rules", "--format", "json", "--select", "NET01,dind-dns-flag", cwd=tmp_path).stdout)
+    assert [r["id"] for r in rows] == ["DNS002", *[f"NET01{i}" for i in range(9)]]
+    assert rows[0]["docs"] == "https://cilint.gitlab.io/cilint/rules/DNS002/" and rows[0]["references"]
+    proc = cilint("rules", "--select", "NOPE", cwd=tmp_path)
+    assert proc.returncode == 2 and "NOPE" in proc.stderr
+
+
+def test_min_severity_filters_what_is_shown_and_the_exit_code_follows(tmp_path):
+    write(tmp_path, {".gitlab-ci.yml": DIND_ON_2375})
+    everything = cilint("check", "--confidence", "low", cwd=tmp_path)
+    assert "NET007" in everything.stdout  # an info reminder
+    proc = cilint("check", "--confidence", "low", "--min-severity", "major", "--fail-on", "info", cwd=tmp_path)
+    assert "NET007" not in proc.stdout and "NET001" in proc.stdout and proc.returncode == 1
+    proc = cilint("check", "--min-severity", "critical", "--select", "NET007", "--confidence", "low",
+                  "--fail-on", "info", cwd=tmp_path)
+    assert proc.returncode == 0 and "No findings." in proc.stdout
