@@ -62,6 +62,9 @@ class CheckRequest:
     ignore: tuple[str, ...] = _option(
         "--ignore", kind="list", help="Skip these rule ids, id prefixes or names (comma-separated).")
     exit_zero: bool = _option("--exit-zero", kind="flag", help="Exit 0 even when there are findings.")
+    quiet: bool = _option("--quiet", "-q", kind="flag", help="Print the findings only: no summary, no warnings.")
+    stdin_filename: Path | None = _option(
+        "--stdin-filename", kind="path", help="With `-` as the path, the file the text read from stdin stands for.")
     fail_if_empty: bool = _option(
         "--fail-if-empty", kind="flag",
         help="Exit 2 when no GitLab CI or runner configuration is found (the CI/CD component sets it).")
@@ -166,20 +169,18 @@ def split_list(value: str) -> tuple[str, ...]:
 
 def run_check(request: CheckRequest) -> int:
     """Lint, write the report, return the exit code."""
-    if (request.gitlab_url or request.project) and not (request.gitlab_url and request.project):
-        return _usage_error("--gitlab-url and --project go together")
-    for flag, selectors in (("--select", request.select), ("--ignore", request.ignore)):
-        for selector in selectors:
-            problem = selector_problem(selector)
-            if problem is not None:
-                return _usage_error(f"{flag} {selector}: {problem}")
+    problem = _request_problem(request)
+    if problem is not None:
+        return _usage_error(problem)
+    paths = tuple(request.stdin_filename if str(p) == "-" else p for p in request.paths or (Path("."),))
+    overlay = {str(request.stdin_filename.resolve()): sys.stdin.read()} if request.stdin_filename else {}
     try:
         gitlab = None
         if request.gitlab_url and request.project:
             gitlab = GitLabSource(request.gitlab_url, request.project, request.ref, request.allow_remote_includes,
                                   request.gitlab_timeout, request.allow_local_remote_includes,
                                   request.gitlab_run_timeout)
-        options = Options(paths=request.paths or (Path("."),), runner_configs=request.runner_config,
+        options = Options(paths=paths, overlay=overlay, runner_configs=request.runner_config,
                           select=request.select, ignore=request.ignore, gitlab=gitlab,
                           confidence=Confidence.parse(request.confidence) if request.confidence else None,
                           config=request.config)
@@ -188,12 +189,36 @@ def run_check(request: CheckRequest) -> int:
         result = _fix(options, request.unsafe_fixes, request.show_fixes) if request.fix else run(options)
     except (UsageError, ApiError) as exc:
         return _usage_error(str(exc))
+    return _report(request, result)
+
+
+def _request_problem(request: CheckRequest) -> str | None:
+    """What makes the command line unusable, before anything is read."""
+    if (request.gitlab_url or request.project) and not (request.gitlab_url and request.project):
+        return "--gitlab-url and --project go together"
+    for flag, selectors in (("--select", request.select), ("--ignore", request.ignore)):
+        for selector in selectors:
+            problem = selector_problem(selector)
+            if problem is not None:
+                return f"{flag} {selector}: {problem}"
+    from_stdin = any(str(p) == "-" for p in request.paths)
+    if from_stdin and request.stdin_filename is None:
+        return "reading from stdin (`-`) needs --stdin-filename: the file the text stands for"
+    if from_stdin and request.fix:
+        return "--fix cannot write back to stdin; use --diff"
+    if request.stdin_filename is not None and not from_stdin:
+        return "--stdin-filename goes with `-` as the path"
+    return None
+
+
+def _report(request: CheckRequest, result: Result) -> int:
+    """Show what was found as asked, and the exit code it gives."""
     if request.min_severity:
         least = Severity.parse(request.min_severity)
         for project in result.projects:
             project.findings = [f for f in project.findings if f.severity >= least]
     empty = [p for p in result.projects if not p.analysed]
-    for project in empty:  # a green run that looked at nothing is worse than no run
+    for project in () if request.quiet else empty:  # a green run that looked at nothing is worse than no run
         sys.stderr.write(f"cilint: warning: no GitLab CI or runner configuration found under {_shown(project.root)}\n")
     if request.fail_if_empty and empty:
         return 2
@@ -202,7 +227,8 @@ def run_check(request: CheckRequest) -> int:
         write_stdout(json_report.statistics(result.projects) if request.output_format == "json"
                      else text.statistics(result.projects))
         return 1 if failed else 0
-    report = render(request.output_format, result, request.output is None and sys.stdout.isatty())
+    report = render(request.output_format, result, request.output is None and text.use_colour(sys.stdout.isatty()),
+                    request.quiet)
     if request.output is None:
         write_stdout(report)
         return 1 if failed else 0
@@ -289,14 +315,14 @@ def _shown(path: Path) -> str:
         return path.as_posix()
 
 
-def render(output_format: str, result: Result, stream_is_tty: bool) -> str:
+def render(output_format: str, result: Result, colour: bool, quiet: bool = False) -> str:
     if output_format == "json":
         return json_report.render(result.projects)
     if output_format == "codequality":
         return codequality.render(result.projects)
     if output_format == "sarif":
         return sarif.render(result.projects)
-    return text.render(result.projects, colour=text.use_colour(stream_is_tty))
+    return text.render(result.projects, colour=colour, quiet=quiet)
 
 
 def _usage_error(message: str) -> int:

@@ -39,6 +39,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Find DNS and container-network mistakes in GitLab CI and GitLab Runner configuration.",
     context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,  # click's help: wrapped at 80 columns, never a truncated option name
 )
 
 
@@ -51,7 +52,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+        bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
     pass

@@ -24,7 +24,7 @@ from cilint.suppress import apply_suppressions
 
 
 def run(options: Options) -> Result:
-    groups = group_by_root(options.paths)
+    groups = group_by_root(options.paths, virtual=frozenset(options.overlay))
     extra_runner_configs = [p.resolve() for p in options.runner_configs]
     for path in extra_runner_configs:
         if not path.is_file():

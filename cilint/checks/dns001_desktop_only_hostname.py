@@ -53,9 +53,10 @@ def _message(host: str, entry: LocalOnlyHost, where: str) -> tuple[str, str, str
     else:
         remedy = "use an address the runner can reach, or map the name in the runner's `extra_hosts` / `host_aliases`"
     provider, _, also = entry.provider.partition(" (")
+    others = also.rstrip(")").removeprefix("also ")
     return (f"`{host}` {where} resolves only on {provider}",
-            f"{entry.note}{' (' + also if also else ''}; on a GitLab runner the lookup fails ('Could not resolve "
-            f"host: {host}')", remedy)
+            f"{entry.note}{f'; {others} define it too' if others else ''}; on a GitLab runner the lookup fails "
+            f"('Could not resolve host: {host}')", remedy)
 
 
 class DesktopOnlyHostname(Check):

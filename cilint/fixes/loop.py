@@ -44,7 +44,7 @@ class FixOutcome:
 
 
 def fix(options: Options, unsafe: bool) -> FixOutcome:
-    overlay: dict[str, str] = {}
+    overlay: dict[str, str] = dict(options.overlay)  # text read from stdin stays what is fixed
     originals: dict[Path, tuple[str, bool]] = {}
     outcome = FixOutcome(result=run(options))
     rejected: set[tuple[str, str]] = set()

@@ -29,14 +29,16 @@ class Scope:
         return Scope(self.whole or other.whole, (*self.files, *other.files))
 
 
-def group_by_root(paths: Iterable[Path], cwd: Path | None = None) -> dict[Path, Scope]:
-    """Project root -> what of it the paths ask for."""
+def group_by_root(paths: Iterable[Path], cwd: Path | None = None, virtual: frozenset[str] = frozenset()
+                  ) -> dict[Path, Scope]:
+    """Project root -> what of it the paths ask for. A path of `virtual` (a file read from stdin) need
+    not exist on disk."""
     here = (cwd or Path.cwd()).resolve()
     groups: dict[Path, Scope] = {}
     for raw in paths:
         if shown_name(str(raw)) != str(raw):
             raise UsageError(f"{shown_name(str(raw))}: the path is not valid UTF-8; rename it")
-        if not raw.exists():
+        if not raw.exists() and str(raw.resolve()) not in virtual:
             raise UsageError(f"{raw}: no such file or directory")
         path = raw.resolve()
         if path.is_dir():

@@ -95,7 +95,8 @@ class Workspace:
         return real
 
     def exists(self, rel: str) -> bool:
-        return rel in self._virtual or os.path.isfile(os.path.join(self._root_text, rel))
+        path = os.path.join(self._root_text, rel)
+        return rel in self._virtual or path in self.overlay or os.path.isfile(path)
 
     def add_virtual(self, path: str, text: str) -> None:
         """A file that is not on disk (fetched through the GitLab API), under a `gitlab:` path."""
@@ -113,6 +114,8 @@ class Workspace:
         path = os.path.join(self._root_text, rel)
         if rel not in self.outside and not self._inside(path):
             return Unreadable(f"`{rel}` resolves outside the project root (symlink); refused")
+        if path in self.overlay and not os.path.lexists(path):  # text read from stdin for a file not on disk
+            return SourceFile(rel, self.overlay[path].lstrip("\ufeff"))
         try:
             data = read_regular(path, MAX_FILE_BYTES)
         except TooLarge as exc:

@@ -18,10 +18,18 @@ _COLOURS = {"blocker": "31;1", "critical": "31", "major": "33", "minor": "36", "
 
 
 def use_colour(stream_is_tty: bool) -> bool:
-    return stream_is_tty and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+    """Colours on a terminal; `NO_COLOR` turns them off, `FORCE_COLOR` on where there is no terminal
+    (a CI job log), as in https://no-color.org and https://force-color.org."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "0") not in ("", "0"):
+        return True
+    return stream_is_tty and os.environ.get("TERM") != "dumb"
 
 
-def render(projects: Sequence[ProjectResult], colour: bool = False, redactor: Redactor | None = None) -> str:
+def render(projects: Sequence[ProjectResult], colour: bool = False, redactor: Redactor | None = None,
+           quiet: bool = False) -> str:
+    """Every finding; then, unless `quiet`, the summary (counts, fixes, what was hidden)."""
     redactor = redactor or Redactor.from_environment(os.environ)
     lines: list[str] = []
     many = len(projects) > 1
@@ -35,6 +43,8 @@ def render(projects: Sequence[ProjectResult], colour: bool = False, redactor: Re
             total[finding.rule_id] += 1
     count = sum(total.values())
     hidden = sum(p.hidden for p in projects)
+    if quiet:
+        return "\n".join(lines) + "\n" if lines else ""
     if count == 0:
         lines.append("No findings.")
     else:

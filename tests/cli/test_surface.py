@@ -257,3 +257,66 @@ def test_min_severity_filters_what_is_shown_and_the_exit_code_follows(tmp_path):
     proc = cilint("check", "--min-severity", "critical", "--select", "NET007", "--confidence", "low",
                   "--fail-on", "info", cwd=tmp_path)
     assert proc.returncode == 0 and "No findings." in proc.stdout
+
+
+# -- point 14: version, quiet, FORCE_COLOR, stdin, help, the exit codes the README gives ------------
+
+def test_version_short_and_long(tmp_path):
+    from cilint import __version__
+
+    for flag in ("-V", "--version"):
+        proc = cilint(flag, cwd=tmp_path)
+        assert proc.returncode == 0 and proc.stdout == f"cilint {__version__}\n"
+
+
+def test_quiet_prints_the_findings_only(tmp_path):
+    write(tmp_path, {".gitlab-ci.yml": DIND_ON_2375})
+    proc = cilint("check", "-q", cwd=tmp_path)
+    assert proc.returncode == 1 and "NET001" in proc.stdout
+    assert "Found " not in proc.stdout and "hidden" not in proc.stdout
+    (tmp_path / "empty").mkdir()
+    quiet = cilint("check", "empty", "--quiet", cwd=tmp_path)
+    assert quiet.stdout == "" and quiet.stderr == "" and quiet.returncode == 0
+
+
+def test_force_color_colours_a_log_and_no_color_wins(tmp_path):
+    write(tmp_path, {".gitlab-ci.yml": DIND_ON_2375})
+    coloured = subprocess.run([str(CILINT), "check"], cwd=tmp_path, capture_output=True, text=True,
+                              env={k: v for k, v in os.environ.items() if k != "NO_COLOR"} | {"FORCE_COLOR": "1"})
+    assert "\x1b[" in coloured.stdout
+    plain = cilint("check", cwd=tmp_path, env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    assert "\x1b[" not in plain.stdout
+    report = tmp_path / "r.txt"
+    cilint("check", "-o", str(report), cwd=tmp_path, env={"FORCE_COLOR": "1", "NO_COLOR": ""})
+    assert "\x1b[" not in report.read_text()  # a file never gets colours
+
+
+def test_stdin_is_linted_as_the_file_it_stands_for(tmp_path):
+    write(tmp_path, {".cilint.toml": 'select = ["NET001"]\n', "ci/.keep": ""})
+    proc = cilint("check", "-", "--stdin-filename", ".gitlab-ci.yml", cwd=tmp_path, stdin=DIND_ON_2375)
+    assert proc.returncode == 1 and proc.stdout.startswith(".gitlab-ci.yml:7:18: NET001")
+    assert not (tmp_path / ".gitlab-ci.yml").exists()
+    diff = cilint("check", "-", "--stdin-filename", ".gitlab-ci.yml", "--diff", "--unsafe-fixes", "--select", "DNS004",
+                  cwd=tmp_path, stdin=UNSAFE_ONLY)
+    assert diff.returncode == 1 and "-    - curl -k https://kubernetes.docker.internal:6443" in diff.stdout
+    assert cilint("check", "-", cwd=tmp_path, stdin="x").returncode == 2
+    assert cilint("check", "-", "--stdin-filename", "a.yml", "--fix", cwd=tmp_path, stdin="x").returncode == 2
+
+
+def test_help_wraps_at_80_columns_and_names_every_option_whole(tmp_path):
+    from cilint.check_command import check_options
+
+    proc = cilint("check", "--help", cwd=tmp_path, env={"COLUMNS": "80"})
+    assert proc.returncode == 0 and max(len(line) for line in proc.stdout.splitlines()) <= 80
+    for flag in check_options():
+        assert flag in proc.stdout, flag
+    assert "[tool.cilint]" in proc.stdout  # help text is not eaten as markup
+
+
+def test_the_readme_exit_codes(tmp_path):
+    write(tmp_path, {".gitlab-ci.yml": DIND_ON_2375, ".cilint.toml": 'select = ["NOPE"]\n'})
+    settings = cilint("check", cwd=tmp_path)
+    assert settings.returncode == 1 and "CIL004" in settings.stdout  # a finding, not an exit code of its own
+    assert cilint("check", "--exit-zero", cwd=tmp_path).returncode == 0
+    assert cilint("check", "--no-such-option", cwd=tmp_path).returncode == 2
+    assert cilint("check", "--config", "missing.toml", cwd=tmp_path).returncode == 2
