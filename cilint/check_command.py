@@ -53,6 +53,9 @@ class CheckRequest:
         default=(), metadata={"argument": True, "help": "Project directories (default: .) or single files to lint."})
     output_format: str = _option("--format", kind="format", default="text", help="Report format.")
     output: Path | None = _option("--output", "-o", kind="path", help="Write the report here (default: stdout).")
+    reports: tuple[str, ...] = _option(
+        "--report", kind="list",
+        help="Also write a report: FORMAT=FILE, e.g. codequality=gl-code-quality-report.json (repeatable).")
     config: Path | None = _option(
         "--config", kind="path", help="Settings file to use (.cilint.toml, or pyproject.toml with [tool.cilint]).")
     runner_config: tuple[Path, ...] = _option(
@@ -208,6 +211,10 @@ def _request_problem(request: CheckRequest) -> str | None:
         return "--fix cannot write back to stdin; use --diff"
     if request.stdin_filename is not None and not from_stdin:
         return "--stdin-filename goes with `-` as the path"
+    for report in request.reports:
+        fmt, _, path = report.partition("=")
+        if fmt not in FORMATS or not path:
+            return f"--report {report}: expected FORMAT=FILE with FORMAT one of {', '.join(FORMATS)}"
     return None
 
 
@@ -227,16 +234,17 @@ def _report(request: CheckRequest, result: Result) -> int:
         write_stdout(json_report.statistics(result.projects) if request.output_format == "json"
                      else text.statistics(result.projects))
         return 1 if failed else 0
-    report = render(request.output_format, result, request.output is None and text.use_colour(sys.stdout.isatty()),
-                    request.quiet)
-    if request.output is None:
-        write_stdout(report)
-        return 1 if failed else 0
-    try:
-        write_report(request.output, report)
-    except OSError as exc:
-        sys.stderr.write(f"cilint: error: cannot write {request.output}: {exc.strerror or exc}\n")
-        return 2
+    outputs = [(fmt, Path(path)) for fmt, _, path in (r.partition("=") for r in request.reports)]
+    for fmt, path in [(request.output_format, request.output), *outputs]:
+        report = render(fmt, result, path is None and text.use_colour(sys.stdout.isatty()), request.quiet)
+        if path is None:
+            write_stdout(report)
+            continue
+        try:
+            write_report(path, report)
+        except OSError as exc:
+            sys.stderr.write(f"cilint: error: cannot write {path}: {exc.strerror or exc}\n")
+            return 2
     return 1 if failed else 0
 
 

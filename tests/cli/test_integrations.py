@@ -80,6 +80,8 @@ def test_component_job_runs_in_gitlab_ci_local(tmp_path, wheel, job_python, fail
     jsonschema.Draft7Validator(CQ_SCHEMA).validate(report)
     assert [(e["check_name"], e["location"]["path"], e["location"]["lines"]["begin"]) for e in report] == [
         ("DNS001", ".gitlab-ci.yml", 10)]
+    # Issue 20 point 16: the job log shows the findings, in colour, and the report file has no colour codes.
+    assert "\x1b[33mDNS001\x1b[0m" in proc.stdout and "\x1b[" not in (project / "cq.json").read_text()
 
 
 def _git(cwd: Path, *args: str) -> str:

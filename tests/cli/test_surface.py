@@ -320,3 +320,19 @@ def test_the_readme_exit_codes(tmp_path):
     assert cilint("check", "--exit-zero", cwd=tmp_path).returncode == 0
     assert cilint("check", "--no-such-option", cwd=tmp_path).returncode == 2
     assert cilint("check", "--config", "missing.toml", cwd=tmp_path).returncode == 2
+
+
+# -- point 12: one run, several outputs -----------------------------------------------------------
+
+def test_text_on_stdout_and_reports_in_files_from_one_run(tmp_path):
+    import json
+
+    write(tmp_path, {".gitlab-ci.yml": DIND_ON_2375})
+    (tmp_path / "out").mkdir()
+    proc = cilint("check", "--report", "codequality=gl-code-quality-report.json", "--report", "sarif=out/cilint.sarif",
+                  cwd=tmp_path)
+    assert proc.returncode == 1 and ".gitlab-ci.yml:7:18: NET001" in proc.stdout
+    quality = json.loads((tmp_path / "gl-code-quality-report.json").read_text())
+    assert [e["check_name"] for e in quality] == ["NET001"]
+    assert json.loads((tmp_path / "out" / "cilint.sarif").read_text())["version"] == "2.1.0"
+    assert cilint("check", "--report", "html=x.html", cwd=tmp_path).returncode == 2
