@@ -26,6 +26,7 @@ from cilint.findings import Applicability, Confidence, Severity
 from cilint.fixes import loop
 from cilint.gitlab_api import ApiError, GitLabSource
 from cilint.report import codequality, json_report, sarif, text
+from cilint.report.baseline import apply_baseline, baseline_text, read_baseline
 from cilint.results import Options, Result, UsageError, fails
 
 FORMATS = ("text", "codequality", "json", "sarif")
@@ -53,6 +54,14 @@ class CheckRequest:
         default=(), metadata={"argument": True, "help": "Project directories (default: .) or single files to lint."})
     output_format: str = _option("--format", kind="format", default="text", help="Report format.")
     output: Path | None = _option("--output", "-o", kind="path", help="Write the report here (default: stdout).")
+    add_ignore: bool = _option(
+        "--add-ignore", kind="flag", help="Add a `# cilint: ignore[...]` comment for every current finding, and exit 0.")
+    ignore_reason: str | None = _option(
+        "--ignore-reason", kind="text", help="With --add-ignore, the reason written after each comment.")
+    baseline: Path | None = _option(
+        "--baseline", kind="path", help="Report only findings that are not in this baseline file.")
+    write_baseline: Path | None = _option(
+        "--write-baseline", kind="path", help="Write the current findings to a baseline file and exit 0.")
     reports: tuple[str, ...] = _option(
         "--report", kind="list",
         help="Also write a report: FORMAT=FILE, e.g. codequality=gl-code-quality-report.json (repeatable).")
@@ -189,6 +198,8 @@ def run_check(request: CheckRequest) -> int:
                           config=request.config)
         if request.diff:
             return _diff(options, request.unsafe_fixes, request.show_fixes)
+        if request.add_ignore:
+            return _add_ignore(options, request.ignore_reason or "")
         result = _fix(options, request.unsafe_fixes, request.show_fixes) if request.fix else run(options)
     except (UsageError, ApiError) as exc:
         return _usage_error(str(exc))
@@ -207,8 +218,8 @@ def _request_problem(request: CheckRequest) -> str | None:
     from_stdin = any(str(p) == "-" for p in request.paths)
     if from_stdin and request.stdin_filename is None:
         return "reading from stdin (`-`) needs --stdin-filename: the file the text stands for"
-    if from_stdin and request.fix:
-        return "--fix cannot write back to stdin; use --diff"
+    if from_stdin and (request.fix or request.add_ignore):
+        return "--fix and --add-ignore cannot write back to stdin; use --diff"
     if request.stdin_filename is not None and not from_stdin:
         return "--stdin-filename goes with `-` as the path"
     for report in request.reports:
@@ -220,6 +231,13 @@ def _request_problem(request: CheckRequest) -> str | None:
 
 def _report(request: CheckRequest, result: Result) -> int:
     """Show what was found as asked, and the exit code it gives."""
+    if request.write_baseline is not None:
+        return _write_baseline(request.write_baseline, result)
+    if request.baseline is not None:
+        try:
+            apply_baseline(result.projects, read_baseline(request.baseline))
+        except UsageError as exc:
+            return _usage_error(str(exc))
     if request.min_severity:
         least = Severity.parse(request.min_severity)
         for project in result.projects:
@@ -246,6 +264,35 @@ def _report(request: CheckRequest, result: Result) -> int:
             sys.stderr.write(f"cilint: error: cannot write {path}: {exc.strerror or exc}\n")
             return 2
     return 1 if failed else 0
+
+
+def _add_ignore(options: Options, reason: str) -> int:
+    """`--add-ignore`: suppress every current finding where it is, say what was written."""
+    from cilint.fixes.add_ignore import add_ignores  # only for this command
+
+    added = add_ignores(options, run(options), reason)
+    written = loop.write(added.outcome, options)
+    done = [w.path for w in written if w.written]
+    for item in written:
+        if not item.written:
+            sys.stderr.write(f"cilint: not written: {_shown(item.path)}: {item.reason}\n")
+    for refused in added.refused:
+        sys.stderr.write(f"cilint: {_shown(refused)}: left as it was: a comment at the end of a finding's line would "
+                         "change what the file means (a multi-line value); add one alone on the line above it\n")
+    sys.stderr.write(f"Added {added.comments} suppression comment{'s' if added.comments != 1 else ''} "
+                     f"in {len(done)} file{'s' if len(done) != 1 else ''}.\n")
+    return 0
+
+
+def _write_baseline(path: Path, result: Result) -> int:
+    try:
+        write_report(path, baseline_text(result.projects))
+    except OSError as exc:
+        sys.stderr.write(f"cilint: error: cannot write {path}: {exc.strerror or exc}\n")
+        return 2
+    count = len(result.findings)
+    sys.stderr.write(f"Wrote {count} finding{'s' if count != 1 else ''} to the baseline {path}.\n")
+    return 0
 
 
 def _diff(options: Options, unsafe: bool, show_fixes: bool = False) -> int:

@@ -47,6 +47,7 @@ class ProjectResult:
     hidden: int = 0  # findings below the confidence shown
     docs_url: str = DOCS_URL  # the rule page of a finding, see DOCS_URL
     analysed: bool = True  # False when the root holds no pipeline and no runner configuration
+    baselined: int = 0  # findings a `--baseline` file accepts, not shown
 
 
 @dataclass(eq=False)

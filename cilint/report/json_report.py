@@ -20,7 +20,7 @@ def render(projects: Sequence[ProjectResult], redactor: Redactor | None = None) 
         for item in placed([project]):
             findings.append(_finding(item, files, redactor, project.prefix, project.docs_url))
     document = {"version": 1, "tool": {"name": "cilint", "version": __version__}, "findings": findings,
-                "hidden": sum(p.hidden for p in projects)}
+                "hidden": sum(p.hidden for p in projects), "baselined": sum(p.baselined for p in projects)}
     import json  # stdlib, a few ms of cold start: only when this format is written
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 

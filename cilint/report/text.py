@@ -57,6 +57,9 @@ def render(projects: Sequence[ProjectResult], colour: bool = False, redactor: Re
             lines.append(f"[*] {fixable} fixable with --fix" + (f" ({hidden_fixes})" if unsafe else "") + ".")
         elif unsafe:
             lines.append(f"No fixes available with --fix ({hidden_fixes}).")
+    baselined = sum(p.baselined for p in projects)
+    if baselined:
+        lines.append(f"{baselined} finding{'s' if baselined != 1 else ''} in the baseline not shown.")
     if hidden:
         lines.append(f"{hidden} more finding{'s' if hidden != 1 else ''} of lower confidence hidden: they rest on what "
                      "cilint cannot see (the runner's network, CI/CD settings); --confidence low shows them.")

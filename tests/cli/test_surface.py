@@ -336,3 +336,50 @@ def test_text_on_stdout_and_reports_in_files_from_one_run(tmp_path):
     assert [e["check_name"] for e in quality] == ["NET001"]
     assert json.loads((tmp_path / "out" / "cilint.sarif").read_text())["version"] == "2.1.0"
     assert cilint("check", "--report", "html=x.html", cwd=tmp_path).returncode == 2
+
+
+# -- point 10: adopting cilint in an existing repository ------------------------------------------
+
+def test_add_ignore_suppresses_every_finding_where_it_is(tmp_path):
+    write(tmp_path, {".gitlab-ci.yml": DIND_ON_2375.replace(
+        "  script:\n    - docker info\n",
+        "  script:\n    - |\n      curl https://host.docker.internal/health\n      docker info\n")})
+    proc = cilint("check", "--add-ignore", "--ignore-reason", "accepted in MR !12", "--confidence", "low",
+                  cwd=tmp_path)
+    text = (tmp_path / ".gitlab-ci.yml").read_text()
+    assert proc.returncode == 0 and "Added 3 suppression comments in 1 file." in proc.stderr
+    assert "    DOCKER_HOST: tcp://docker:2375  # cilint: ignore[NET001] accepted in MR !12\n" in text
+    assert "      curl https://host.docker.internal/health  # cilint: ignore[DNS001] accepted in MR !12\n" in text
+    again = cilint("check", "--confidence", "low", cwd=tmp_path)
+    assert again.returncode == 0 and "No findings." in again.stdout
+    second = cilint("check", "--add-ignore", cwd=tmp_path)
+    assert "Added 0 suppression comments" in second.stderr and (tmp_path / ".gitlab-ci.yml").read_text() == text
+
+
+def test_add_ignore_extends_an_existing_comment(tmp_path):
+    write(tmp_path, {".gitlab-ci.yml": DIND_ON_2375.replace(
+        "tcp://docker:2375", "tcp://docker:2375  # cilint: ignore[dind-dns-flag] old note")})
+    cilint("check", "--add-ignore", cwd=tmp_path)
+    text = (tmp_path / ".gitlab-ci.yml").read_text()
+    assert "tcp://docker:2375  # cilint: ignore[dind-dns-flag, NET001] old note\n" in text
+
+
+def test_a_baseline_hides_what_was_accepted_and_shows_what_is_new(tmp_path):
+    write(tmp_path, {".gitlab-ci.yml": DIND_ON_2375})
+    proc = cilint("check", "--write-baseline", "cilint-baseline.json", cwd=tmp_path)
+    assert proc.returncode == 0 and "Wrote 1 finding to the baseline" in proc.stderr
+    (tmp_path / ".gitlab-ci.yml").write_text("# a comment moves every line\n" + DIND_ON_2375
+                                             + "probe:\n  script:\n    - curl https://host.docker.internal/\n")
+    proc = cilint("check", "--baseline", "cilint-baseline.json", cwd=tmp_path)
+    assert proc.returncode == 1 and "NET001" not in proc.stdout and "DNS001" in proc.stdout
+    assert "1 finding in the baseline not shown." in proc.stdout
+    bad = cilint("check", "--baseline", ".gitlab-ci.yml", cwd=tmp_path)
+    assert bad.returncode == 2 and "not a cilint baseline" in bad.stderr
+
+
+def test_add_ignore_leaves_a_file_it_cannot_comment_without_changing_it(tmp_path):
+    original = "probe:\n  script:\n    - curl -fsS https://host.docker.internal/x\n      -o out\n"
+    write(tmp_path, {".gitlab-ci.yml": original})
+    proc = cilint("check", "--add-ignore", cwd=tmp_path)
+    assert (tmp_path / ".gitlab-ci.yml").read_text() == original
+    assert ".gitlab-ci.yml: left as it was" in proc.stderr and "Added 0 suppression comments" in proc.stderr
