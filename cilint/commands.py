@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import os
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -28,7 +29,7 @@ from cilint.check_command import (
 )
 from cilint.engine import run, selected
 from cilint.gitlab_api import ApiError, GitLabSource
-from cilint.mr_comments import post
+from cilint.mr_comments import merge_request_target, post
 from cilint.results import DOCS_URL, Options, UsageError
 from cilint.show_config import FORMATS as SHOW_CONFIG_FORMATS
 from cilint.show_config import run_show_config
@@ -130,10 +131,14 @@ def mr_comment(
     unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="Offer unsafe fixes as suggestions too.")] = False,
     gitlab_timeout: Annotated[float, typer.Option("--gitlab-timeout", help="Seconds per API request.")] = 20.0,
 ) -> None:
-    """Post findings on lines a merge request changes as discussions, with fixes as suggestions."""
-    if not (gitlab_url and project and mr):
-        typer.echo("cilint: error: mr-comment needs --gitlab-url, --project and --mr", err=True)
+    """Post findings on lines a merge request changes as discussions, with fixes as suggestions. In a
+    merge request pipeline the GitLab URL, project and merge request come from GitLab's predefined
+    variables; the token (GITLAB_TOKEN) needs the `api` scope to post."""
+    target = merge_request_target(gitlab_url, project, mr, os.environ)
+    if isinstance(target, str):
+        typer.echo(f"cilint: error: {target}", err=True)
         raise typer.Exit(2)
+    gitlab_url, project, mr = target
     try:
         source = GitLabSource(gitlab_url, project, None, False, gitlab_timeout)
         result = run(Options(paths=tuple(paths or [Path(".")]), runner_configs=tuple(runner_config or []), gitlab=source))

@@ -110,7 +110,7 @@ class GitLabSource:
             )
         return self._python_gitlab
 
-    def _call(self, what: str, function):  # type: ignore[no-untyped-def]
+    def _call(self, what: str, function, posting: bool = False):  # type: ignore[no-untyped-def]
         """Run a python-gitlab call, turning its errors into ApiError (None for 404)."""
 
         self._client  # noqa: B018 - imports python-gitlab
@@ -123,10 +123,14 @@ class GitLabSource:
             code = getattr(exc, "response_code", None)
             if code == 404:
                 return None
+            if code == 403 and posting:
+                raise ApiError(f"GitLab answered 403 Forbidden posting {what}: posting discussions needs a token with "
+                               "the `api` scope (`read_api` can only read) whose user may comment on the merge "
+                               "request (Reporter or more)") from None
             if code == 403:
                 raise ApiError(f"GitLab answered 403 Forbidden reading {what}: the token's user cannot read it; "
                                f"{TOKEN_HELP}") from None
-            raise ApiError(f"GitLab answered {code or 'an error'} reading {what}") from None
+            raise ApiError(f"GitLab answered {code or 'an error'} {'posting' if posting else 'reading'} {what}") from None
         except _CrossOriginRedirect as exc:
             raise ApiError(str(exc)) from None
         except Exception as exc:  # requests' connection errors and timeouts

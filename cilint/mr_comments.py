@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from cilint.findings import Applicability
@@ -154,7 +154,27 @@ def post(gitlab_source, iid: int, projects: Sequence[ProjectResult], unsafe: boo
             "new_line": comment.line,
         }
         gitlab_source._call(f"a discussion on {comment.path}:{comment.line}",
-                            lambda c=comment, p=position: mr.discussions.create({"body": c.body, "position": p}))
+                            lambda c=comment, p=position: mr.discussions.create({"body": c.body, "position": p}),
+                            posting=True)
         seen.add(comment.fingerprint)
         posted += 1
     return posted, skipped
+
+
+def merge_request_target(gitlab_url: str, project: str, iid: int, environ: Mapping[str, str]
+                         ) -> tuple[str, str, int] | str:
+    """(GitLab URL, project, merge request IID) from the options, else from GitLab's predefined CI/CD
+    variables of a merge request pipeline (`CI_SERVER_URL`, `CI_PROJECT_PATH` or `CI_PROJECT_ID`,
+    `CI_MERGE_REQUEST_IID`); a message saying what is missing when neither gives one."""
+    url = gitlab_url or environ.get("CI_SERVER_URL", "")
+    target = project or environ.get("CI_PROJECT_PATH", "") or environ.get("CI_PROJECT_ID", "")
+    written = str(iid) if iid else environ.get("CI_MERGE_REQUEST_IID", "")
+    missing = [name for name, value in (("--gitlab-url (CI_SERVER_URL)", url),
+                                        ("--project (CI_PROJECT_PATH)", target),
+                                        ("--mr (CI_MERGE_REQUEST_IID, set in merge request pipelines)", written))
+               if not value]
+    if missing:
+        return "mr-comment needs " + ", ".join(missing)
+    if not written.isdigit():
+        return f"--mr / CI_MERGE_REQUEST_IID must be a number, not {written!r}"
+    return url, target, int(written)

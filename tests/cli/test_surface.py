@@ -383,3 +383,41 @@ def test_add_ignore_leaves_a_file_it_cannot_comment_without_changing_it(tmp_path
     proc = cilint("check", "--add-ignore", cwd=tmp_path)
     assert (tmp_path / ".gitlab-ci.yml").read_text() == original
     assert ".gitlab-ci.yml: left as it was" in proc.stderr and "Added 0 suppression comments" in proc.stderr
+
+
+# -- point 17: mr-comment in a merge request pipeline, and what a 403 means -----------------------
+
+def test_mr_comment_takes_gitlabs_predefined_variables():
+    from cilint.mr_comments import merge_request_target
+
+    ci = {"CI_SERVER_URL": "https://gitlab.example.com", "CI_PROJECT_PATH": "group/app", "CI_MERGE_REQUEST_IID": "42",
+          "CI_PROJECT_ID": "7"}
+    assert merge_request_target("", "", 0, ci) == ("https://gitlab.example.com", "group/app", 42)
+    assert merge_request_target("https://other.example", "g/p", 5, ci) == ("https://other.example", "g/p", 5)
+    assert merge_request_target("", "", 0, {**ci, "CI_PROJECT_PATH": ""})[1] == "7"
+    missing = merge_request_target("", "", 0, {"CI_SERVER_URL": "https://gitlab.example.com"})
+    assert isinstance(missing, str) and "CI_MERGE_REQUEST_IID" in missing and "CI_PROJECT_PATH" in missing
+
+
+def test_mr_comment_outside_a_merge_request_pipeline_says_what_is_missing(tmp_path):
+    env = {k: "" for k in ("CI_SERVER_URL", "CI_PROJECT_PATH", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID")}
+    proc = cilint("mr-comment", cwd=tmp_path, env=env)
+    assert proc.returncode == 2 and "CI_MERGE_REQUEST_IID" in proc.stderr
+
+
+def test_a_403_when_posting_names_the_scope(monkeypatch):
+    from cilint.gitlab_api import ApiError, GitLabSource
+
+    monkeypatch.setenv("GITLAB_TOKEN", "glpat-not-a-real-token-000000")
+    import gitlab
+
+    source = GitLabSource("https://gitlab.example.com", "group/app", None, False, 5)
+    errors = gitlab.exceptions  # no request is made: the error is raised by the call itself
+
+    def forbidden():
+        raise errors.GitlabCreateError("403 Forbidden", response_code=403)
+
+    with pytest.raises(ApiError, match="needs a token with the `api` scope"):
+        source._call("a discussion on .gitlab-ci.yml:3", forbidden, posting=True)
+    with pytest.raises(ApiError, match="403 Forbidden reading"):
+        source._call("a file", forbidden)
