@@ -55,10 +55,14 @@ def run(options: Options) -> Result:
         least = next((c for c in (options.confidence, config.confidence) if c is not None), Confidence.MEDIUM)
         shown = _dedupe_and_sort([f for f in findings if f.confidence >= least])
         hidden = len(_dedupe_and_sort([f for f in findings if f.confidence < least]))
-        prefix = _path_prefix(root, groups) if len(groups) > 1 else ""
+        prefix = _path_prefix(root, Path.cwd().resolve())
+        outside = {str(path): given.as_posix() for given, path in zip(options.runner_configs, extra_runner_configs)
+                   if not under(path, root)}
         docs_url = config.docs_url if config.docs_url is not None else DOCS_URL
         results.append(ProjectResult(root, ws.files(), shown, prefix, hidden, docs_url,
-                                     analysed=bool(project.pipelines or project.runner_configs)))
+                                     analysed=bool(project.pipelines or project.runner_configs),
+                                     repo_prefix=_repo_prefix(root, groups, Path.cwd().resolve()),
+                                     outside=outside))
     return Result(results)
 
 
@@ -106,13 +110,28 @@ def _with_condition(finding: Finding, present: set[int], variants: list[tuple[Pi
                                route=(*finding.route, "variant", where))
 
 
-def _path_prefix(root: Path, roots: Iterable[Path]) -> str:
-    """The root relative to the working directory when every root is under it, else relative to
-    the roots' common directory: report paths stay relative (Code Quality requires it) and unique."""
-    cwd = Path.cwd().resolve()
-    every = list(roots)
-    base = cwd if all(under(r, cwd) for r in every) else Path(os.path.commonpath(every))
-    shown = shown_name(root.relative_to(base).as_posix())
+def _path_prefix(root: Path, cwd: Path) -> str:
+    """What text and JSON reports put before a project's paths, as ruff does: the root relative to the
+    working directory when it is under it (or above it: `../`), else the root's absolute path."""
+    if under(root, cwd):
+        shown = shown_name(root.relative_to(cwd).as_posix())
+    elif under(cwd, root):
+        shown = os.path.relpath(root, cwd).replace(os.sep, "/")
+    else:
+        shown = shown_name(root.as_posix())
+    return "" if shown == "." else shown + "/"
+
+
+def _repo_prefix(root: Path, roots: Iterable[Path], cwd: Path) -> str:
+    """The root relative to the top of its git work tree, for reports GitLab reads (Code Quality and
+    SARIF paths, fingerprints, merge request positions): repository paths, whatever the working
+    directory. Outside any work tree, relative to the working directory when every root of the run is
+    under it, else to their common directory, so that two roots never share a path."""
+    top = next((d for d in (root, *root.parents) if (d / ".git").exists()), None)
+    if top is None:
+        every = list(roots)
+        top = cwd if all(under(r, cwd) for r in every) else Path(os.path.commonpath(every))
+    shown = shown_name(root.relative_to(top).as_posix())
     return "" if shown == "." else shown + "/"
 
 

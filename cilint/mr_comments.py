@@ -63,10 +63,11 @@ def comments(projects: Sequence[ProjectResult], changed: dict[str, set[int]], un
     for project in projects:
         files = project.files
         for item in placed([project]):
-            lines = changed.get(item.finding.path)
+            path = project.shown(item.finding.path, repository=True)  # as the merge request's diff names it
+            lines = changed.get(path)
             if not lines or item.start.line not in lines:
                 continue
-            out.append(Comment(item.finding.path, item.start.line,
+            out.append(Comment(path, item.start.line,
                                _body(item, files, unsafe, redactor, project.docs_url), item.fingerprint))
     return out
 

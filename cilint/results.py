@@ -48,6 +48,18 @@ class ProjectResult:
     docs_url: str = DOCS_URL  # the rule page of a finding, see DOCS_URL
     analysed: bool = True  # False when the root holds no pipeline and no runner configuration
     baselined: int = 0  # findings a `--baseline` file accepts, not shown
+    # What Code Quality, SARIF, fingerprints and merge request positions put before a path: the root
+    # relative to its git work tree's top (`prefix` is relative to the working directory).
+    repo_prefix: str = ""
+    outside: dict[str, str] = field(default_factory=dict)  # --runner-config outside the root -> as given
+
+    def shown(self, path: str, repository: bool = False) -> str:
+        """`path` (relative to the root) as a report shows it: relative to the working directory, or
+        with `repository`, to the repository's top; a file given outside the root, as it was given."""
+        given = self.outside.get(path)
+        if given is not None:
+            return given
+        return (self.repo_prefix if repository else self.prefix) + path
 
 
 @dataclass(eq=False)

@@ -21,7 +21,7 @@ _KIND = "cilint-baseline"
 
 def baseline_text(projects: Sequence[ProjectResult]) -> str:
     entries = [{"fingerprint": item.fingerprint, "rule": item.finding.rule_id,
-                "path": project.prefix + item.finding.path}
+                "path": project.shown(item.finding.path, repository=True)}
                for project in projects for item in placed([project])]
     document = {"kind": _KIND, "version": 1, "tool": {"name": "cilint", "version": __version__}, "findings": entries}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

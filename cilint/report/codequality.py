@@ -28,7 +28,6 @@ def render(projects: Sequence[ProjectResult], redactor: Redactor | None = None) 
     entries = []
     for project in projects:
         files = project.files
-        prefix = project.prefix
         for item in placed([project]):
             finding = item.finding
             # Code Quality has severities only: a finding that rests on what cilint cannot see is an
@@ -42,12 +41,13 @@ def render(projects: Sequence[ProjectResult], redactor: Redactor | None = None) 
                 "categories": [_CATEGORY.get(finding.rule_id[:3], "Bug Risk")],
                 "severity": "info" if low else finding.severity.label,
                 "fingerprint": item.fingerprint,
-                "location": {"path": prefix + finding.path, "lines": {"begin": item.start.line, "end": item.end.line}},
-                "content": {"body": _body(item, files, redactor, prefix, project.docs_url)},
+                "location": {"path": project.shown(finding.path, repository=True),
+                             "lines": {"begin": item.start.line, "end": item.end.line}},
+                "content": {"body": _body(item, project, redactor)},
             }
             if finding.related:
                 entry["other_locations"] = [
-                    {"path": prefix + r.location.path,
+                    {"path": project.shown(r.location.path, repository=True),
                      "lines": {"begin": _line(files, r.location.path, r.location.span.start)}}
                     for r in finding.related
                 ]
@@ -61,8 +61,8 @@ def _line(files: dict[str, SourceFile], path: str, offset: int) -> int:
     return source.position(offset).line if source is not None else 1
 
 
-def _body(item: Placed, files: dict[str, SourceFile], redactor: Redactor, prefix: str, docs_url: str) -> str:
-    finding = item.finding
+def _body(item: Placed, project: ProjectResult, redactor: Redactor) -> str:
+    finding, files, docs_url = item.finding, project.files, project.docs_url
     meta = rule_meta(finding.rule_id)
     parts = [redactor.text(finding.message)]
     if finding.why:
@@ -73,8 +73,9 @@ def _body(item: Placed, files: dict[str, SourceFile], redactor: Redactor, prefix
         parts += ["", f"**{meta.id} {meta.name}**: {meta.title}", "", meta.rationale.strip()]
     for related in finding.related:
         where = _line(files, related.location.path, related.location.span.start)
-        parts.append(f"- See `{prefix}{related.location.path}:{where}`: {redactor.text(related.message)}")
-    diff = fix_diff(finding, files, redactor, prefix)
+        parts.append(f"- See `{project.shown(related.location.path, repository=True)}:{where}`: "
+                     f"{redactor.text(related.message)}")
+    diff = fix_diff(finding, files, redactor, lambda path: project.shown(path, repository=True))
     if diff and finding.fix is not None:
         title = redactor.text(finding.fix.title)
         parts += ["", f"Suggested fix ({finding.fix.applicability.value}): {title}", "", "```diff", diff.rstrip("\n"), "```"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from cilint.findings import Edit, Finding
@@ -33,12 +33,12 @@ def placed(projects: Sequence[ProjectResult]) -> Iterator[Placed]:
     occurrences: dict[str, int] = {}
     for project in projects:
         files = project.files
-        prefix = project.prefix
         for finding in project.findings:
             source = files.get(finding.path)
             start, end = _positions(finding, source)
-            basis = "\x1f".join(
-                (finding.rule_id, prefix + finding.path, *finding.route, _span_text(finding, source))
+            basis = "\x1f".join(  # repository paths: the same fingerprint from any working directory
+                (finding.rule_id, project.shown(finding.path, repository=True), *finding.route,
+                 _span_text(finding, source))
             )
             salt = occurrences.get(basis, 0)
             digest = _digest(basis, salt)
@@ -130,7 +130,8 @@ def excerpt(source: SourceFile, start: int, end: int, redactor: Redactor, width:
     return Excerpt(prefix + body + suffix, caret_a + shift, max(caret_a + 1, caret_b) + shift)
 
 
-def fix_diff(finding: Finding, files: Mapping[str, SourceFile], redactor: Redactor, prefix: str = "") -> str:
+def fix_diff(finding: Finding, files: Mapping[str, SourceFile], redactor: Redactor,
+             shown: Callable[[str], str] = str) -> str:
     """A unified diff of what the finding's fix changes, built around its edits only (the lines
     they touch and one line of context), redacted. Empty when there is no fix to show."""
     fix = finding.fix
@@ -144,9 +145,9 @@ def fix_diff(finding: Finding, files: Mapping[str, SourceFile], redactor: Redact
     for path, edits in by_path.items():
         hunks = [_hunk(files[path], group) for group in _clusters(files[path], edits)]
         if any(h is None for h in hunks):
-            chunks.append(f"(the fix changes lines of {prefix}{path} too long to show here)\n")
+            chunks.append(f"(the fix changes lines of {shown(path)} too long to show here)\n")
             continue
-        chunks += [f"--- a/{prefix}{path}\n", f"+++ b/{prefix}{path}\n"]
+        chunks += [f"--- a/{shown(path)}\n", f"+++ b/{shown(path)}\n"]
         chunks += [redactor.text(h) for h in hunks if h]
     return "".join(chunks)
 

@@ -18,7 +18,7 @@ def render(projects: Sequence[ProjectResult], redactor: Redactor | None = None) 
     for project in projects:
         files = project.files
         for item in placed([project]):
-            findings.append(_finding(item, files, redactor, project.prefix, project.docs_url))
+            findings.append(_finding(item, project, redactor))
     document = {"version": 1, "tool": {"name": "cilint", "version": __version__}, "findings": findings,
                 "hidden": sum(p.hidden for p in projects), "baselined": sum(p.baselined for p in projects)}
     import json  # stdlib, a few ms of cold start: only when this format is written
@@ -31,13 +31,12 @@ def _place(files: dict[str, SourceFile], path: str, offset: int) -> dict[str, in
     return {"line": where.line, "column": where.column} if where else {"line": 1, "column": 1}
 
 
-def _finding(item: Placed, files: dict[str, SourceFile], redactor: Redactor, prefix: str,
-             docs_url: str) -> dict:  # type: ignore[type-arg]
-    finding = item.finding
+def _finding(item: Placed, project: ProjectResult, redactor: Redactor) -> dict:  # type: ignore[type-arg]
+    finding, files, docs_url, shown = item.finding, project.files, project.docs_url, project.shown
     fix = finding.fix
     return {
         "rule": finding.rule_id,
-        "path": prefix + finding.path,
+        "path": shown(finding.path),
         "start": {"line": item.start.line, "column": item.start.column},
         "end": {"line": item.end.line, "column": item.end.column},
         "severity": finding.severity.label,
@@ -48,14 +47,14 @@ def _finding(item: Placed, files: dict[str, SourceFile], redactor: Redactor, pre
         "docs": docs_link(docs_url, finding.rule_id),
         "fingerprint": item.fingerprint,
         "related": [
-            {"path": prefix + r.location.path, **_place(files, r.location.path, r.location.span.start),
+            {"path": shown(r.location.path), **_place(files, r.location.path, r.location.span.start),
              "message": redactor.text(r.message)}
             for r in finding.related
         ],
         "fix": None if fix is None else {
             "title": redactor.text(fix.title),
             "applicability": fix.applicability.value,
-            "edits": [{"path": prefix + e.path, "start": e.span.start, "end": e.span.end,
+            "edits": [{"path": shown(e.path), "start": e.span.start, "end": e.span.end,
                        "content": redactor.text(e.content)} for e in fix.edits],
         },
     }

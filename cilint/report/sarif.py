@@ -24,7 +24,7 @@ def render(projects: Sequence[ProjectResult], redactor: Redactor | None = None) 
     for project in projects:
         files = project.files
         for item in placed([project]):
-            results.append(_result(item, files, rule_index, redactor, project.prefix, project.docs_url))
+            results.append(_result(item, project, rule_index, redactor))
     driver = _driver(catalog, projects[0].docs_url if projects else DOCS_URL)
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -42,9 +42,13 @@ def _region(source: SourceFile | None, start: int, end: int) -> dict[str, int]:
     return {"startLine": first.line, "startColumn": first.column, "endLine": last.line, "endColumn": last.column}
 
 
-def _result(item: Placed, files: dict[str, SourceFile], rule_index: dict[str, int], redactor: Redactor,
-            prefix: str, docs_url: str) -> dict:  # type: ignore[type-arg]
-    finding = item.finding
+def _result(item: Placed, project: ProjectResult, rule_index: dict[str, int],
+            redactor: Redactor) -> dict:  # type: ignore[type-arg]
+    finding, files, docs_url = item.finding, project.files, project.docs_url
+
+    def uri(path: str) -> str:
+        return project.shown(path, repository=True)
+
     statement, why, remedy = (redactor.text(t) for t in (finding.message, finding.why, finding.remedy))
     properties = {"confidence": finding.confidence.label, "why": why, "remedy": remedy}
     link = docs_link(docs_url, finding.rule_id)
@@ -60,7 +64,7 @@ def _result(item: Placed, files: dict[str, SourceFile], rule_index: dict[str, in
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": prefix + finding.path},
+                    "artifactLocation": {"uri": uri(finding.path)},
                     "region": {
                         "startLine": item.start.line,
                         "startColumn": item.start.column,
@@ -76,7 +80,7 @@ def _result(item: Placed, files: dict[str, SourceFile], rule_index: dict[str, in
     if finding.related:
         result["relatedLocations"] = [
             {"id": index, "message": {"text": redactor.text(r.message)}, "physicalLocation": {
-                "artifactLocation": {"uri": prefix + r.location.path},
+                "artifactLocation": {"uri": uri(r.location.path)},
                 "region": _region(files.get(r.location.path), r.location.span.start, r.location.span.end)}}
             for index, r in enumerate(finding.related)
         ]
@@ -84,7 +88,7 @@ def _result(item: Placed, files: dict[str, SourceFile], rule_index: dict[str, in
         result["fixes"] = [{
             "description": {"text": f"{redactor.text(finding.fix.title)} ({finding.fix.applicability.value})"},
             "artifactChanges": [
-                {"artifactLocation": {"uri": prefix + edit.path}, "replacements": [{
+                {"artifactLocation": {"uri": uri(edit.path)}, "replacements": [{
                     "deletedRegion": _region(files.get(edit.path), edit.span.start, edit.span.end),
                     "insertedContent": {"text": redactor.text(edit.content)}}]}
                 for edit in finding.fix.edits

@@ -39,7 +39,7 @@ def render(projects: Sequence[ProjectResult], colour: bool = False, redactor: Re
             lines.append(f"== {_shown_root(project)} ==")
         files = project.files
         for finding in project.findings:
-            lines.extend(_finding_lines(finding, files, colour, redactor, project.prefix, project.docs_url))
+            lines.extend(_finding_lines(finding, project, colour, redactor))
             total[finding.rule_id] += 1
     count = sum(total.values())
     hidden = sum(p.hidden for p in projects)
@@ -91,31 +91,32 @@ def _paint(text: str, code: str, colour: bool) -> str:
 
 
 def _finding_lines(
-    finding: Finding, files: dict[str, SourceFile], colour: bool, redactor: Redactor, prefix: str, docs_url: str
+    finding: Finding, project: ProjectResult, colour: bool, redactor: Redactor
 ) -> list[str]:
+    files = project.files
     severity = finding.severity.label
     grade = severity if finding.confidence is Confidence.HIGH else f"{severity}, {finding.confidence.label} confidence"
     source = files.get(finding.path)
     message = redactor.text(finding.message)
     if source is None:
-        return [f"{prefix}{finding.path}:1:1: {finding.rule_id} [{grade}] {message}",
-                *_explanation(finding, files, redactor, prefix, docs_url)]
+        return [f"{project.shown(finding.path)}:1:1: {finding.rule_id} [{grade}] {message}",
+                *_explanation(finding, project, redactor)]
     span = finding.location.span
     start = source.position(span.start)
     mark = " [*]" if finding.fix and finding.fix.applicability is Applicability.SAFE else ""  # ruff's: --fix fixes it
     head = (
-        f"{_paint(prefix + finding.path, '1', colour)}:{start.line}:{start.column}: "
+        f"{_paint(project.shown(finding.path), '1', colour)}:{start.line}:{start.column}: "
         f"{_paint(finding.rule_id, _COLOURS[severity], colour)}{mark} [{grade}] {message}"
     )
     shown = excerpt(source, span.start, span.end, redactor)
     gutter = str(start.line)
     carets = "^" * max(1, shown.caret_end - shown.caret_start)
     return [head, f"  {gutter} | {shown.text}", f"  {' ' * len(gutter)} | {' ' * shown.caret_start}{carets}",
-            *_explanation(finding, files, redactor, prefix, docs_url)]
+            *_explanation(finding, project, redactor)]
 
 
 def _explanation(
-    finding: Finding, files: dict[str, SourceFile], redactor: Redactor, prefix: str, docs_url: str
+    finding: Finding, project: ProjectResult, redactor: Redactor
 ) -> list[str]:
     """The lines under the excerpt: why it matters, what to change, the related places, what `--fix`
     would do and the rule's page."""
@@ -125,8 +126,8 @@ def _explanation(
     if finding.remedy:
         out.append(f"  fix: {redactor.text(finding.remedy)}")
     for related in finding.related:
-        other = files.get(related.location.path)
-        place = prefix + related.location.path
+        other = project.files.get(related.location.path)
+        place = project.shown(related.location.path)
         if other is not None:
             where = other.position(related.location.span.start)
             place = f"{place}:{where.line}:{where.column}"
@@ -134,7 +135,7 @@ def _explanation(
     if finding.fix is not None:
         out.append(f"  {'autofix' if finding.fix.applicability is not Applicability.DISPLAY_ONLY else 'suggestion'} "
                    f"({finding.fix.applicability.value}): {redactor.text(finding.fix.title)}")
-    link = docs_link(docs_url, finding.rule_id)
+    link = docs_link(project.docs_url, finding.rule_id)
     if link:
         out.append(f"  docs: {link}")
     return out

@@ -421,3 +421,42 @@ def test_a_403_when_posting_names_the_scope(monkeypatch):
         source._call("a discussion on .gitlab-ci.yml:3", forbidden, posting=True)
     with pytest.raises(ApiError, match="403 Forbidden reading"):
         source._call("a file", forbidden)
+
+
+# -- point 11: text and JSON paths relative to the working directory, GitLab's relative to the repository
+
+def _git_init(root: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+
+
+def test_paths_are_relative_to_the_working_directory_and_gitlabs_to_the_repository(tmp_path):
+    import json
+
+    repo = tmp_path / "repo"
+    write(repo, {"services/api/.gitlab-ci.yml": DIND_ON_2375, "README.md": "x\n"})
+    _git_init(repo)
+    from_top = cilint("check", "services/api", "--report", "codequality=cq.json", "--format", "json", cwd=repo)
+    assert json.loads(from_top.stdout)["findings"][0]["path"] == "services/api/.gitlab-ci.yml"
+    quality = json.loads((repo / "cq.json").read_text())
+    assert quality[0]["location"]["path"] == "services/api/.gitlab-ci.yml"
+    inside = cilint("check", "--report", "codequality=cq2.json", cwd=repo / "services" / "api")
+    assert inside.stdout.startswith(".gitlab-ci.yml:7:18: NET001")
+    again = json.loads((repo / "services" / "api" / "cq2.json").read_text())
+    assert again[0]["location"]["path"] == "services/api/.gitlab-ci.yml"  # the repository's path, from anywhere
+    assert again[0]["fingerprint"] == quality[0]["fingerprint"]  # the same finding, the same fingerprint
+
+
+def test_a_runner_config_outside_the_project_is_named_as_given(tmp_path):
+    import json
+
+    write(tmp_path, {"project/.gitlab-ci.yml": "build:\n  script:\n    - make\n",
+                     "ops/config.toml": '[[runners]]\n  name = "k8s"\n  url = "http://gitlab"\n  executor = "docker"\n'})
+    proc = cilint("check", "project", "--runner-config", "ops/config.toml", "--format", "json",
+                  "--report", "codequality=cq.json", "--report", "sarif=r.sarif", cwd=tmp_path)
+    paths = {f["path"] for f in json.loads(proc.stdout)["findings"]}
+    assert paths == {"ops/config.toml"}, paths
+    assert {e["location"]["path"] for e in json.loads((tmp_path / "cq.json").read_text())} == {"ops/config.toml"}
+    sarif = json.loads((tmp_path / "r.sarif").read_text())
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]} \
+        == {"ops/config.toml"}
+    assert str(tmp_path) not in proc.stdout + (tmp_path / "cq.json").read_text()

@@ -60,7 +60,8 @@ def test_every_finding_of_the_catalog_is_a_short_statement_with_why_and_fix(tmp_
         assert not finding.message.endswith((".", ";")) and not finding.remedy.endswith(".")
 
 
-def test_text_report_puts_why_fix_and_the_rules_page_under_the_excerpt(tmp_path):
+def test_text_report_puts_why_fix_and_the_rules_page_under_the_excerpt(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # text paths are relative to the working directory
     result, finding = _net001(tmp_path)
     shown = text.render(result.projects)
     lines = shown.splitlines()
