@@ -84,6 +84,25 @@ def test_component_job_runs_in_gitlab_ci_local(tmp_path, wheel, job_python, fail
     assert "\x1b[33mDNS001\x1b[0m" in proc.stdout and "\x1b[" not in (project / "cq.json").read_text()
 
 
+@pytest.mark.slow
+def test_component_without_a_release_version_says_how_to_include_it(tmp_path, job_python):
+    """Issue 20 point 15: by default the component installs the wheel of the release it is included at
+    (`$[[ component.version ]]`); included at a commit (no version: gitlab-ci-local has no component
+    context either) and without `install`, the job stops with what to do, before installing anything."""
+    ensure_rsync()
+    source = tmp_path / "source"
+    (source / "ci").mkdir(parents=True)
+    shutil.copy(REPO / "templates" / "cilint.yml", source / "ci" / "cilint.yml")
+    (source / ".gitlab-ci.yml").write_text("include:\n  - local: ci/cilint.yml\n" + BAD_PIPELINE)
+    project = tmp_path / "project"
+    make_git_project(source, project)
+    env = {**os.environ, "PATH": f"{job_python}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path)}
+    proc = subprocess.run([str(gcl_binary()), "--force-shell-executor", "cilint"], cwd=project,
+                          capture_output=True, text=True, timeout=900, env=env)
+    assert proc.returncode != 0
+    assert "include the component at a released version (@1.2.3), or set the install input" in proc.stdout + proc.stderr
+
+
 def _git(cwd: Path, *args: str) -> str:
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
@@ -114,3 +133,36 @@ def test_pre_commit_hook_from_this_repository(tmp_path):
                              cwd=work, capture_output=True, text=True, timeout=900, env=env)
     assert changed.returncode == 1, changed.stdout + changed.stderr
     assert ".gitlab/ci/deploy.yml:4:15: DNS001" in changed.stdout
+
+
+def test_release_pipeline_publishes_what_the_component_defaults_to():
+    """Issue 20 point 15: on a semver tag the wheel goes to the package registry the component's
+    default `index-url` reads, the image is built without a Docker daemon, the rule pages go to Pages
+    (where findings link), and the release waits for all three."""
+    from cilint.results import DOCS_URL
+
+    pipeline = YAML(typ="safe", pure=True).load((REPO / ".gitlab-ci.yml").read_text())
+    release_rule = pipeline[".on-release"]["rules"][0]["if"]
+    assert "CI_COMMIT_TAG" in release_rule
+    wheel = pipeline["publish-wheel"]
+    assert wheel["extends"] == ".on-release"
+    assert any("packages/pypi" in line and "twine upload" in line for line in wheel["script"])
+    assert any("cilint.__version__" in line for line in wheel["script"])  # the tag is the package's version
+    image = pipeline["publish-image"]
+    assert "buildah" in image["image"] and "services" not in image
+    assert any("$CI_REGISTRY_IMAGE" in line for line in image["script"])
+    pages = pipeline["pages"]
+    assert "python -m cilint.site public" in pages["script"] and pages["artifacts"]["paths"] == ["public"]
+    assert set(pipeline["create-release"]["needs"]) == {"publish-wheel", "publish-image", "pages"}
+    spec = list(YAML(typ="safe", pure=True).load_all((REPO / "templates" / "cilint.yml").read_text()))[0]["spec"]
+    assert spec["component"] == ["version"] and spec["inputs"]["install"]["default"] == ""
+    # one home for the project: the registry the component installs from is the one whose Pages host the rules
+    namespace, project = spec["inputs"]["index-url"]["default"].split("/projects/")[1].split("/")[0].split("%2F")
+    assert DOCS_URL.startswith(f"https://{namespace}.gitlab.io/{project}/")
+
+
+def test_the_container_image_installs_this_repository():
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert "pip install --no-cache-dir /src" in dockerfile and "COPY . /src" in dockerfile
+    ignored = (REPO / ".dockerignore").read_text().split()
+    assert not {"pyproject.toml", "cilint", "cilint/", "rules", "rules/", "templates"} & set(ignored)
