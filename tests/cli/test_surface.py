@@ -212,11 +212,13 @@ def test_show_fixes_lists_what_was_fixed_per_file(tmp_path):
 def test_a_closed_pipe_ends_the_output_quietly_with_the_runs_exit_code(tmp_path):
     jobs = "".join(f"job{i}:\n  script:\n    - curl https://host.docker.internal:{8000 + i}/\n" for i in range(400))
     write(tmp_path, {".gitlab-ci.yml": jobs})
-    for args, expected in ((("--exit-zero",), 0), ((), 1)):
+    for args, expected, read_first in ((("--exit-zero",), 0, True), ((), 1, True), (("--exit-zero",), 0, False)):
         proc = subprocess.Popen([str(CILINT), "check", *args], cwd=tmp_path, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, env={**os.environ, "NO_COLOR": "1"})
-        assert proc.stdout is not None and proc.stdout.readline().startswith(b".gitlab-ci.yml:")
-        proc.stdout.close()
+        assert proc.stdout is not None
+        if read_first:  # `| head -1`
+            assert proc.stdout.readline().startswith(b".gitlab-ci.yml:")
+        proc.stdout.close()  # without reading: the reader is gone before cilint writes (f6b6238: internal error)
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == expected and b"internal error" not in err, err
 
