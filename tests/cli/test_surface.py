@@ -462,3 +462,10 @@ def test_a_runner_config_outside_the_project_is_named_as_given(tmp_path):
     assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]} \
         == {"ops/config.toml"}
     assert str(tmp_path) not in proc.stdout + (tmp_path / "cq.json").read_text()
+
+
+def test_the_readme_documents_every_option_of_check():
+    from cilint.check_command import check_options
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert [flag for flag in check_options() if flag not in readme] == []
