@@ -38,7 +38,7 @@ def run(options: Options) -> Result:
         ignore = options.ignore + config.ignore
 
         def enabled(rule_id: str, select: tuple[str, ...] = select, ignore: tuple[str, ...] = ignore) -> bool:
-            return (not select or _matches(rule_id, select)) and not (ignore and _matches(rule_id, ignore))
+            return (not select or selected(rule_id, select)) and not (ignore and selected(rule_id, ignore))
 
         findings = list(project.findings)
         findings.extend(_checked(project, [c for c in ALL_CHECKS if enabled(c.rule_id)]))
@@ -47,7 +47,7 @@ def run(options: Options) -> Result:
         # A problem of the settings themselves shows even where they select other rules (a `select`
         # with a typo would otherwise hide the finding that says so); only `ignore` drops it.
         findings = [f for f in findings if enabled(f.rule_id) or (
-            f.route[:1] == ("settings",) and not (ignore and _matches(f.rule_id, ignore)))]
+            f.route[:1] == ("settings",) and not (ignore and selected(f.rule_id, ignore)))]
         findings = _per_file(findings, config)
         if not scope.whole:  # files named on the command line: their findings
             asked = {ws.relative(f) for f in scope.files}
@@ -140,10 +140,6 @@ def _repo_prefix(root: Path, roots: Iterable[Path], cwd: Path) -> str:
 
 def selected(rule_id: str, patterns: Iterable[str]) -> bool:
     """`rule_id` is named by one of the patterns (ALL, an id, an id prefix or a rule name)."""
-    return _matches(rule_id, patterns)
-
-
-def _matches(rule_id: str, patterns: Iterable[str]) -> bool:
     for pattern in patterns:
         pattern = pattern.strip()
         if pattern.upper() == "ALL" or (pattern and rule_id.startswith(pattern.upper())):
@@ -166,7 +162,7 @@ def _per_file(findings: list[Finding], config: ProjectConfig) -> list[Finding]:
     overrides = dict(config.severity)
     kept = []
     for finding in findings:
-        if any(spec.match_file(finding.path) and _matches(finding.rule_id, codes) for spec, codes in ignores):
+        if any(spec.match_file(finding.path) and selected(finding.rule_id, codes) for spec, codes in ignores):
             continue
         severity = overrides.get(finding.rule_id)
         kept.append(dataclasses.replace(finding, severity=severity) if severity is not None else finding)
