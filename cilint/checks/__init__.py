@@ -17,6 +17,7 @@ from cilint.checks.dns010_musl_ignored_resolv_options import MuslIgnoredResolvOp
 from cilint.checks.dns011_cluster_names_lost import ClusterNamesLost
 from cilint.checks.dns012_musl_no_tcp_fallback import MuslNoTcpFallback
 from cilint.checks.dns013_mdns_local_name import MdnsLocalName
+from cilint.checks.glc001_schema_violation import SchemaViolation
 from cilint.checks.net001_dind_tls_port_mismatch import DindTlsPortMismatch
 from cilint.checks.net002_dind_tls_client_certs import DindTlsClientCerts
 from cilint.checks.net003_service_hostname_from_registry_path import (
@@ -68,6 +69,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     ClusterNamesLost(),
     MuslNoTcpFallback(),
     MdnsLocalName(),
+    SchemaViolation(),
     DindTlsPortMismatch(),
     DindTlsClientCerts(),
     ServiceHostnameFromRegistryPath(),

@@ -216,7 +216,7 @@ def test_a_header_and_its_configuration_are_one_file(tmp_path):
 
 
 def test_a_reused_anchor_name_prints_no_warning(tmp_path):
-    write(tmp_path, {".gitlab-ci.yml": "a: &x 1\nb: &x 2\nj:\n  script: [echo *x]\n"})
+    write(tmp_path, {".gitlab-ci.yml": "variables:\n  A: &x '1'\n  B: &x '2'\nj:\n  script: [echo *x]\n"})
     proc = subprocess.run([sys.executable, "-m", "cilint", "check", "."], cwd=tmp_path, capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 0 and proc.stderr == ""
