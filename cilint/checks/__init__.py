@@ -18,6 +18,15 @@ from cilint.checks.dns011_cluster_names_lost import ClusterNamesLost
 from cilint.checks.dns012_musl_no_tcp_fallback import MuslNoTcpFallback
 from cilint.checks.dns013_mdns_local_name import MdnsLocalName
 from cilint.checks.glc001_schema_violation import SchemaViolation
+from cilint.checks.glc002_duplicate_key import DuplicateKey
+from cilint.checks.glc003_undefined_stage import UndefinedStage
+from cilint.checks.glc004_job_without_script import JobWithoutScript
+from cilint.checks.glc005_needed_job_undefined import NeededJobUndefined
+from cilint.checks.glc006_needed_job_in_later_stage import NeededJobInLaterStage
+from cilint.checks.glc007_stop_job_invalid import StopJobInvalid
+from cilint.checks.glc008_job_never_runs import JobNeverRuns
+from cilint.checks.glc009_reserved_job_name import ReservedJobName
+from cilint.checks.glc010_over_gitlab_limit import OverGitlabLimit
 from cilint.checks.net001_dind_tls_port_mismatch import DindTlsPortMismatch
 from cilint.checks.net002_dind_tls_client_certs import DindTlsClientCerts
 from cilint.checks.net003_service_hostname_from_registry_path import (
@@ -70,6 +79,15 @@ ALL_CHECKS: tuple[Check, ...] = (
     MuslNoTcpFallback(),
     MdnsLocalName(),
     SchemaViolation(),
+    DuplicateKey(),
+    UndefinedStage(),
+    JobWithoutScript(),
+    NeededJobUndefined(),
+    NeededJobInLaterStage(),
+    StopJobInvalid(),
+    JobNeverRuns(),
+    ReservedJobName(),
+    OverGitlabLimit(),
     DindTlsPortMismatch(),
     DindTlsClientCerts(),
     ServiceHostnameFromRegistryPath(),

@@ -13,6 +13,7 @@ from cilint.loading.project import Project
 from cilint.models.pipeline import Job
 from cilint.source import SourceFile
 from cilint.syntax.tree import Node
+from cilint.syntax.yaml import YamlParse
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,11 @@ class CheckContext:
         """The text of a file of the project; None when it could not be read."""
         source = self.project.workspace.source(path)
         return source if isinstance(source, SourceFile) else None
+
+    def parsed_yaml(self, path: str) -> YamlParse | None:
+        """The YAML reading of a file of the project (parsed once per run); None when it could not be read."""
+        source = self.source(path)
+        return self.project.workspace.yaml(source) if source is not None else None
 
     def source_of(self, node: Node) -> SourceFile | None:
         """The text of the file `node` is written in; None when it could not be read."""

@@ -67,6 +67,8 @@ class YamlParse:
     documents: tuple[YamlDocument, ...]
     problem: YamlProblem | None  # set when the file could not be read (documents then empty)
     has_references: bool = False  # some sequence is tagged `!reference`
+    # a key written again in the same mapping: (the first key, the one that wins), Psych keeps the last
+    duplicates: tuple[tuple[Node, Node], ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -286,7 +288,7 @@ def parse_yaml(source: SourceFile) -> YamlParse:
             problem = _too_big(document.root) if document.root is not None else None
             if problem is not None:
                 return YamlParse((), problem)
-    return YamlParse(tuple(documents), None, converter.references)
+    return YamlParse(tuple(documents), None, converter.references, tuple(converter.duplicates))
 
 
 # GitLab's `max_yaml_size_bytes` (2 MB): its loader measures the loaded object graph, where every
@@ -370,6 +372,7 @@ class _Converter:
         self.open: set[Any] = set()  # collections being converted (an alias to one is recursive)
         self.references = False  # a `!reference [...]` was seen
         self.aliased = False  # some node is used again through an alias
+        self.duplicates: list[tuple[Node, Node]] = []
         shared = _shared_tags()
         self.str_tag = shared[_STR_TAG]  # an untagged scalar's (most nodes)
         self.merge_tag = shared[_MERGE_TAG]  # an untagged `<<` key's
@@ -400,10 +403,12 @@ class _Converter:
         seen[node] = mapping
         entries = mapping.entries
         str_tag, merge_tag = self.str_tag, self.merge_tag
+        merges = 0
         for key_node, value_node in node.value:
             key_tag = key_node.ctag
             if key_tag is merge_tag or (key_tag is not str_tag and key_node.id == "scalar" and _tag(key_node) == _MERGE_TAG):
                 self._merge_into(entries, self.convert(value_node, depth + 1))
+                merges += 1
                 continue
             key = seen.get(key_node)
             if key is None or key_node in self.open:
@@ -419,7 +424,24 @@ class _Converter:
                 name = _key_text(key)
             entries[name] = (key, value)  # Psych: a repeated key keeps the last value
         self.open.discard(node)
+        if merges or len(entries) < len(node.value):
+            self._find_duplicates(node)
         return mapping
+
+    def _find_duplicates(self, node: Any) -> None:
+        """Keys written twice in one mapping (merged keys do not count: overriding them is what `<<`
+        is for). Only mappings that may have some come here: fewer entries than pairs, or a merge."""
+        first: dict[tuple[type, str], Node] = {}
+        for key_node, _ in node.value:
+            key = self.seen.get(key_node)
+            if key is None or (type(key) is ScalarNode and key.tag == _MERGE_TAG) or key_node.ctag is self.merge_tag:
+                continue
+            # Ruby's hash tells `'1'` from `1`: the same text of two types is two keys to GitLab
+            name = (type(key.value) if type(key) is ScalarNode else type(key), _key_text(key))
+            earlier = first.get(name)
+            if earlier is not None:
+                self.duplicates.append((earlier, key))
+            first[name] = key
 
     def sequence(self, node: Any, depth: int, seq: SeqNode) -> SeqNode:
         if seq.tag == REFERENCE_TAG:

@@ -52,8 +52,9 @@ def test_where_the_schema_is_stricter_than_gitlab_gitlab_wins(project, name, fil
     assert _found(project(files)) == [], name
 
 
-# Findings on the corpus, each read: true mistakes of the project, or files of GitLab's repository
-# from another version than its pipeline (the corpus holds files of several commits).
+# Findings of the GLC rules on the corpus, each read: true mistakes of the project, or files of GitLab's
+# repository from another version than its pipeline (the corpus holds files of several commits).
+MIXED_VERSIONS = "a file of another commit of GitLab's repository than the .gitlab-ci.yml beside it (MANIFEST.tsv)"
 CORPUS_EXPECTED = {
     ("Secureplane__secureplane-cloud-posture", "`security` is not a key of"): "no such report: GitLab rejects it",
     ("Secureplane__secureplane-cloud-posture", "`compliance` is not a key of"): "no such report: GitLab rejects it",
@@ -62,18 +63,34 @@ CORPUS_EXPECTED = {
         "Ruby template from before `type` was removed (deprecated for `stage`, gitlab MR 77876)",
     ("gitlabhq__gitlabhq", "`cluster_image_scanning` is not a key of"):
         "Cluster-Image-Scanning template of a version that still had that report",
+    # GLC002: keys written twice, the first lost (each read in the file: the same value twice, or a copy)
+    ("chenglinjava68__devops", "`DOCKER_DRIVER` is written twice"): "the same variable twice",
+    ("chrhansk__sleqp", "`dependencies` is written twice"): "the same `dependencies:` above and below `script:`",
+    ("gitlabhq__cli", "`report2` is written twice"): "glab's test data: a second job of the same name",
+    ("starr-dusT__gitlab-ci", "`Job 3 - 4` is written twice"): "an example file with a job copied under its own name",
+    # GLC008: a job switched off by rules and left in the file
+    ("maintaein__ttabong", "job `Front_Test` never runs"): "its last rule is `- when: never`",
+    ("maintaein__ttabong", "job `Back_Test` never runs"): "its last rule is `- when: never`",
+    # GLC003/GLC005 on GitLab's own pipeline: jobs and stages of other versions
+    ("gitlabhq__gitlabhq", "stage `lint` of job"): MIXED_VERSIONS + ": `lint` came after this `stages:`",
+    ("gitlabhq__gitlabhq", "`needs:` of job `memory-on-boot` names `compile-test-assets`"): MIXED_VERSIONS,
+    ("gitlabhq__gitlabhq", "`needs:` of job `pages` names"): MIXED_VERSIONS,
+    ("gitlabhq__gitlabhq", "`needs:` of job `package-and-qa-manual:master` names `gitlab:assets:compile`"):
+        MIXED_VERSIONS,
 }
 
 
 def test_on_the_corpus_every_finding_is_explained_and_none_is_on_a_file_gitlabs_pipeline_runs():
     projects = tuple(sorted(p for p in CORPUS.iterdir() if p.is_dir()))
-    result = run(Options(paths=projects, select=("GLC001",), confidence=Confidence.LOW))
-    found = [(p.root.name, f.path, f.message) for p in result.projects for f in p.findings]
+    result = run(Options(paths=projects, select=("GLC",), confidence=Confidence.LOW))
+    found = [(p.root.name, f.path, f.message, f.rule_id) for p in result.projects for f in p.findings]
     unexplained = [f for f in found if not any(f[0] == project and f[2].startswith(start)
                                                for project, start in CORPUS_EXPECTED)]
     assert unexplained == []
-    gitlab = [path for project, path, _ in found if project == "gitlabhq__gitlabhq"]
-    assert gitlab and all(path.startswith("lib/gitlab/ci/templates/") for path in gitlab)
+    gitlab = [(path, rule) for project, path, _, rule in found if project == "gitlabhq__gitlabhq"]
+    # the schema: only on templates of other versions; the logical checks: only where versions mix
+    assert gitlab and all(path.startswith("lib/gitlab/ci/templates/") for path, rule in gitlab if rule == "GLC001")
+    assert {rule for _, rule in gitlab} == {"GLC001", "GLC003", "GLC005"}
     assert {(project, start) for project, start in CORPUS_EXPECTED} == {
         (project, start) for project, start in CORPUS_EXPECTED if any(
             f[0] == project and f[2].startswith(start) for f in found)}
