@@ -27,6 +27,7 @@ from cilint.checks.glc007_stop_job_invalid import StopJobInvalid
 from cilint.checks.glc008_job_never_runs import JobNeverRuns
 from cilint.checks.glc009_reserved_job_name import ReservedJobName
 from cilint.checks.glc010_over_gitlab_limit import OverGitlabLimit
+from cilint.checks.glc011_runner_value_rejected import RunnerValueRejected
 from cilint.checks.net001_dind_tls_port_mismatch import DindTlsPortMismatch
 from cilint.checks.net002_dind_tls_client_certs import DindTlsClientCerts
 from cilint.checks.net003_service_hostname_from_registry_path import (
@@ -88,6 +89,7 @@ ALL_CHECKS: tuple[Check, ...] = (
     JobNeverRuns(),
     ReservedJobName(),
     OverGitlabLimit(),
+    RunnerValueRejected(),
     DindTlsPortMismatch(),
     DindTlsClientCerts(),
     ServiceHostnameFromRegistryPath(),

@@ -71,6 +71,9 @@ CORPUS_EXPECTED = {
     # GLC008: a job switched off by rules and left in the file
     ("maintaein__ttabong", "job `Front_Test` never runs"): "its last rule is `- when: never`",
     ("maintaein__ttabong", "job `Back_Test` never runs"): "its last rule is `- when: never`",
+    # GLC011: runner values of the wrong type
+    ("abrekhov__mks-gitlab-werf", "runner `runner #1`: `runners.kubernetes.pod_annotations` must be a table"):
+        "`pod_annotations = [\"k=v\"]`: GitLab Runner reads a map[string]string there",
     # GLC003/GLC005 on GitLab's own pipeline: jobs and stages of other versions
     ("gitlabhq__gitlabhq", "stage `lint` of job"): MIXED_VERSIONS + ": `lint` came after this `stages:`",
     ("gitlabhq__gitlabhq", "`needs:` of job `memory-on-boot` names `compile-test-assets`"): MIXED_VERSIONS,
