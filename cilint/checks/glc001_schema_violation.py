@@ -48,7 +48,7 @@ class SchemaViolation(Check):
         what = "a job keyword" if len(error.path) == 1 else f"a key of `{_shown(error.path)}`"
         return Finding(
             self.rule_id, f"`{key}` is not {what}" + (f"; did you mean `{hint}`?" if hint else ""),
-            location(node), Severity.MAJOR, route=("schema", *map(str, error.path), key),
+            location(node), Severity.BLOCKER, route=("schema", *map(str, error.path), key),
             why=f"GitLab rejects the whole pipeline ('config contains unknown keys: {key}'): nothing runs",
             remedy=f"write `{hint}`" if hint else f"use one of {', '.join(f'`{k}`' for k in error.known[:12])}")
 
@@ -67,13 +67,13 @@ class SchemaViolation(Check):
             return None
         if isinstance(error.instance, dict) and any(p in _SCRIPTS for p in path if isinstance(p, str)):
             return Finding(
-                self.rule_id, f"a `{_shown(path)}` item is a mapping, not a command", location(node), Severity.MAJOR,
+                self.rule_id, f"a `{_shown(path)}` item is a mapping, not a command", location(node), Severity.BLOCKER,
                 route=("schema", *map(str, path), "script-mapping"),
                 why=("YAML reads a line with `: ` in it as a key and a value (`curl -H \"JOB-TOKEN: $X\"`), and GitLab "
                      "rejects the pipeline: 'script config should be a string or a nested array of strings'"),
                 remedy="quote the whole command, or write it as a block scalar (`- |`)")
         return Finding(
-            self.rule_id, f"`{_shown(path)}`: {_message(error)}", location(node), Severity.MAJOR,
+            self.rule_id, f"`{_shown(path)}`: {_message(error)}", location(node), Severity.BLOCKER,
             route=("schema", *map(str, path), error.validator),
             why="GitLab rejects the pipeline with a syntax error for this value (nothing runs)",
             remedy=_remedy(error))

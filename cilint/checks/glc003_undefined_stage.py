@@ -35,13 +35,13 @@ class UndefinedStage(Check):
         if written is None:  # the default stage, `test`, which `stages:` leaves out
             return Finding(
                 self.rule_id, f"{names} run{'s' if len(jobs) == 1 else ''} in the default stage `{DEFAULT_STAGE}`, which `stages:` does not list",
-                location(jobs[0].key), Severity.MAJOR, route=("stage", stage, jobs[0].name), why=why,
+                location(jobs[0].key), Severity.BLOCKER, route=("stage", stage, jobs[0].name), why=why,
                 remedy=f"add `stage:` to the job, or `{DEFAULT_STAGE}` to `stages:`")
         hint = closest(stage, [s for s in graph.stages if s not in (".pre", ".post")])
         source = ctx.source_of(written)
         edit = replace_in_scalar(source, written, stage, hint) if hint and source is not None else None
         return Finding(
             self.rule_id, f"stage `{stage}` of {names} is not in `stages:`" + (f"; did you mean `{hint}`?" if hint else ""),
-            location(written), Severity.MAJOR, route=("stage", stage, jobs[0].name), why=why,
+            location(written), Severity.BLOCKER, route=("stage", stage, jobs[0].name), why=why,
             remedy=(f"write `{hint}`, or add `{stage}` to `stages:`" if hint else f"add `{stage}` to `stages:`, or use one of them"),
             fix=Fix(f"Write stage `{hint}`", (edit,), Applicability.UNSAFE) if edit is not None else None)

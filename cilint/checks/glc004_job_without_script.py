@@ -24,7 +24,7 @@ class JobWithoutScript(Check):
                 if any(closest(k, _RUNS_SOMETHING) for k in job.node.entries if k not in _RUNS_SOMETHING):
                     continue  # `scirpt:`: GLC001 names the keyword it meant
                 yield Finding(
-                    self.rule_id, f"job `{job.name}` has no `script:`", location(job.key), Severity.MAJOR,
+                    self.rule_id, f"job `{job.name}` has no `script:`", location(job.key), Severity.BLOCKER,
                     route=("no-script", job.name),
                     why=(f"GitLab rejects the pipeline: 'jobs:{job.name} config should implement the script:, run:, or "
                          "trigger: keyword'; a job meant only as a template needs a name starting with `.`"),

@@ -39,7 +39,7 @@ class NeededJobUndefined(Check):
             self.rule_id,
             f"`{keyword}:` of job `{reference.job.name}` names `{reference.name}`, which is not a job"
             + (f"; did you mean `{hint}`?" if hint else ""),
-            location(reference.node), Severity.MAJOR, route=(keyword, reference.job.name, reference.name),
+            location(reference.node), Severity.BLOCKER, route=(keyword, reference.job.name, reference.name),
             why=f"GitLab rejects the pipeline: '{reference.job.name} job: undefined {reference.kind}: {reference.name}'",
             remedy=(f"write `{hint}`" if hint else "name a job this pipeline defines")
             + (", or mark it `optional: true` if it is defined only sometimes" if reference.kind == "need" else ""))
@@ -47,7 +47,7 @@ class NeededJobUndefined(Check):
     def _never(self, reference: JobReference) -> Finding:
         return Finding(
             self.rule_id, f"job `{reference.job.name}` needs `{reference.name}`, which never runs (every rule is `when: never`)",
-            location(reference.node), Severity.MAJOR, route=("needs-never", reference.job.name, reference.name),
+            location(reference.node), Severity.BLOCKER, route=("needs-never", reference.job.name, reference.name),
             why=(f"GitLab fails to create the pipeline: '{reference.job.name}' job needs '{reference.name}' job, but "
                  f"'{reference.name}' is not in any previous stage"),
             remedy="mark the need `optional: true`, or remove it")
@@ -55,7 +55,7 @@ class NeededJobUndefined(Check):
     def _duplicated(self, reference: JobReference, first: JobReference) -> Finding:
         return Finding(
             self.rule_id, f"job `{reference.job.name}` needs `{reference.name}` twice", location(reference.node),
-            Severity.MAJOR, route=("needs-twice", reference.job.name, reference.name),
+            Severity.BLOCKER, route=("needs-twice", reference.job.name, reference.name),
             related=(Related(location(first.node), "the first time"),),
             why=f"GitLab rejects the pipeline: '{reference.job.name} has the following needs duplicated: {reference.name}.'",
             remedy="delete one of them")

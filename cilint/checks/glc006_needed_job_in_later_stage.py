@@ -33,7 +33,7 @@ class NeededJobInLaterStage(Check):
                         self.rule_id,
                         f"job `{job.name}` of stage `{graph.stages[own]}` {_VERBS[reference.kind]} `{reference.name}` "
                         f"of the later stage `{graph.stages[other]}`",
-                        location(reference.node), Severity.MAJOR, route=(keyword, job.name, reference.name),
+                        location(reference.node), Severity.BLOCKER, route=(keyword, job.name, reference.name),
                         related=(Related(location(needed.stage_node or needed.key), f"`{reference.name}` runs in `{graph.stages[other]}`"),),
                         why=(f"GitLab rejects the pipeline: '{job.name} job: {reference.kind} {reference.name} is not "
                              "defined in current or prior stages'"),

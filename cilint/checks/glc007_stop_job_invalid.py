@@ -56,6 +56,6 @@ class StopJobInvalid(Check):
     def _finding(self, job: DefinedJob, on_stop: ScalarNode, message: str, gitlab: str, remedy: str,
                  other: Node | None = None) -> Finding:
         return Finding(
-            self.rule_id, message, location(on_stop), Severity.MAJOR, route=("on_stop", job.name, str(on_stop.value)),
+            self.rule_id, message, location(on_stop), Severity.BLOCKER, route=("on_stop", job.name, str(on_stop.value)),
             related=(Related(location(other), "the stop job"),) if other is not None else (),
             why=f"GitLab rejects the pipeline: '{job.name} job: {gitlab}'", remedy=remedy)
