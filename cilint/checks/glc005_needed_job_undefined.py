@@ -27,10 +27,11 @@ class NeededJobUndefined(Check):
                         yield self._undefined(graph, reference)
                     elif not reference.optional and reference.kind == "need" and _never_runs(graph, reference.name):
                         yield self._never(reference)
-                    twice = named.get((reference.kind, reference.name))
-                    if twice is not None and reference.kind == "need" and twice.node.path == reference.node.path:
+                    if reference.kind != "need":
+                        continue
+                    twice = named.setdefault((reference.within, reference.name), reference)
+                    if twice is not reference:
                         yield self._duplicated(reference, twice)
-                    named.setdefault((reference.kind, reference.name), reference)
 
     def _undefined(self, graph: JobGraph, reference: JobReference) -> Finding:
         keyword = "needs" if reference.kind == "need" else "dependencies"

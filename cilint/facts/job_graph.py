@@ -105,15 +105,18 @@ class JobReference:
     name: str
     node: Node  # the name as written
     optional: bool = False
+    # the list it is in (`needs`, `rules:2:needs`...): GitLab rejects a name twice in one `needs:` list;
+    # an entry that picks `parallel:matrix` instances has a place of its own
+    within: str = ""
 
 
 def job_references(job: DefinedJob) -> Iterator[JobReference]:
     """What GitLab's logical validation checks of a job (cross-project and parent-pipeline needs aside)."""
-    yield from _needs(job, job.node.get("needs"))
+    yield from _needs(job, job.node.get("needs"), "needs")
     rules = job.node.get("rules")
-    for rule in rules.items if isinstance(rules, SeqNode) else ():
+    for index, rule in enumerate(rules.items if isinstance(rules, SeqNode) else ()):
         if isinstance(rule, MapNode):
-            yield from _needs(job, rule.get("needs"))
+            yield from _needs(job, rule.get("needs"), f"rules:{index}:needs")
     dependencies = job.node.get("dependencies")
     for item in dependencies.items if isinstance(dependencies, SeqNode) else ():
         if isinstance(item, ScalarNode) and isinstance(item.value, str) and "$" not in item.value:
@@ -126,14 +129,15 @@ def job_references(job: DefinedJob) -> Iterator[JobReference]:
             yield JobReference(job, "dependency", named.value, named)
 
 
-def _needs(job: DefinedJob, needs: Node | None) -> Iterator[JobReference]:
-    for item in needs.items if isinstance(needs, SeqNode) else ():
-        optional = False
+def _needs(job: DefinedJob, needs: Node | None, within: str) -> Iterator[JobReference]:
+    for index, item in enumerate(needs.items if isinstance(needs, SeqNode) else ()):
+        optional, place = False, within
         if isinstance(item, MapNode):
             if "pipeline" in item or "project" in item:
                 continue  # a job of another pipeline or project
             flag = item.get("optional")
             optional = isinstance(flag, ScalarNode) and flag.value is True
+            place = f"{within}:{index}" if "parallel" in item else within
             item = item.get("job")
         if isinstance(item, ScalarNode) and isinstance(item.value, str) and "$" not in item.value:
-            yield JobReference(job, "need", item.value, item, optional)
+            yield JobReference(job, "need", item.value, item, optional, place)

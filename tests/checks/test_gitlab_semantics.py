@@ -143,3 +143,16 @@ def test_a_stop_job_with_a_string_environment_of_another_name(project):
     found = _found(root)
     assert [(r, line) for r, _, line, _ in found] == [("GLC007", 3)]
     assert "stops environment `staging`, not `review`" in found[0][3]
+
+
+def test_a_need_twice_is_counted_per_list_and_matrix_picks_are_not_repeats(project):
+    root = project({".gitlab-ci.yml": (
+        "build:\n  stage: build\n  parallel:\n    matrix:\n      - OS: [linux, mac]\n  script: [make]\n"
+        "test:\n  needs:\n    - build\n  rules:\n    - if: $A\n      needs: [build]\n    - when: always\n"
+        "  script: [echo]\n"
+        "pick:\n  needs:\n    - job: build\n      parallel: {matrix: [{OS: linux}]}\n"
+        "    - job: build\n      parallel: {matrix: [{OS: mac}]}\n  script: [echo]\n"
+        "twice:\n  needs: [build, build]\n  script: [echo]\n")})
+    found = _found(root)
+    assert [(r, line) for r, _, line, _ in found] == [("GLC005", 23)]
+    assert "needs `build` twice" in found[0][3]
