@@ -22,11 +22,11 @@ Reading = Callable[[Any], "bool | None"]
 # `format` too: jsonschema, like GitLab's editor, asserts no format unless asked to.
 _ANNOTATIONS = frozenset({"description", "markdownDescription", "default", "examples", "title", "$schema", "$id",
                           "$comment", "definitions", "format", "then", "else"})
-_TYPES: dict[str, Callable[[Any], bool]] = {
-    "string": lambda v: isinstance(v, str), "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list), "boolean": lambda v: isinstance(v, bool), "null": lambda v: v is None,
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)}
+# The Python types of each JSON type, among the values a YAML reading gives (exact types: a boolean is
+# not an integer to JSON Schema, though Python's bool is an int).
+_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "object": (dict,), "array": (list,), "boolean": (bool,), "null": (type(None),),
+    "integer": (int,), "number": (int, float)}
 
 
 @cache
@@ -108,10 +108,11 @@ _COST = {"type": 0, "const": 1, "enum": 1, "required": 2, "minLength": 2, "maxLe
 
 def _keyword(keyword: str, expected: Any, schema: dict[str, Any]) -> Reading:  # noqa: PLR0911, PLR0912
     if keyword == "type":
-        kinds = [_TYPES[k] for k in (expected if isinstance(expected, list) else [expected]) if k in _TYPES]
-        return lambda v: any(kind(v) for kind in kinds)
+        names = expected if isinstance(expected, list) else [expected]
+        accepted = frozenset(t for name in names for t in _PYTHON_TYPES.get(name, ()))
+        return lambda v: type(v) in accepted
     if keyword == "enum":
-        return lambda v: any(v == e and type(v) is type(e) for e in expected)
+        return _enum(expected)
     if keyword == "const":
         return lambda v: v == expected and type(v) is type(expected)
     if keyword == "minLength":
@@ -148,6 +149,21 @@ def _keyword(keyword: str, expected: Any, schema: dict[str, Any]) -> Reading:  #
     if keyword in ("properties", "patternProperties", "additionalProperties"):
         return _members(schema)
     return lambda v: None
+
+
+def _enum(expected: list[Any]) -> Reading:
+    """Membership with JSON's types (`true` is not `1`); a mapping or list is in no enum of this schema."""
+    if not all(isinstance(e, (str, int, float, bool)) or e is None for e in expected):
+        return lambda v: any(v == e and type(v) is type(e) for e in expected)
+    members = frozenset((type(e), e) for e in expected)
+
+    def reading(value: Any) -> bool:
+        try:
+            return (type(value), value) in members
+        except TypeError:  # unhashable: a list or a mapping
+            return False
+
+    return reading
 
 
 def _items(item: Reading, values: list[Any]) -> bool | None:
@@ -200,9 +216,12 @@ def _members(schema: dict[str, Any]) -> Reading:
             return True
         verdict: bool | None = True
         for key, item in value.items():
-            matched = [sub for pattern, sub in patterns if pattern.search(key)]
-            if key in properties:
-                matched.append(properties[key])
+            if patterns:
+                matched = [sub for pattern, sub in patterns if pattern.search(key)]
+                if key in properties:
+                    matched.append(properties[key])
+            else:
+                matched = [properties[key]] if key in properties else []
             for sub in matched or [other]:
                 result = sub(item)
                 if result is False:

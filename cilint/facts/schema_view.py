@@ -121,7 +121,7 @@ class SchemaErrors:
     __slots__ = ("_seen", "_plain")
 
     def __init__(self) -> None:
-        self._seen: dict[tuple[str, int, int], list[Any]] = {}
+        self._seen: dict[tuple[Any, ...], list[Any]] = {}
         self._plain: dict[int, Any] = {}  # node id -> its normalised value (nodes live as long as the run)
 
     def of(self, view: View) -> Iterator[SchemaError]:
@@ -154,7 +154,10 @@ class SchemaErrors:
 
     def _part(self, pointer: str, at: tuple[str | int, ...], node: Node, value: Any = None,
               other: Node | None = None) -> Iterator[SchemaError]:
-        key = (pointer, id(node), id(other))
+        if value is None and type(node) is ScalarNode:  # most job keywords: equal values, one reading
+            key: tuple[Any, ...] = (pointer, type(node.value), node.value)
+        else:
+            key = (pointer, id(node), id(other))
         errors = self._seen.get(key)
         if errors is None:
             value = self._value(node) if value is None else value
