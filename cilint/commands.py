@@ -33,6 +33,8 @@ from cilint.mr_comments import merge_request_target, post
 from cilint.results import DOCS_URL, Options, UsageError
 from cilint.show_config import FORMATS as SHOW_CONFIG_FORMATS
 from cilint.show_config import run_show_config
+from cilint.trace import FORMATS as TRACE_FORMATS
+from cilint.trace import run_trace
 
 app = typer.Typer(
     add_completion=False,
@@ -163,6 +165,28 @@ def show_config(
 ) -> None:
     """Print the pipeline as GitLab would run it, each value with the file and line it comes from."""
     raise typer.Exit(run_show_config(path, job, variant, output_format.value))
+
+
+TraceFormat = Enum("TraceFormat", [(name, name) for name in TRACE_FORMATS], type=str)  # type: ignore[misc]
+
+
+@app.command("trace")
+def trace(
+    names: Annotated[Optional[list[str]], typer.Argument(
+        help="Names to look up (default: the hosts the job and its runner use).", show_default=False)] = None,
+    path: Annotated[Path, typer.Option("--path", help="A project directory or one pipeline file.")] = Path("."),
+    job: Annotated[str, typer.Option("--job", help="The job to trace.")] = "",
+    runner: Annotated[Optional[str], typer.Option("--runner", help="Only this runner (its `name`).")] = None,
+    container: Annotated[Optional[str], typer.Option(
+        "--container", help="Only this container: build, helper, service:ALIAS, dind-run.")] = None,
+    output_format: Annotated[TraceFormat, typer.Option(  # type: ignore[valid-type]
+        "--format", help="text, json or mermaid (for an issue or merge request).", case_sensitive=False)] = TraceFormat("text"),
+) -> None:
+    """Show how a job's containers resolve names: resolv.conf, /etc/hosts, resolver and each lookup."""
+    if not job:
+        typer.echo("cilint: error: --job is required", err=True)
+        raise typer.Exit(2)
+    raise typer.Exit(run_trace(path, job, list(names or []), runner, container, output_format.value))
 
 
 class RulesFormat(str, Enum):

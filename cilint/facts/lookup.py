@@ -1,0 +1,166 @@
+"""A name looked up in one container, as its resolver does it: /etc/hosts, then the candidate names
+ndots and the search list give, in order, each to the container's nameservers, with the answer
+expected and why (facts/resolution gives the containers)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cilint.facts.hosts import is_cluster_name, is_ip, is_partial_name, mixed_views
+from cilint.facts.local_hosts import classify
+from cilint.facts.resolution import CLUSTER_DOMAIN, Container, JobNetwork
+
+ANSWER, NXDOMAIN, UNKNOWN = "answer", "NXDOMAIN", "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    name: str  # the name asked
+    server: str  # who answers it
+    expected: str  # ANSWER, NXDOMAIN or UNKNOWN (depends on what the files do not say)
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    name: str
+    container: str
+    queries: tuple[Query, ...]
+    outcome: str  # "resolves", "fails", "depends" or "no lookup"
+    reason: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def wasted(self) -> int:
+        """Queries expected to fail before the one that answers (all of them when none does)."""
+        count = 0
+        for query in self.queries:
+            if query.expected != NXDOMAIN:
+                break
+            count += 1
+        return count
+
+
+def lookup(name: str, container: Container, network: JobNetwork) -> Lookup:
+    host = name.lower().rstrip(".")
+    resolver = container.resolver
+    if is_ip(host):
+        return Lookup(name, container.name, (), "no lookup", "an address: nothing to resolve")
+    entry = next((e for e in resolver.hosts if e.name.lower() == host), None)
+    if entry is not None:
+        return Lookup(name, container.name, (Query(host, "/etc/hosts", ANSWER),), "resolves",
+                      f"/etc/hosts maps it to {entry.target} ({entry.source.what})", _notes(container))
+    if host in resolver.embedded:
+        return Lookup(name, container.name, (Query(host, "127.0.0.11", ANSWER),), "resolves",
+                      "Docker's embedded resolver answers the name of a container on the network", _notes(container))
+    queries = tuple(_queries(name, host, container))
+    return Lookup(name, container.name, queries, *_outcome(host, queries, container, network), _notes(container))
+
+
+def candidates(name: str, container: Container) -> list[str]:
+    """The names the resolver asks, in order: with fewer dots than ndots the search list first; with
+    more, the name first and then (glibc only) the search list."""
+    host = name.lower().rstrip(".")
+    resolver = container.resolver
+    if name.endswith("."):
+        return [host]
+    searches = [f"{host}.{s.value}" for s in resolver.search if s.known]
+    if host.count(".") < resolver.ndots:
+        return [*searches, host]
+    return [host, *(searches if resolver.library != "musl" else [])]
+
+
+def _server(container: Container) -> str:
+    resolver = container.resolver
+    if resolver.embedded:
+        return "127.0.0.11"
+    known = [s.value for s in resolver.nameservers]
+    return known[0] if len(known) == 1 else ", ".join(known) if known else "no nameserver"
+
+
+def _queries(name: str, host: str, container: Container) -> list[Query]:
+    server = _server(container)
+    return [Query(candidate, server, _expected(candidate, host, container)) for candidate in candidates(name, container)]
+
+
+def _expected(candidate: str, host: str, container: Container) -> str:
+    resolver = container.resolver
+    if classify(host) is not None:
+        return NXDOMAIN  # only a developer machine's resolver has it
+    cluster_candidate = candidate.endswith(f".{CLUSTER_DOMAIN}") or candidate == CLUSTER_DOMAIN
+    if cluster_candidate and candidate != host:  # a search domain added to the name
+        if not resolver.cluster:
+            return NXDOMAIN
+        # `minio.gitlab` or `postgres` may be a Service of the cluster; an outside name is not
+        return UNKNOWN if is_partial_name(host) or "." not in host else NXDOMAIN
+    if candidate != host:
+        return NXDOMAIN  # another search domain: assumed to hold no such name
+    if is_cluster_name(host):
+        return UNKNOWN if resolver.cluster else NXDOMAIN
+    if is_partial_name(host):
+        return NXDOMAIN  # `minio.gitlab`: a name only the search list completes
+    if "." not in host:
+        return NXDOMAIN  # a single label is no public name
+    return UNKNOWN if host.endswith(".local") else ANSWER if _external(host) else UNKNOWN
+
+
+def _external(host: str) -> bool:
+    """A name whose last label is a public top-level domain (the upstream resolver knows it)."""
+    from cilint.facts.hosts import resolver_facts
+
+    last = host.rsplit(".", 1)[-1]
+    facts = resolver_facts()
+    return "." in host and (last in facts["public_tlds"] or (len(last) == 2 and last.isalpha()))
+
+
+def _outcome(host: str, queries: tuple[Query, ...], container: Container, network: JobNetwork) -> tuple[str, str]:
+    desktop = classify(host)
+    if desktop is not None:
+        return "fails", f"only {desktop.provider} defines it: no runner maps it (extra_hosts, host_aliases)"
+    reason = _missing_name(host, container, network)
+    if reason is not None:
+        return "fails", reason
+    answered = next((q for q in queries if q.expected != NXDOMAIN), None)
+    tried = next((i for i, q in enumerate(queries) if q.expected != NXDOMAIN), len(queries))
+    before = f" after {tried} failed quer{'y' if tried == 1 else 'ies'} of the search list" if tried else ""
+    if answered is None:
+        if container.resolver.library == "musl" and "." in host and host.count(".") >= container.resolver.ndots:
+            return "fails", "musl tries the search list only for names with fewer dots than ndots"
+        return "fails", "no candidate name exists: every query is expected to get NXDOMAIN"
+    if answered.expected == ANSWER:
+        return "resolves", f"through upstream DNS{before}"
+    if host.endswith(".local") and not host.endswith(CLUSTER_DOMAIN):
+        return "depends", ".local is mDNS: only a nameserver that serves that zone answers (containers run no mDNS)"
+    if answered.name.endswith(f".{CLUSTER_DOMAIN}") or is_cluster_name(answered.name):
+        where = "whether the cluster has that Service"
+    elif container.resolver.cluster:
+        where = "the view of the servers the cluster DNS forwards to"
+    else:
+        where = "the upstream server's view"
+    return "depends", f"on {where}{before}: not in the files"
+
+
+def _missing_name(host: str, container: Container, network: JobNetwork) -> str | None:
+    """Why a container cannot resolve a name of the job's own containers, when it cannot."""
+    own = {n for c in network.containers if c.role in ("service", "build") for n in c.names}
+    if host not in own:
+        return None
+    if container.role == "dind-run":
+        return "a container dind starts is on dind's own bridge: the job's service names do not exist there"
+    if network.executor == "kubernetes" or container.resolver.embedded:
+        return None
+    if "network_mode" in network.network:
+        return "with network_mode host there are no service names: reach services on 127.0.0.1"
+    if container.role != "build":
+        return "on legacy links only the job container has the services' names (FF_NETWORK_PER_BUILD gives them to all)"
+    return None
+
+
+def _notes(container: Container) -> tuple[str, ...]:
+    resolver = container.resolver
+    notes = list(container.notes)
+    servers = [s.value for s in resolver.nameservers if s.known]
+    if resolver.library == "musl" and mixed_views(servers):
+        notes.append("musl asks every nameserver at once and takes the first answer: internal and public "
+                     "servers together fail internal names at random")
+    notes.extend(f"{source.what} rewrites /etc/resolv.conf: what it writes decides" for source in resolver.rewritten)
+    return tuple(notes)

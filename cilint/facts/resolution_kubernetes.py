@@ -1,0 +1,97 @@
+"""The containers of a job on the Kubernetes executor: one pod, one resolver (facts/resolution)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cilint.facts.resolution import (
+    CLUSTER_DOMAIN,
+    Container,
+    HostsEntry,
+    JobNetwork,
+    Line,
+    Resolver,
+    Source,
+    build_library,
+    dind_run_resolver,
+    dind_notes,
+    dind_services,
+    helper_library,
+    image_library,
+    service_names,
+)
+from cilint.findings import Location
+from cilint.models.pipeline import Job
+from cilint.syntax.nodes import location
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    from cilint.models.runner import Runner
+
+_KUBELET = "the kubelet (ClusterFirst)"
+
+
+def kubernetes_network(job: Job, runner: Runner | None, rewrites: tuple[Source, ...] = ()) -> JobNetwork:
+    pod = _pod_resolver(job, runner)
+    containers = []
+    image, library, source = build_library(job, runner)
+    containers.append(Container("build", "build", image, _with(pod, library, source, rewrites)))
+    helper, helper_source = helper_library(runner)
+    containers.append(Container("helper", "helper", None, _with(pod, helper, helper_source)))
+    for service in job.services:
+        names = service_names(job, service)
+        library, source = image_library(service.name, "the service's image")
+        containers.append(Container("service", f"service:{names[0] if names else service.name}", service.name,
+                                    _with(pod, library, source), names, dind_notes(service)))
+    for service in dind_services(job):
+        names = service_names(job, service)
+        containers.append(Container("dind-run", f"dind-run:{names[0] if names else service.name}", None,
+                                    dind_run_resolver(service, pod)))
+    policy = runner.kubernetes_dns().policy if runner is not None else "ClusterFirst"
+    return JobNetwork(job, runner, "kubernetes", f"one pod (dns_policy {policy}): its containers share one resolv.conf "
+                      "and /etc/hosts, and reach the services on 127.0.0.1", tuple(containers))
+
+
+def _with(pod: Resolver, library: str, source: Source, rewrites: tuple[Source, ...] = ()) -> Resolver:
+    return Resolver(pod.nameservers, pod.search, pod.options, pod.hosts, library, source, pod.embedded, pod.cluster,
+                    rewrites)
+
+
+def _pod_resolver(job: Job, runner: Runner | None) -> Resolver:
+    dns = runner.kubernetes_dns() if runner is not None else None
+    policy = dns.policy if dns is not None else "ClusterFirst"
+    table = runner.kubernetes if runner is not None else None
+    where = f"runner `{runner.name}`: [runners.kubernetes]" if runner is not None else ""
+    config = table.table("dns_config") if table is not None else None
+    at = location(config.node) if config is not None and config.node is not None else None
+    servers: list[Line] = []
+    search: list[Line] = []
+    options: list[Line] = []
+    if policy in ("ClusterFirst", "ClusterFirstWithHostNet"):
+        namespace = (table.text("namespace") if table is not None else None) or "default"
+        servers.append(Line("the cluster DNS service (kube-dns)", Source(_KUBELET), False))
+        search.extend(Line(s, Source(_KUBELET)) for s in (f"{namespace}.svc.{CLUSTER_DOMAIN}", f"svc.{CLUSTER_DOMAIN}",
+                                                            CLUSTER_DOMAIN))
+        search.append(Line("the node's search domains", Source(_KUBELET + " appends the node's"), False))
+        options.append(Line("ndots:5", Source(_KUBELET)))
+    elif policy == "Default":
+        servers.append(Line("the node's nameservers", Source(f"{where} dns_policy = \"default\": the node's resolv.conf",
+                                                             _setting_location(runner, "dns_policy")), False))
+        search.append(Line("the node's search domains", Source("the node's resolv.conf"), False))
+    if dns is not None:
+        servers.extend(Line(s, Source(f"{where} dns_config nameservers", at)) for s in dns.nameservers)
+        search.extend(Line(s, Source(f"{where} dns_config searches", at)) for s in dns.searches)
+        for name, value in dns.options.items():
+            options = [o for o in options if not o.value.startswith(f"{name}:")]
+            options.append(Line(f"{name}:{value}" if value is not None else name, Source(f"{where} dns_config options", at)))
+    hosts = [HostsEntry(n, "127.0.0.1", Source("the runner maps each service name to the pod (hostAliases)"))
+             for s in job.services for n in service_names(job, s)]
+    if runner is not None:
+        for name, address in runner.host_aliases().items():
+            hosts.append(HostsEntry(name, address, Source(f"{where} host_aliases", _setting_location(runner, "host_aliases"))))
+    return Resolver(tuple(servers), tuple(search), tuple(options), tuple(hosts), "unknown", Source(""),
+                    cluster=policy in ("ClusterFirst", "ClusterFirstWithHostNet"))
+
+
+def _setting_location(runner: Runner | None, key: str) -> Location | None:
+    setting = runner.kubernetes.setting(key) if runner is not None else None
+    return location(setting.node) if setting is not None else None

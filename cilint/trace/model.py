@@ -1,0 +1,105 @@
+"""The trace of one job: its containers on each runner, each with the lookups of its names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from cilint.facts.job_networks import job_networks
+from cilint.facts.jobs import JobFacts
+from cilint.facts.lookup import Lookup, lookup
+from cilint.facts.resolution import Container, JobNetwork, Source
+from cilint.facts.resolv_conf import writes_resolv_conf
+from cilint.facts.runners import RunnerChoices
+from cilint.loading.load import load_config, load_project
+from cilint.loading.roots import group_by_root
+from cilint.loading.workspace import Workspace
+from cilint.models.pipeline import Job
+from cilint.results import UsageError
+from cilint.spelling import closest
+
+@dataclass(frozen=True, slots=True)
+class TracedContainer:
+    container: Container
+    lookups: tuple[Lookup, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TracedNetwork:
+    network: JobNetwork
+    variant: str | None
+    containers: tuple[TracedContainer, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    job: Job
+    networks: tuple[TracedNetwork, ...]
+    files: dict[str, object]  # path -> SourceFile, to show file:line
+
+
+def traced(path: Path, job_name: str, names: list[str], runner: str | None = None,
+           container: str | None = None) -> Trace:
+    root, scope = next(iter(group_by_root([path]).items()))
+    ws = Workspace(root)
+    project = load_project(root, None if scope.whole else list(scope.files), load_config(ws), [], ws)
+    jobs = [(p, p.jobs[job_name]) for pipeline in project.pipelines for p in (pipeline, *pipeline.alternatives)
+            if job_name in p.jobs]
+    if not jobs:
+        known = sorted({n for p in project.pipelines for n in p.jobs})
+        hint = closest(job_name, known)
+        raise UsageError(f"no job `{job_name}` in {path}" + (f" (did you mean `{hint}`?)" if hint else
+                                                              f"; jobs: {', '.join(known[:20])}"))
+    choices, facts = RunnerChoices(project), JobFacts()
+    networks: list[TracedNetwork] = []
+    seen: set[int] = set()
+    for pipeline, job in jobs:
+        if id(job) in seen:
+            continue  # a variant that leaves the job as it is
+        seen.add(id(job))
+        picked = tuple(c for c in choices.possible(job) if runner is None or c.runner.name == runner)
+        if runner is not None and not picked:
+            raise UsageError(f"no runner `{runner}` may run `{job_name}`; runners: "
+                             f"{', '.join(c.runner.name for c in choices.possible(job)) or 'none found'}")
+        for network in job_networks(job, picked, project.config.executor, _rewrites(job, facts)):
+            networks.append(TracedNetwork(network, pipeline.variant, tuple(
+                TracedContainer(c, tuple(lookup(n, c, network) for n in _names(c, job, network, names, facts)))
+                for c in network.containers if _selected(c, container))))
+    return Trace(jobs[0][1], tuple(networks), dict(ws.files()))
+
+
+def _selected(container: Container, wanted: str | None) -> bool:
+    return wanted is None or container.name == wanted or container.role == wanted
+
+
+def _names(container: Container, job: Job, network: JobNetwork, given: list[str], facts: JobFacts) -> list[str]:
+    """The names given, else the ones the container resolves for the job: the job's hosts in its own
+    container and in a dind service and the containers it starts (they pull and push for the job's
+    docker commands), the runner's GitLab URL in the helper (the clone)."""
+    if given:
+        return given
+    if container.role == "helper":
+        runner = network.runner
+        urls = [runner.url, runner.clone_url] if runner is not None else []
+        return list(dict.fromkeys(_host_of(u) for u in urls if u and _host_of(u)))
+    if container.role == "build" or container.role == "dind-run" or (container.role == "service" and "dind" in (container.image or "")):
+        return list(dict.fromkeys(r.host for r in facts.references(job)))
+    return []
+
+
+def _host_of(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url if "://" in url else f"//{url}").hostname or ""
+    except ValueError:
+        return ""
+
+
+def _rewrites(job: Job, facts: JobFacts) -> tuple[Source, ...]:
+    from cilint.syntax.nodes import location
+
+    return tuple(Source(f"`{item.line.text.strip()}` ({item.line.section})", location(item.line.node))
+                 for item in facts.commands(job) if writes_resolv_conf(item.command))
+
+

@@ -1,0 +1,84 @@
+"""Issue 22: `cilint trace`, how a job's containers resolve names, on the five seed scenarios (golden text
+and Mermaid; CILINT_UPDATE_GOLDEN=1 rewrites them) and the outcomes each scenario is about."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cilint.trace.model import traced
+from cilint.trace.render import json_text, mermaid_text, text
+
+REPO = Path(__file__).resolve().parents[2]
+TRACES = REPO / "tests" / "fixtures" / "trace"
+GOLDEN = REPO / "tests" / "golden" / "trace"
+
+# the seed articles' cases: (project, job)
+SCENARIOS = {
+    "desktop-name": (REPO / "examples" / "seed", "deploy"),  # seed 000: kubernetes.docker.internal
+    "dind-dns-vs-pod": (TRACES / "dind-dns-vs-pod", "build"),  # seed 001: --dns on dind, the pod's DNS
+    "musl-helper": (TRACES / "musl-helper", "test"),  # seed 002: Alpine's musl and the search list
+    "per-build-network": (TRACES / "per-build-network", "integration"),  # seed 003: 127.0.0.11, dind's bridge
+    "ndots-external": (TRACES / "ndots-external", "release"),  # seed 004: ndots:5 and an external name
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_trace_text_and_mermaid_of_each_seed_scenario(scenario):
+    root, job = SCENARIOS[scenario]
+    trace = traced(root, job, [])
+    for suffix, produced in (("txt", text(trace)), ("mmd", mermaid_text(trace))):
+        golden = GOLDEN / f"{scenario}.{suffix}"
+        if os.environ.get("CILINT_UPDATE_GOLDEN"):
+            golden.parent.mkdir(parents=True, exist_ok=True)
+            golden.write_text(produced, encoding="utf-8")
+        assert produced == golden.read_text(encoding="utf-8"), golden
+
+
+def _outcomes(root: Path, job: str) -> dict[tuple[str, str], str]:
+    data = json.loads(json_text(traced(root, job, [])))
+    return {(c["name"], f["name"]): f["outcome"] for n in data["networks"] for c in n["containers"] for f in c["lookups"]}
+
+
+def test_each_scenario_shows_what_its_article_is_about():
+    assert _outcomes(*SCENARIOS["desktop-name"])[("build", "kubernetes.docker.internal")] == "fails"
+    dind = _outcomes(*SCENARIOS["dind-dns-vs-pod"])
+    assert dind[("dind-run:docker", "docker")] == "fails"  # the containers dind starts have no service names
+    per_build = _outcomes(*SCENARIOS["per-build-network"])
+    assert per_build[("build", "db")] == "resolves" and per_build[("dind-run:docker", "db")] == "fails"
+    assert _outcomes(*SCENARIOS["musl-helper"])[("helper", "gitlab-webservice-default.gitlab")] == "fails"
+    data = json.loads(json_text(traced(*SCENARIOS["ndots-external"], [])))
+    build = next(c for c in data["networks"][0]["containers"] if c["name"] == "build")
+    github = next(f for f in build["lookups"] if f["name"] == "api.github.com")
+    assert github["outcome"] == "resolves" and github["wasted"] == 3
+
+
+def test_glibc_completes_with_the_search_list_what_musl_does_not():
+    root, job = SCENARIOS["musl-helper"]
+    found = _outcomes_for(root, job, ["gitlab-webservice-default.gitlab"])
+    assert found[("helper", "gitlab-webservice-default.gitlab")] == "fails"
+    assert found[("build", "gitlab-webservice-default.gitlab")] == "depends"  # python:3.12 is glibc
+
+
+def _outcomes_for(root: Path, job: str, names: list[str]) -> dict[tuple[str, str], str]:
+    data = json.loads(json_text(traced(root, job, names)))
+    return {(c["name"], f["name"]): f["outcome"] for n in data["networks"] for c in n["containers"] for f in c["lookups"]}
+
+
+def _cilint(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cilint", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_the_command_line_reports_a_missing_job_or_runner_as_a_usage_error():
+    seed = str(REPO / "examples" / "seed")
+    done = _cilint("trace", "--path", seed, "--job", "deplyo")
+    assert done.returncode == 2 and "did you mean `deploy`?" in done.stderr
+    done = _cilint("trace", "--path", seed, "--job", "deploy", "--runner", "nope")
+    assert done.returncode == 2 and "no runner `nope`" in done.stderr
+    done = _cilint("trace", "--path", seed, "--job", "deploy", "kubernetes.docker.internal", "--format", "json")
+    assert done.returncode == 0 and json.loads(done.stdout)["job"] == "deploy"
