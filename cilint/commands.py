@@ -172,9 +172,10 @@ TraceFormat = Enum("TraceFormat", [(name, name) for name in TRACE_FORMATS], type
 
 @app.command("trace")
 def trace(
-    names: Annotated[Optional[list[str]], typer.Argument(
-        help="Names to look up (default: the hosts the job and its runner use).", show_default=False)] = None,
-    path: Annotated[Path, typer.Option("--path", help="A project directory or one pipeline file.")] = Path("."),
+    arguments: Annotated[Optional[list[str]], typer.Argument(
+        metavar="[PATH] [NAME]...", show_default=False,
+        help="A project directory or pipeline file (default: .), then the names to look up (default: the hosts "
+             "the job and its runner use).")] = None,
     job: Annotated[str, typer.Option("--job", help="The job to trace.")] = "",
     runner: Annotated[Optional[str], typer.Option("--runner", help="Only this runner (its `name`).")] = None,
     container: Annotated[Optional[str], typer.Option(
@@ -186,7 +187,9 @@ def trace(
     if not job:
         typer.echo("cilint: error: --job is required", err=True)
         raise typer.Exit(2)
-    raise typer.Exit(run_trace(path, job, list(names or []), runner, container, output_format.value))
+    names = list(arguments or [])
+    path = Path(names.pop(0)) if names and Path(names[0]).exists() else Path(".")
+    raise typer.Exit(run_trace(path, job, names, runner, container, output_format.value))
 
 
 class RulesFormat(str, Enum):

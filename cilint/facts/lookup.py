@@ -5,8 +5,9 @@ expected and why (facts/resolution gives the containers)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from cilint.facts.hosts import is_cluster_name, is_ip, is_partial_name, mixed_views
+from cilint.facts.hosts import is_cluster_name, is_ip, is_partial_name, mixed_views, resolver_facts
 from cilint.facts.local_hosts import classify
 from cilint.facts.resolution import CLUSTER_DOMAIN, Container, JobNetwork
 
@@ -105,11 +106,13 @@ def _expected(candidate: str, host: str, container: Container) -> str:
 
 def _external(host: str) -> bool:
     """A name whose last label is a public top-level domain (the upstream resolver knows it)."""
-    from cilint.facts.hosts import resolver_facts
-
     last = host.rsplit(".", 1)[-1]
-    facts = resolver_facts()
-    return "." in host and (last in facts["public_tlds"] or (len(last) == 2 and last.isalpha()))
+    return "." in host and (last in _public_tlds() or (len(last) == 2 and last.isalpha()))
+
+
+@cache
+def _public_tlds() -> frozenset[str]:
+    return frozenset(resolver_facts()["public_tlds"])
 
 
 def _outcome(host: str, queries: tuple[Query, ...], container: Container, network: JobNetwork) -> tuple[str, str]:

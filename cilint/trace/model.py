@@ -12,6 +12,7 @@ from cilint.facts.resolution import Container, JobNetwork, Source
 from cilint.facts.resolv_conf import writes_resolv_conf
 from cilint.facts.runners import RunnerChoices
 from cilint.loading.load import load_config, load_project
+from cilint.loading.project import Project
 from cilint.loading.roots import group_by_root
 from cilint.loading.workspace import Workspace
 from cilint.models.pipeline import Job
@@ -43,27 +44,46 @@ def traced(path: Path, job_name: str, names: list[str], runner: str | None = Non
     root, scope = next(iter(group_by_root([path]).items()))
     ws = Workspace(root)
     project = load_project(root, None if scope.whole else list(scope.files), load_config(ws), [], ws)
+    return trace_job(project, ws, job_name, names, runner, container, where=str(path))
+
+
+@dataclass(slots=True)
+class Tracer:
+    """What tracing several jobs of one project shares: its runner choices and per-job facts."""
+
+    project: Project
+    choices: RunnerChoices
+    facts: JobFacts
+
+    @classmethod
+    def of(cls, project: Project) -> Tracer:
+        return cls(project, RunnerChoices(project), JobFacts())
+
+
+def trace_job(project: Project, ws: Workspace, job_name: str, names: list[str], runner: str | None = None,
+              container: str | None = None, where: str = ".", tracer: Tracer | None = None) -> Trace:
     jobs = [(p, p.jobs[job_name]) for pipeline in project.pipelines for p in (pipeline, *pipeline.alternatives)
             if job_name in p.jobs]
     if not jobs:
         known = sorted({n for p in project.pipelines for n in p.jobs})
         hint = closest(job_name, known)
-        raise UsageError(f"no job `{job_name}` in {path}" + (f" (did you mean `{hint}`?)" if hint else
-                                                              f"; jobs: {', '.join(known[:20])}"))
-    choices, facts = RunnerChoices(project), JobFacts()
+        raise UsageError(f"no job `{job_name}` in {where}" + (f" (did you mean `{hint}`?)" if hint else
+                                                               f"; jobs: {', '.join(known[:20])}"))
+    tracer = tracer or Tracer.of(project)
     networks: list[TracedNetwork] = []
     seen: set[int] = set()
     for pipeline, job in jobs:
         if id(job) in seen:
             continue  # a variant that leaves the job as it is
         seen.add(id(job))
-        picked = tuple(c for c in choices.possible(job) if runner is None or c.runner.name == runner)
+        possible = tracer.choices.possible(job)
+        picked = tuple(c for c in possible if runner is None or c.runner.name == runner)
         if runner is not None and not picked:
             raise UsageError(f"no runner `{runner}` may run `{job_name}`; runners: "
-                             f"{', '.join(c.runner.name for c in choices.possible(job)) or 'none found'}")
-        for network in job_networks(job, picked, project.config.executor, _rewrites(job, facts)):
+                             f"{', '.join(c.runner.name for c in possible) or 'none found'}")
+        for network in job_networks(job, picked, project.config.executor, _rewrites(job, tracer.facts)):
             networks.append(TracedNetwork(network, pipeline.variant, tuple(
-                TracedContainer(c, tuple(lookup(n, c, network) for n in _names(c, job, network, names, facts)))
+                TracedContainer(c, tuple(lookup(n, c, network) for n in _names(c, job, network, names, tracer.facts)))
                 for c in network.containers if _selected(c, container))))
     return Trace(jobs[0][1], tuple(networks), dict(ws.files()))
 

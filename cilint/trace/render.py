@@ -14,6 +14,8 @@ from cilint.syntax.nodes import location
 from cilint.trace.model import Trace, TracedContainer, TracedNetwork
 
 _MARK = {"resolves": "resolves", "fails": "FAILS", "depends": "depends", "no lookup": "no lookup"}
+_STYLES = {"resolves": "fill:#e6f4ea,stroke:#1e7e34", "fails": "fill:#fde8e8,stroke:#c62828",
+           "depends": "fill:#fff8e1,stroke:#b28704", "no_lookup": "fill:#eeeeee,stroke:#777777"}
 
 
 def _where(trace: Trace, source: Source) -> str:
@@ -100,7 +102,7 @@ def json_text(trace: Trace) -> str:
     return json.dumps({"job": trace.job.name, "networks": [
         {"runner": n.network.runner.name if n.network.runner is not None else None, "executor": n.network.executor,
          "variant": n.variant, "network": n.network.network, "containers": [container(c) for c in n.containers]}
-        for n in trace.networks]}, indent=2) + "\n"
+        for n in trace.networks]}, separators=(",", ":")) + "\n"  # one line: a trace of many runners is large
 
 
 def mermaid_text(trace: Trace) -> str:
@@ -108,6 +110,7 @@ def mermaid_text(trace: Trace) -> str:
     out = ["```mermaid", "flowchart LR"]
     for index, network in enumerate(trace.networks):
         out.extend(_network_mermaid(index, network))
+    out.extend(f"  classDef {outcome} {style}" for outcome, style in _STYLES.items())
     out.append("```")
     return "\n".join(out) + "\n"
 
@@ -122,7 +125,8 @@ def _network_mermaid(index: int, network: TracedNetwork) -> list[str]:
         for found_index, found in enumerate(traced.lookups):
             target = f"{node}l{found_index}"
             shape = ("([", "])") if found.outcome == "resolves" else ("{{", "}}")
-            out.append(f'    {target}{shape[0]}"{_label(f"{found.name}: {_MARK[found.outcome]}")}"{shape[1]}')
+            out.append(f'    {target}{shape[0]}"{_label(f"{found.name}: {_MARK[found.outcome]}")}"{shape[1]}'
+                       f':::{found.outcome.replace(" ", "_")}')
             via = found.queries[-1].server if found.queries else "/etc/hosts"
             server = servers.setdefault(via, f"n{index}s{len(servers)}")
             edges.append(f'    {node} -->|"{_label(found.name)}"| {server}')

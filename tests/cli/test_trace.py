@@ -76,9 +76,30 @@ def _cilint(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_command_line_reports_a_missing_job_or_runner_as_a_usage_error():
     seed = str(REPO / "examples" / "seed")
-    done = _cilint("trace", "--path", seed, "--job", "deplyo")
+    done = _cilint("trace", seed, "--job", "deplyo")
     assert done.returncode == 2 and "did you mean `deploy`?" in done.stderr
-    done = _cilint("trace", "--path", seed, "--job", "deploy", "--runner", "nope")
+    done = _cilint("trace", seed, "--job", "deploy", "--runner", "nope")
     assert done.returncode == 2 and "no runner `nope`" in done.stderr
-    done = _cilint("trace", "--path", seed, "--job", "deploy", "kubernetes.docker.internal", "--format", "json")
+    done = _cilint("trace", seed, "--job", "deploy", "kubernetes.docker.internal", "--format", "json")
     assert done.returncode == 0 and json.loads(done.stdout)["job"] == "deploy"
+    lookups = [f["name"] for n in json.loads(done.stdout)["networks"] for c in n["containers"] for f in c["lookups"]]
+    assert set(lookups) == {"kubernetes.docker.internal"}  # the path is not taken for a name
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_the_mermaid_output_renders(scenario, tmp_path):
+    """Rendered to SVG by the Mermaid CLI with a headless Chromium, as GitLab renders a mermaid block:
+    a syntax error fails the render; every container and every name is in the picture."""
+    from tests.support.mermaid import render_svg
+
+    fenced = (GOLDEN / f"{scenario}.mmd").read_text(encoding="utf-8")
+    lines = fenced.splitlines()
+    assert lines[0] == "```mermaid" and lines[-1] == "```"
+    svg = render_svg("\n".join(lines[1:-1]) + "\n", tmp_path / f"{scenario}.svg")
+    assert svg.startswith("<svg") and "Syntax error" not in svg
+    trace = traced(*SCENARIOS[scenario], [])
+    for network in trace.networks:
+        for container in network.containers:
+            assert container.container.name in svg
+            for found in container.lookups:
+                assert found.name in svg

@@ -141,15 +141,24 @@ def _lines(value: Any) -> list[str]:
 
 def ensure_rsync() -> None:
     """gitlab-ci-local's shell executor copies the project with rsync (Debian package)."""
-    if shutil.which("rsync"):
-        return
+    ensure_debian_package("rsync", "rsync")
+
+
+def ensure_debian_package(command: str, package: str) -> str:
+    """The path of `command`, installing its Debian package when it is missing (as root)."""
+    found = shutil.which(command)
+    if found:
+        return found
     apt = shutil.which("apt-get")
     if apt is None or os.geteuid() != 0:
-        raise RuntimeError("rsync is needed by gitlab-ci-local --force-shell-executor; install it (apt-get install rsync)")
-    install = [apt, "install", "-y", "-qq", "rsync"]
+        raise RuntimeError(f"{command} is needed by the tests; install it (apt-get install {package})")
+    install = [apt, "install", "-y", "-qq", package]
     # The package lists on the machine usually suffice, and `apt-get update` can fail where they do
     # (seen: a machine without gpgv refused the security repository): update only when needed.
-    if subprocess.run(install, capture_output=True, timeout=600).returncode == 0:
-        return
-    subprocess.run([apt, "update", "-qq"], capture_output=True, timeout=600)
-    subprocess.run(install, check=True, capture_output=True, timeout=600)
+    if subprocess.run(install, capture_output=True, timeout=900).returncode != 0:
+        subprocess.run([apt, "update", "-qq"], capture_output=True, timeout=600)
+        subprocess.run(install, check=True, capture_output=True, timeout=900)
+    found = shutil.which(command)
+    if found is None:
+        raise RuntimeError(f"installing {package} gave no `{command}`")
+    return found
