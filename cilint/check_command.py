@@ -92,6 +92,9 @@ class CheckRequest:
     diff: bool = _option("--diff", kind="flag", help="Print the changes --fix would make; write nothing (exit 1 if any).")
     show_fixes: bool = _option(
         "--show-fixes", kind="flag", help="With --fix or --diff, list the fixes applied (or that would be), per file.")
+    trace: bool = _option(
+        "--trace", kind="flag",
+        help="Under each finding about a name, how the job's container looks it up (as `cilint trace`; text format).")
     statistics: bool = _option(
         "--statistics", kind="flag", help="Print the number of findings per rule instead of each finding.")
     gitlab_url: str | None = _option(
@@ -252,6 +255,10 @@ def _report(request: CheckRequest, result: Result) -> int:
         write_stdout(json_report.statistics(result.projects) if request.output_format == "json"
                      else text.statistics(result.projects))
         return 1 if failed else 0
+    if request.trace:
+        from cilint.trace.explain import add_traces  # loads each project again: only when asked
+
+        add_traces(result.projects)
     outputs = [(fmt, Path(path)) for fmt, _, path in (r.partition("=") for r in request.reports)]
     for fmt, path in [(request.output_format, request.output), *outputs]:
         report = render(fmt, result, path is None and text.use_colour(sys.stdout.isatty()), request.quiet)

@@ -97,6 +97,16 @@ class Related:
 
 
 @dataclass(frozen=True, slots=True)
+class Subject:
+    """The name a finding is about, as one job's container looks it up (`cilint check --trace` shows the
+    lookup: the model of facts/resolution and facts/lookup)."""
+
+    job: str
+    name: str
+    container: str = "build"  # "build", "helper", "service:ALIAS", "dind-run:ALIAS"
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One problem a rule found, at the location where the fix belongs."""
 
@@ -113,6 +123,7 @@ class Finding:
     # `remedy` what to change (each a sentence or two; empty for input problems that need neither).
     why: str = ""
     remedy: str = ""
+    subject: Subject | None = None
 
     @property
     def path(self) -> str:

@@ -52,6 +52,8 @@ class ProjectResult:
     # relative to its git work tree's top (`prefix` is relative to the working directory).
     repo_prefix: str = ""
     outside: dict[str, str] = field(default_factory=dict)  # --runner-config outside the root -> as given
+    # `check --trace`: id of a finding -> the lookup of its subject, as lines under it
+    traces: dict[int, list[str]] = field(default_factory=dict)
 
     def shown(self, path: str, repository: bool = False) -> str:
         """`path` (relative to the root) as a report shows it: relative to the working directory, or

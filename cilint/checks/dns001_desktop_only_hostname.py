@@ -10,8 +10,9 @@ from cilint.checks.base import Check, CheckContext
 from cilint.edits.entries import add_toml_key, append_to_array
 from cilint.facts.local_hosts import LocalOnlyHost, classify, local_only_hosts
 from cilint.facts.positions import Positions
+from cilint.facts.resolv_conf import writes_etc_hosts
 from cilint.facts.scripts import ScriptCommand, expander
-from cilint.findings import Applicability, Finding, Fix, Location, Related, Severity
+from cilint.findings import Applicability, Finding, Fix, Location, Related, Severity, Subject
 from cilint.models.pipeline import Job, Pipeline
 from cilint.models.variables import Variable
 from cilint.shell.network import command_targets, value_hosts
@@ -66,10 +67,9 @@ class DesktopOnlyHostname(Check):
             yield from self._pipeline(ctx, pipeline, positions)
 
     def _pipeline(self, ctx: CheckContext, pipeline: Pipeline, positions: Positions) -> Iterator[Finding]:
-        services = {a.lower() for job in pipeline.jobs.values() for s in job.services for a in s.aliases}
         reported: set[tuple[str, int]] = set()
         for job in pipeline.jobs.values():
-            mapped = _Mapped(services, ctx, job)
+            mapped = _Mapped(ctx, job)
             for variable in self._variables(job):
                 if variable.value is None or not might_name_local_host(variable.value):
                     continue
@@ -84,7 +84,7 @@ class DesktopOnlyHostname(Check):
                 yield Finding(
                     self.rule_id, statement, location(variable.node), Severity.MAJOR,
                     fix=self._fix(ctx, job, host), route=("variable", variable.origin, variable.name, host),
-                    why=why, remedy=remedy,
+                    why=why, remedy=remedy, subject=Subject(job.name, host),
                 )
             yield from self._scripts(ctx, job, mapped, reported, positions)
 
@@ -101,7 +101,7 @@ class DesktopOnlyHostname(Check):
                 probed.setdefault(id(item.line), set()).update(t.host for t in command_targets(item.command, expand))
         for item in commands:
             command = item.command
-            if _writes_etc_hosts(command):
+            if writes_etc_hosts(command):
                 added.update(word.lower() for a in command.args for word in a.text.split())
                 continue
             if not might_name_local_host(item.line.text):
@@ -128,7 +128,7 @@ class DesktopOnlyHostname(Check):
                     self.rule_id, statement, where, Severity.MAJOR if command.fatal else Severity.MINOR,
                     fix=self._fix(ctx, job, target.host), why=why, remedy=remedy,
                     route=("script", job.name, item.line.section, target.host),
-                    related=_defined_in(job, where),
+                    related=_defined_in(job, where), subject=Subject(job.name, target.host),
                 )
 
     @staticmethod
@@ -163,30 +163,19 @@ class DesktopOnlyHostname(Check):
 
 
 class _Mapped:
-    """Names that resolve for a job: service aliases of the pipeline, names its runners map (looked
-    up on first use: most jobs name no desktop-only host at all)."""
+    """Names the job's own container resolves on every runner that may run it, as `cilint trace` shows:
+    its services' names, the runners' extra_hosts or host_aliases (a name its scripts write into
+    /etc/hosts counts only after that line: `_scripts` follows the order)."""
 
-    __slots__ = ("services", "ctx", "job", "runners")
+    __slots__ = ("ctx", "job")
 
-    def __init__(self, services: set[str], ctx: CheckContext, job: Job) -> None:
-        self.services = services
+    def __init__(self, ctx: CheckContext, job: Job) -> None:
         self.ctx = ctx
         self.job = job
-        self.runners: set[str] | None = None
 
     def __contains__(self, host: object) -> bool:
-        if host in self.services:
-            return True
-        if self.runners is None:
-            choices = self.ctx.facts.possible_runners(self.job)
-            self.runners = set.intersection(*(set(c.runner.mapped_hosts()) for c in choices)) if choices else set()
-        return host in self.runners
-
-
-def _writes_etc_hosts(command) -> bool:  # type: ignore[no-untyped-def]
-    if any(r.target.text == "/etc/hosts" and r.operator.startswith(">") for r in command.redirects):
-        return True
-    return command.name == "tee" and any(a.text == "/etc/hosts" for a in command.args)
+        found = self.ctx.facts.lookups(self.job, str(host))
+        return bool(found) and all(f.outcome == "resolves" and not (f.entry and f.entry.from_script) for f in found)
 
 
 def _defined_in(job: Job, where: Location) -> tuple[Related, ...]:

@@ -9,7 +9,7 @@ from functools import cache
 
 from cilint.facts.hosts import is_cluster_name, is_ip, is_partial_name, mixed_views, resolver_facts
 from cilint.facts.local_hosts import classify
-from cilint.facts.resolution import CLUSTER_DOMAIN, Container, JobNetwork
+from cilint.facts.resolution import CLUSTER_DOMAIN, Container, HostsEntry, JobNetwork
 
 ANSWER, NXDOMAIN, UNKNOWN = "answer", "NXDOMAIN", "unknown"
 
@@ -29,6 +29,7 @@ class Lookup:
     outcome: str  # "resolves", "fails", "depends" or "no lookup"
     reason: str
     notes: tuple[str, ...] = ()
+    entry: HostsEntry | None = None  # the /etc/hosts line that answers
 
     @property
     def wasted(self) -> int:
@@ -49,7 +50,7 @@ def lookup(name: str, container: Container, network: JobNetwork) -> Lookup:
     entry = next((e for e in resolver.hosts if e.name.lower() == host), None)
     if entry is not None:
         return Lookup(name, container.name, (Query(host, "/etc/hosts", ANSWER),), "resolves",
-                      f"/etc/hosts maps it to {entry.target} ({entry.source.what})", _notes(container))
+                      f"/etc/hosts maps it to {entry.target} ({entry.source.what})", _notes(container), entry)
     if host in resolver.embedded:
         return Lookup(name, container.name, (Query(host, "127.0.0.11", ANSWER),), "resolves",
                       "Docker's embedded resolver answers the name of a container on the network", _notes(container))

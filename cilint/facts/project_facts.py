@@ -8,9 +8,12 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from cilint.facts.dind import DindSetup, dind_setups
+from cilint.facts.job_networks import job_networks
 from cilint.facts.jobs import JobFacts
+from cilint.facts.lookup import Lookup, lookup
 from cilint.facts.positions import Positions
 from cilint.facts.references import Reference
+from cilint.facts.resolution import JobNetwork
 from cilint.facts.resolv_conf import Write, resolv_conf_writes
 from cilint.facts.runner_jobs import RunnerJobs, runner_jobs
 from cilint.facts.runners import RunnerChoice, RunnerChoices
@@ -31,6 +34,7 @@ class Facts:
         self.project = project
         self.jobs = jobs if jobs is not None else JobFacts()
         self.runners = RunnerChoices(project)
+        self._networks: dict[int, list[JobNetwork]] = {}
 
     def commands(self, job: Job) -> tuple[ScriptCommand, ...]:
         return self.jobs.commands(job)
@@ -53,6 +57,24 @@ class Facts:
 
     def confirmed_executors(self, job: Job) -> frozenset[str]:
         return self.runners.confirmed_executors(job)
+
+    def networks(self, job: Job) -> list[JobNetwork]:
+        """The job's containers and their resolvers on each runner that may run it (facts/resolution)."""
+        found = self._networks.get(id(job))
+        if found is None:
+            found = self._networks[id(job)] = job_networks(job, self.runners.possible(job),
+                                                           self.project.config.executor, self.jobs)
+        return found
+
+    def lookups(self, job: Job, name: str, container: str = "build") -> list[Lookup]:
+        """`name` looked up in one of the job's containers, on each runner that may run it (facts/lookup):
+        what `cilint trace` shows."""
+        found = []
+        for network in self.networks(job):
+            chosen = network.container(container)
+            if chosen is not None:
+                found.append(lookup(name, chosen, network))
+        return found
 
     @cached_property
     def positions(self) -> Positions:

@@ -54,6 +54,15 @@ class HostsEntry:
     name: str
     target: str  # an address, or the container it reaches
     source: Source
+    from_script: bool = False  # a job's script writes it (from that command on)
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptEffects:
+    """What a job's own scripts change in its container's resolver."""
+
+    rewrites: tuple[Source, ...] = ()  # commands that rewrite /etc/resolv.conf
+    hosts: tuple[HostsEntry, ...] = ()  # names the scripts add to /etc/hosts
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from cilint.facts.resolution import (
     JobNetwork,
     Line,
     Resolver,
+    ScriptEffects,
     Source,
     build_library,
     dind_run_resolver,
@@ -29,7 +30,7 @@ if TYPE_CHECKING:  # runner models load only for projects with runner configurat
 
 
 def docker_network(job: Job, runner: Runner | None, executor: str, per_build: bool,
-                   rewrites: tuple[Source, ...] = ()) -> JobNetwork:
+                   effects: ScriptEffects = ScriptEffects()) -> JobNetwork:
     mode = runner.docker.text("network_mode") if runner is not None else None
     upstream, search, extra = _runner_settings(runner)
     names = {s.name: service_names(job, s) for s in job.services}
@@ -51,7 +52,7 @@ def docker_network(job: Job, runner: Runner | None, executor: str, per_build: bo
         embedded = frozenset()
     return JobNetwork(job, runner, executor if executor != "unknown" else "shown as GitLab's Docker executor",
                       network, tuple(_containers(job, runner, base, names, legacy=not embedded and mode != "host",
-                                                 rewrites=rewrites)))
+                                                 effects=effects)))
 
 
 def _runner_settings(runner: Runner | None) -> tuple[tuple[Line, ...], tuple[Line, ...], tuple[HostsEntry, ...]]:
@@ -72,13 +73,13 @@ def _runner_settings(runner: Runner | None) -> tuple[tuple[Line, ...], tuple[Lin
 
 
 def _containers(job: Job, runner: Runner | None, base: Resolver, names: dict[str, tuple[str, ...]], legacy: bool,
-                rewrites: tuple[Source, ...]) -> list[Container]:
+                effects: ScriptEffects) -> list[Container]:
     image, library, source = build_library(job, runner)
     links = tuple(HostsEntry(n, f"the service container `{ns[0]}`",
                              Source("a legacy link to the service (GitLab Runner 18.7+: extra_hosts of the job container)"))
                   for service, ns in names.items() for n in ns) if legacy else ()
-    build = Resolver(base.nameservers, base.search, base.options, (*base.hosts, *links), library, source,
-                     base.embedded, base.cluster, rewrites)
+    build = Resolver(base.nameservers, base.search, base.options, (*base.hosts, *links, *effects.hosts), library, source,
+                     base.embedded, base.cluster, effects.rewrites)
     containers = [Container("build", "build", image, build, ("build",))]
     helper, helper_source = helper_library(runner)
     containers.append(Container("helper", "helper", None, Resolver(

@@ -11,6 +11,7 @@ from cilint.facts.resolution import (
     JobNetwork,
     Line,
     Resolver,
+    ScriptEffects,
     Source,
     build_library,
     dind_run_resolver,
@@ -30,11 +31,11 @@ if TYPE_CHECKING:  # runner models load only for projects with runner configurat
 _KUBELET = "the kubelet (ClusterFirst)"
 
 
-def kubernetes_network(job: Job, runner: Runner | None, rewrites: tuple[Source, ...] = ()) -> JobNetwork:
+def kubernetes_network(job: Job, runner: Runner | None, effects: ScriptEffects = ScriptEffects()) -> JobNetwork:
     pod = _pod_resolver(job, runner)
     containers = []
     image, library, source = build_library(job, runner)
-    containers.append(Container("build", "build", image, _with(pod, library, source, rewrites)))
+    containers.append(Container("build", "build", image, _with(pod, library, source, effects), ("build",)))
     helper, helper_source = helper_library(runner)
     containers.append(Container("helper", "helper", None, _with(pod, helper, helper_source)))
     for service in job.services:
@@ -51,9 +52,9 @@ def kubernetes_network(job: Job, runner: Runner | None, rewrites: tuple[Source, 
                       "and /etc/hosts, and reach the services on 127.0.0.1", tuple(containers))
 
 
-def _with(pod: Resolver, library: str, source: Source, rewrites: tuple[Source, ...] = ()) -> Resolver:
-    return Resolver(pod.nameservers, pod.search, pod.options, pod.hosts, library, source, pod.embedded, pod.cluster,
-                    rewrites)
+def _with(pod: Resolver, library: str, source: Source, effects: ScriptEffects = ScriptEffects()) -> Resolver:
+    return Resolver(pod.nameservers, pod.search, pod.options, (*pod.hosts, *effects.hosts), library, source,
+                    pod.embedded, pod.cluster, effects.rewrites)
 
 
 def _pod_resolver(job: Job, runner: Runner | None) -> Resolver:

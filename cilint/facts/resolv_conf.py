@@ -33,6 +33,20 @@ def writes_resolv_conf(command: Command) -> bool:
     return False
 
 
+def writes_etc_hosts(command: Command) -> bool:
+    if any(r.target.text == "/etc/hosts" and r.operator.startswith(">") for r in command.redirects):
+        return True
+    return command.name == "tee" and any(a.text == "/etc/hosts" for a in command.args)
+
+
+def etc_hosts_names(command: Command) -> set[str]:
+    """The names a command that writes /etc/hosts adds (`echo "$IP name other" >> /etc/hosts`)."""
+    if not writes_etc_hosts(command) or command.name not in ("echo", "printf", "tee"):
+        return set()
+    words = [w for a in command.args for w in a.text.split() if not w.startswith("-") and w != "/etc/hosts"]
+    return {w.lower() for w in words[1:] if "$" not in w and not w.startswith("%")}
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Write:
     """A command that rewrites /etc/resolv.conf, and where it runs."""

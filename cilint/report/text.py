@@ -138,4 +138,5 @@ def _explanation(
     link = docs_link(project.docs_url, finding.rule_id)
     if link:
         out.append(f"  docs: {link}")
+    out.extend(f"  {redactor.text(line)}" for line in project.traces.get(id(finding), ()))
     return out

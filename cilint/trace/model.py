@@ -8,8 +8,7 @@ from pathlib import Path
 from cilint.facts.job_networks import job_networks
 from cilint.facts.jobs import JobFacts
 from cilint.facts.lookup import Lookup, lookup
-from cilint.facts.resolution import Container, JobNetwork, Source
-from cilint.facts.resolv_conf import writes_resolv_conf
+from cilint.facts.resolution import Container, JobNetwork
 from cilint.facts.runners import RunnerChoices
 from cilint.loading.load import load_config, load_project
 from cilint.loading.project import Project
@@ -81,7 +80,7 @@ def trace_job(project: Project, ws: Workspace, job_name: str, names: list[str], 
         if runner is not None and not picked:
             raise UsageError(f"no runner `{runner}` may run `{job_name}`; runners: "
                              f"{', '.join(c.runner.name for c in possible) or 'none found'}")
-        for network in job_networks(job, picked, project.config.executor, _rewrites(job, tracer.facts)):
+        for network in job_networks(job, picked, project.config.executor, tracer.facts):
             networks.append(TracedNetwork(network, pipeline.variant, tuple(
                 TracedContainer(c, tuple(lookup(n, c, network) for n in _names(c, job, network, names, tracer.facts)))
                 for c in network.containers if _selected(c, container))))
@@ -114,12 +113,3 @@ def _host_of(url: str) -> str:
         return urlsplit(url if "://" in url else f"//{url}").hostname or ""
     except ValueError:
         return ""
-
-
-def _rewrites(job: Job, facts: JobFacts) -> tuple[Source, ...]:
-    from cilint.syntax.nodes import location
-
-    return tuple(Source(f"`{item.line.text.strip()}` ({item.line.section})", location(item.line.node))
-                 for item in facts.commands(job) if writes_resolv_conf(item.command))
-
-

@@ -1,0 +1,54 @@
+"""The lookup of each finding's subject (`Finding.subject`), as lines to show under the finding
+(`cilint check --trace`, merge request comments): the same model `cilint trace` prints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cilint.findings import Finding, Subject
+from cilint.loading.load import load_config, load_project
+from cilint.loading.workspace import Workspace
+from cilint.results import ProjectResult, UsageError
+from cilint.trace.model import Trace, Tracer, trace_job
+
+
+def add_traces(projects: Iterable[ProjectResult]) -> None:
+    """Fill `ProjectResult.traces` for the findings that have a subject (one load of each project)."""
+    for result in projects:
+        about = [f for f in result.findings if f.subject is not None]
+        if not about:
+            continue
+        ws = Workspace(result.root)
+        project = load_project(result.root, None, load_config(ws), [], ws)
+        tracer = Tracer.of(project)
+        done: dict[Subject, list[str]] = {}
+        for finding in about:
+            subject = finding.subject
+            assert subject is not None
+            if subject not in done:
+                done[subject] = _lines(project, ws, tracer, subject)
+            result.traces[id(finding)] = done[subject]
+
+
+def _lines(project: object, ws: Workspace, tracer: Tracer, subject: Subject) -> list[str]:
+    try:
+        trace = trace_job(tracer.project, ws, subject.job, [subject.name], container=subject.container, tracer=tracer)
+    except UsageError:
+        return []
+    return trace_lines(trace)
+
+
+def trace_lines(trace: Trace) -> list[str]:
+    """`trace: <name> in <container> on <runner>: <outcome> (<reason>)` and its queries, per runner."""
+    out = []
+    for network in trace.networks:
+        runner = f"runner `{network.network.runner.name}`" if network.network.runner is not None else "an unknown runner"
+        for traced in network.containers:
+            for found in traced.lookups:
+                out.append(f"trace: `{found.name}` in {traced.container.name} on {runner}: {found.outcome} ({found.reason})")
+                out.extend(f"  {i}. {q.name} -> {q.server}: {q.expected}" for i, q in enumerate(found.queries, start=1))
+    return out
+
+
+def subjects(findings: Iterable[Finding]) -> set[Subject]:
+    return {f.subject for f in findings if f.subject is not None}
