@@ -10,7 +10,7 @@ from cilint.edits.pipeline import add_service_entry
 from cilint.facts.hosts import is_dns1123_subdomain
 from cilint.facts.images import is_dind, is_docker_cli_image
 from cilint.facts.references import Reference, service_names
-from cilint.findings import Applicability, Confidence, Finding, Fix, Related, Severity
+from cilint.findings import Applicability, Confidence, Finding, Fix, Related, Severity, Subject
 from cilint.models.images import parse_image
 from cilint.models.pipeline import Job, Service
 from cilint.syntax.nodes import location
@@ -68,7 +68,7 @@ class ServiceHostnameFromRegistryPath(Check):
             why=(f"the job uses `{short}` in {via}; a service pulled from a registry path is named after the full "
                  f"path{shown}, so the lookup fails with 'no such host'"),
             remedy=f"add `alias: {short}` to the service",
-            route=("registry-path-hostname", service.name, short),
+            route=("registry-path-hostname", service.name, short), subject=Subject(job.name, short),
         )
 
     def _named_by_variable(self, ctx: CheckContext, job: Job, service: Service, provided: set[str],
@@ -104,7 +104,7 @@ class ServiceHostnameFromRegistryPath(Check):
              if derived else f"job `{job.name}` reaches `{alias}`, which only the value of `{service.name}` could name"),
             location(service.name_node), Severity.MINOR, fix=fix, confidence=confidence,
             related=(Related(location(reached.node), f"`{alias}` is used here"),),
-            route=("variable-image-hostname", service.name, alias),
+            route=("variable-image-hostname", service.name, alias), subject=Subject(job.name, alias),
             why=(f"the runner names the service after the image `{service.name}` expands to ({image}); another "
                  "value (a CI/CD variable, a mirror, a trigger) renames it and the lookup fails with 'no such host'"),
             remedy=remedy,

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from cilint.checks.base import Check, CheckContext
 from cilint.edits.pipeline import add_job_variable
 from cilint.facts.references import _BARE, service_names, variable_hosts
+from cilint.facts.resolution import service_container
 from cilint.facts.runners import (
     DOCKER_EXECUTORS,
     network_per_build,
 )
-from cilint.findings import Applicability, Finding, Fix, Related, Severity
+from cilint.findings import Applicability, Finding, Fix, Related, Severity, Subject
 from cilint.models.pipeline import Job, Service
 from cilint.shell.network import hosts_in_text
 from cilint.syntax.nodes import location
@@ -88,5 +89,6 @@ class ServiceToServiceWithoutNetworkPerBuild(Check):
             remedy="set `FF_NETWORK_PER_BUILD: \"true\"` in the job's variables",
             fix=Fix("Create a network per job", (edit,), Applicability.UNSAFE) if edit else None,
             related=(Related(location(service.name_node), "the service"),),
+            subject=Subject(job.name, host, service_container(job, service)),
             route=("service-to-service", job.name, service.name, host),
         )

@@ -9,7 +9,7 @@ from cilint.checks.base import Check, CheckContext
 from cilint.facts.images import is_dind
 from cilint.facts.references import service_names
 from cilint.facts.runners import DOCKER_EXECUTORS
-from cilint.findings import Finding, Related, Severity
+from cilint.findings import Finding, Related, Severity, Subject
 from cilint.models.pipeline import Job, Service
 from cilint.syntax.nodes import location
 from cilint.syntax.tree import Node
@@ -58,5 +58,5 @@ class HostNetworkWithServices(Check):
             why=(f"with `network_mode = \"host\"` the runner creates no links or aliases: 'Could not resolve host: "
                  f"{host}'{extra}"),
             remedy="remove `network_mode` (and use FF_NETWORK_PER_BUILD), or reach services on 127.0.0.1",
-            route=("host-network", runner, service.name),
+            route=("host-network", runner, service.name), subject=Subject(job.name, host),
         )

@@ -114,6 +114,11 @@ def service_names(job: Job, service: Service) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*service.aliases, *(service.derived_aliases(job.variables) or ()))))
 
 
+def service_container(job: Job, service: Service) -> str:
+    """The name `cilint trace` gives a service's container: `service:` and its first name."""
+    return f"service:{(service_names(job, service) or (service.name,))[0]}"
+
+
 def image_library(image: str | None, what: str) -> tuple[str, Source]:
     if image is None:
         return "unknown", Source(f"{what}: not known from the files")

@@ -20,6 +20,7 @@ from cilint.facts.resolution import (
     dind_services,
     helper_library,
     image_library,
+    service_container,
     service_names,
 )
 from cilint.models.pipeline import Job
@@ -86,13 +87,14 @@ def _containers(job: Job, runner: Runner | None, base: Resolver, names: dict[str
         base.nameservers, base.search, base.options, base.hosts, helper, helper_source, base.embedded, base.cluster)))
     for service in job.services:
         library, source = image_library(service.name, "the service's image")
-        alias = (names.get(service.name) or (service.name,))[0]
         resolver = Resolver(base.nameservers, base.search, base.options, base.hosts, library, source, base.embedded,
                             base.cluster)
-        containers.append(Container("service", f"service:{alias}", service.name, resolver, names.get(service.name, ()),
+        containers.append(Container("service", service_container(job, service), service.name, resolver,
+                                    names.get(service.name, ()),
                                     dind_notes(service)))
     for service in dind_services(job):
-        alias = (names.get(service.name) or (service.name,))[0]
-        parent = next(c.resolver for c in containers if c.name == f"service:{alias}")
-        containers.append(Container("dind-run", f"dind-run:{alias}", None, dind_run_resolver(service, parent)))
+        name = service_container(job, service)
+        parent = next(c.resolver for c in containers if c.name == name)
+        containers.append(Container("dind-run", name.replace("service:", "dind-run:", 1), None,
+                                    dind_run_resolver(service, parent)))
     return containers

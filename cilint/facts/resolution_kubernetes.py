@@ -19,6 +19,7 @@ from cilint.facts.resolution import (
     dind_services,
     helper_library,
     image_library,
+    service_container,
     service_names,
 )
 from cilint.findings import Location
@@ -41,11 +42,10 @@ def kubernetes_network(job: Job, runner: Runner | None, effects: ScriptEffects =
     for service in job.services:
         names = service_names(job, service)
         library, source = image_library(service.name, "the service's image")
-        containers.append(Container("service", f"service:{names[0] if names else service.name}", service.name,
+        containers.append(Container("service", service_container(job, service), service.name,
                                     _with(pod, library, source), names, dind_notes(service)))
     for service in dind_services(job):
-        names = service_names(job, service)
-        containers.append(Container("dind-run", f"dind-run:{names[0] if names else service.name}", None,
+        containers.append(Container("dind-run", service_container(job, service).replace("service:", "dind-run:", 1), None,
                                     dind_run_resolver(service, pod)))
     policy = runner.kubernetes_dns().policy if runner is not None else "ClusterFirst"
     return JobNetwork(job, runner, "kubernetes", f"one pod (dns_policy {policy}): its containers share one resolv.conf "
