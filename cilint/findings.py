@@ -123,7 +123,7 @@ class Finding:
     # `remedy` what to change (each a sentence or two; empty for input problems that need neither).
     why: str = ""
     remedy: str = ""
-    subject: Subject | None = None
+    subjects: tuple[Subject, ...] = ()  # the names it is about, each in a job's container
 
     @property
     def path(self) -> str:

@@ -84,7 +84,7 @@ class DesktopOnlyHostname(Check):
                 yield Finding(
                     self.rule_id, statement, location(variable.node), Severity.MAJOR,
                     fix=self._fix(ctx, job, host), route=("variable", variable.origin, variable.name, host),
-                    why=why, remedy=remedy, subject=Subject(job.name, host),
+                    why=why, remedy=remedy, subjects=(Subject(job.name, host),),
                 )
             yield from self._scripts(ctx, job, mapped, reported, positions)
 
@@ -128,7 +128,7 @@ class DesktopOnlyHostname(Check):
                     self.rule_id, statement, where, Severity.MAJOR if command.fatal else Severity.MINOR,
                     fix=self._fix(ctx, job, target.host), why=why, remedy=remedy,
                     route=("script", job.name, item.line.section, target.host),
-                    related=_defined_in(job, where), subject=Subject(job.name, target.host),
+                    related=_defined_in(job, where), subjects=(Subject(job.name, target.host),),
                 )
 
     @staticmethod

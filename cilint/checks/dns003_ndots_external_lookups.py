@@ -72,7 +72,8 @@ class NdotsExternalLookups(Check):
             rj = ctx.facts.runner_jobs_of(runner)
             confidence = rj.confidence_for(slow) if rj else Confidence.HIGH
             yield Finding(self.rule_id, statement, location(node), Severity.MAJOR if musl else Severity.MINOR,
-                          fix=fix, route=("ndots", runner.name), confidence=confidence, why=why, remedy=remedy)
+                          fix=fix, route=("ndots", runner.name), confidence=confidence, why=why, remedy=remedy,
+                          subjects=rj.subjects(slow) if rj else ())
 
     @staticmethod
     def _hosts(ctx: CheckContext, runner: Runner) -> tuple[set[str], bool]:

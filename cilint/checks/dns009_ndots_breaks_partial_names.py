@@ -45,7 +45,7 @@ class NdotsBreaksPartialNames(Check):
                 remedy=f"use full names (`...svc.cluster.local`) or set ndots to {wanted}",
                 related=(Related(location(first), f"`{broken[0]}` is used here"),),
                 route=("partial-names", rj.runner.name),
-                confidence=min(rj.confidence_for(broken), rj.musl_confidence),
+                confidence=min(rj.confidence_for(broken), rj.musl_confidence), subjects=rj.subjects(broken),
             )
 
 

@@ -35,4 +35,5 @@ class ClusterNamesLost(Check):
                         "`searches = [\"<namespace>.svc.cluster.local\", \"svc.cluster.local\", \"cluster.local\"]`"),
                 related=(Related(location(rj.hosts[names[0]]), f"`{names[0]}` is used here"),),
                 route=("cluster-names-lost", runner.name), confidence=rj.confidence_for(names),
+                subjects=rj.subjects(names),
             )

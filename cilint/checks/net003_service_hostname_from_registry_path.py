@@ -68,7 +68,7 @@ class ServiceHostnameFromRegistryPath(Check):
             why=(f"the job uses `{short}` in {via}; a service pulled from a registry path is named after the full "
                  f"path{shown}, so the lookup fails with 'no such host'"),
             remedy=f"add `alias: {short}` to the service",
-            route=("registry-path-hostname", service.name, short), subject=Subject(job.name, short),
+            route=("registry-path-hostname", service.name, short), subjects=(Subject(job.name, short),),
         )
 
     def _named_by_variable(self, ctx: CheckContext, job: Job, service: Service, provided: set[str],
@@ -104,7 +104,7 @@ class ServiceHostnameFromRegistryPath(Check):
              if derived else f"job `{job.name}` reaches `{alias}`, which only the value of `{service.name}` could name"),
             location(service.name_node), Severity.MINOR, fix=fix, confidence=confidence,
             related=(Related(location(reached.node), f"`{alias}` is used here"),),
-            route=("variable-image-hostname", service.name, alias), subject=Subject(job.name, alias),
+            route=("variable-image-hostname", service.name, alias), subjects=(Subject(job.name, alias),),
             why=(f"the runner names the service after the image `{service.name}` expands to ({image}); another "
                  "value (a CI/CD variable, a mirror, a trigger) renames it and the lookup fails with 'no such host'"),
             remedy=remedy,

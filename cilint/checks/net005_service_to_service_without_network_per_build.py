@@ -89,6 +89,6 @@ class ServiceToServiceWithoutNetworkPerBuild(Check):
             remedy="set `FF_NETWORK_PER_BUILD: \"true\"` in the job's variables",
             fix=Fix("Create a network per job", (edit,), Applicability.UNSAFE) if edit else None,
             related=(Related(location(service.name_node), "the service"),),
-            subject=Subject(job.name, host, service_container(job, service)),
+            subjects=(Subject(job.name, host, service_container(job, service)),),
             route=("service-to-service", job.name, service.name, host),
         )

@@ -58,5 +58,5 @@ class HostNetworkWithServices(Check):
             why=(f"with `network_mode = \"host\"` the runner creates no links or aliases: 'Could not resolve host: "
                  f"{host}'{extra}"),
             remedy="remove `network_mode` (and use FF_NETWORK_PER_BUILD), or reach services on 127.0.0.1",
-            route=("host-network", runner, service.name), subject=Subject(job.name, host),
+            route=("host-network", runner, service.name), subjects=(Subject(job.name, host),),
         )

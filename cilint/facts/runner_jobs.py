@@ -19,7 +19,7 @@ from cilint.facts.hosts import (
 from cilint.facts.images import image_facts, is_dind, is_musl_image
 from cilint.facts.jobs import JobFacts
 from cilint.facts.runners import RunnerChoices
-from cilint.findings import Confidence
+from cilint.findings import Confidence, Subject
 from cilint.loading.project import Project
 from cilint.models.pipeline import Job
 from cilint.shell.network import hosts_in_text
@@ -65,6 +65,19 @@ class RunnerJobs:
     def own_hosts(self) -> set[str]:
         """The hosts of the runner's own settings (URL, cache server), not its jobs'."""
         return {h for h, node in self.hosts.items() if node.path == self.runner.path}
+
+    def subjects(self, names: Iterable[str]) -> tuple[Subject, ...]:
+        """Where each name is looked up: in the container of the first of the runner's jobs that uses it,
+        or, for the runner's own (its GitLab URL, cache server), in the helper of its first job."""
+        found = []
+        own = self.own_hosts()
+        for name in names:
+            job = next((j for j in self.jobs if any(r.host == name for r in self.job_facts.references(j))), None)
+            if job is not None:
+                found.append(Subject(job.name, name))
+            elif name in own and self.jobs:
+                found.append(Subject(self.jobs[0].name, name, "helper"))
+        return tuple(found)
 
     def confidence_for(self, hosts: Iterable[str]) -> Confidence:
         """Of a claim about these hosts: high when one is the runner's own, else how sure the jobs are its."""

@@ -1,21 +1,22 @@
-"""The lookup of each finding's subject (`Finding.subject`), as lines to show under the finding
+"""The lookup of each finding's subjects (`Finding.subjects`), as lines to show under the finding
 (`cilint check --trace`, merge request comments): the same model `cilint trace` prints."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cilint.findings import Finding, Subject
+from cilint.findings import Subject
 from cilint.loading.load import load_config, load_project
+from cilint.loading.project import Project
 from cilint.loading.workspace import Workspace
 from cilint.results import ProjectResult, UsageError
 from cilint.trace.model import Trace, Tracer, trace_job
 
 
 def add_traces(projects: Iterable[ProjectResult]) -> None:
-    """Fill `ProjectResult.traces` for the findings that have a subject (one load of each project)."""
+    """Fill `ProjectResult.traces` for the findings that have subjects (one load of each project)."""
     for result in projects:
-        about = [f for f in result.findings if f.subject is not None]
+        about = [f for f in result.findings if f.subjects]
         if not about:
             continue
         ws = Workspace(result.root)
@@ -23,16 +24,16 @@ def add_traces(projects: Iterable[ProjectResult]) -> None:
         tracer = Tracer.of(project)
         done: dict[Subject, list[str]] = {}
         for finding in about:
-            subject = finding.subject
-            assert subject is not None
-            if subject not in done:
-                done[subject] = _lines(project, ws, tracer, subject)
-            result.traces[id(finding)] = done[subject]
+            lines = result.traces[id(finding)] = []
+            for subject in finding.subjects:
+                if subject not in done:
+                    done[subject] = _lines(project, ws, tracer, subject)
+                lines.extend(done[subject])
 
 
-def _lines(project: object, ws: Workspace, tracer: Tracer, subject: Subject) -> list[str]:
+def _lines(project: Project, ws: Workspace, tracer: Tracer, subject: Subject) -> list[str]:
     try:
-        trace = trace_job(tracer.project, ws, subject.job, [subject.name], container=subject.container, tracer=tracer)
+        trace = trace_job(project, ws, subject.job, [subject.name], container=subject.container, tracer=tracer)
     except UsageError:
         return []
     return trace_lines(trace)
@@ -48,7 +49,3 @@ def trace_lines(trace: Trace) -> list[str]:
                 out.append(f"trace: `{found.name}` in {traced.container.name} on {runner}: {found.outcome} ({found.reason})")
                 out.extend(f"  {i}. {q.name} -> {q.server}: {q.expected}" for i, q in enumerate(found.queries, start=1))
     return out
-
-
-def subjects(findings: Iterable[Finding]) -> set[Subject]:
-    return {f.subject for f in findings if f.subject is not None}
