@@ -35,6 +35,7 @@ from cilint.show_config import FORMATS as SHOW_CONFIG_FORMATS
 from cilint.show_config import run_show_config
 from cilint.trace import FORMATS as TRACE_FORMATS
 from cilint.trace import run_trace
+from cilint.trace.explain import add_traces
 
 app = typer.Typer(
     add_completion=False,
@@ -131,6 +132,8 @@ def mr_comment(
         Optional[list[Path]], typer.Option("--runner-config", help="A runner config file (repeatable).")
     ] = None,
     unsafe_fixes: Annotated[bool, typer.Option("--unsafe-fixes", help="Offer unsafe fixes as suggestions too.")] = False,
+    trace: Annotated[bool, typer.Option(
+        "--trace", help="Attach to each finding about a name a diagram of how the job resolves it (cilint trace).")] = False,
     gitlab_timeout: Annotated[float, typer.Option("--gitlab-timeout", help="Seconds per API request.")] = 20.0,
 ) -> None:
     """Post findings on lines a merge request changes as discussions, with fixes as suggestions. In a
@@ -144,6 +147,8 @@ def mr_comment(
     try:
         source = GitLabSource(gitlab_url, project, None, False, gitlab_timeout)
         result = run(Options(paths=tuple(paths or [Path(".")]), runner_configs=tuple(runner_config or []), gitlab=source))
+        if trace:
+            add_traces(result.projects, mermaid=True)
         posted, already = post(source, mr, result.projects, unsafe_fixes)
     except (ApiError, UsageError) as exc:
         typer.echo(f"cilint: error: {exc}", err=True)

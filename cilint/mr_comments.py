@@ -67,12 +67,13 @@ def comments(projects: Sequence[ProjectResult], changed: dict[str, set[int]], un
             lines = changed.get(path)
             if not lines or item.start.line not in lines:
                 continue
-            out.append(Comment(path, item.start.line,
-                               _body(item, files, unsafe, redactor, project.docs_url), item.fingerprint))
+            body = _body(item, files, unsafe, redactor, project.docs_url, project.traces.get(id(item.finding), []))
+            out.append(Comment(path, item.start.line, body, item.fingerprint))
     return out
 
 
-def _body(item: Placed, files: dict[str, SourceFile], unsafe: bool, redactor: Redactor, docs_url: str) -> str:
+def _body(item: Placed, files: dict[str, SourceFile], unsafe: bool, redactor: Redactor, docs_url: str,
+          trace: Sequence[str] = ()) -> str:
     finding = item.finding
     parts = [f"**{finding.rule_id}** [{finding.severity.label}] {redactor.text(finding.message)}"]
     if finding.why:
@@ -89,6 +90,10 @@ def _body(item: Placed, files: dict[str, SourceFile], unsafe: bool, redactor: Re
                   f"{fence}suggestion:-0+0", *([suggestion] if suggestion else []), fence]  # empty: delete the line
     elif fix is not None:
         parts += ["", f"Suggested change ({fix.applicability.value}): {redactor.text(fix.title)}"]
+    if trace:  # `cilint trace` of the names it is about: a Mermaid diagram GitLab draws
+        names = ", ".join(f"`{s.name}`" for s in finding.subjects)
+        parts += ["", f"<details><summary>How the job resolves {redactor.text(names)}</summary>", "",
+                  *(redactor.text(line) for line in trace), "", "</details>"]
     link = docs_link(docs_url, finding.rule_id)
     more = f"[{finding.rule_id} documentation]({link})" if link else f"`cilint explain {finding.rule_id}` tells more."
     parts += ["", more, MARKER.format(item.fingerprint)]

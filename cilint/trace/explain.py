@@ -11,10 +11,12 @@ from cilint.loading.project import Project
 from cilint.loading.workspace import Workspace
 from cilint.results import ProjectResult, UsageError
 from cilint.trace.model import Trace, Tracer, trace_job
+from cilint.trace.render import mermaid_text
 
 
-def add_traces(projects: Iterable[ProjectResult]) -> None:
-    """Fill `ProjectResult.traces` for the findings that have subjects (one load of each project)."""
+def add_traces(projects: Iterable[ProjectResult], mermaid: bool = False) -> None:
+    """Fill `ProjectResult.traces` for the findings that have subjects (one load of each project): the
+    text lines of each lookup, or with `mermaid`, one diagram of them (a merge request comment)."""
     for result in projects:
         about = [f for f in result.findings if f.subjects]
         if not about:
@@ -27,16 +29,16 @@ def add_traces(projects: Iterable[ProjectResult]) -> None:
             lines = result.traces[id(finding)] = []
             for subject in finding.subjects:
                 if subject not in done:
-                    done[subject] = _lines(project, ws, tracer, subject)
+                    done[subject] = _lines(project, ws, tracer, subject, mermaid)
                 lines.extend(done[subject])
 
 
-def _lines(project: Project, ws: Workspace, tracer: Tracer, subject: Subject) -> list[str]:
+def _lines(project: Project, ws: Workspace, tracer: Tracer, subject: Subject, mermaid: bool) -> list[str]:
     try:
         trace = trace_job(project, ws, subject.job, [subject.name], container=subject.container, tracer=tracer)
     except UsageError:
         return []
-    return trace_lines(trace)
+    return mermaid_text(trace).splitlines() if mermaid else trace_lines(trace)
 
 
 def trace_lines(trace: Trace) -> list[str]:

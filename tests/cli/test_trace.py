@@ -103,3 +103,24 @@ def test_the_mermaid_output_renders(scenario, tmp_path):
             assert container.container.name in svg
             for found in container.lookups:
                 assert found.name in svg
+
+
+def test_check_trace_and_merge_request_comments_show_the_lookup_of_a_findings_name():
+    """`check --trace` puts the lookup under the finding (text); `mr-comment --trace` attaches it as a
+    Mermaid diagram in a collapsed block of the discussion."""
+    from cilint.engine import run
+    from cilint.mr_comments import comments
+    from cilint.results import Options
+    from cilint.trace.explain import add_traces
+
+    seed = REPO / "examples" / "seed"
+    done = _cilint("check", str(seed), "--select", "DNS001", "--trace")
+    assert "trace: `kubernetes.docker.internal` in build on an unknown runner: fails" in done.stdout
+    assert "kubernetes.docker.internal -> the runner host's nameservers: NXDOMAIN" in done.stdout
+    result = run(Options(paths=(seed,), select=("DNS001",)))
+    add_traces(result.projects, mermaid=True)
+    project = result.projects[0]
+    changed = {project.shown(f.path, repository=True): set(range(1, 200)) for f in project.findings}
+    bodies = [c.body for c in comments(result.projects, changed, unsafe=False)]
+    assert bodies and all("```mermaid" in b and "<details><summary>How the job resolves `kubernetes.docker.internal`" in b
+                          for b in bodies)
