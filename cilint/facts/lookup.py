@@ -30,6 +30,9 @@ class Lookup:
     reason: str
     notes: tuple[str, ...] = ()
     entry: HostsEntry | None = None  # the /etc/hosts line that answers
+    # why, as a word the rules test: "address", "hosts", "embedded", "desktop-only", "service-names",
+    # "musl-search", "nxdomain", "upstream", "mdns", "cluster-service", "forwarded", "upstream-view"
+    cause: str = ""
 
     @property
     def wasted(self) -> int:
@@ -46,16 +49,18 @@ def lookup(name: str, container: Container, network: JobNetwork) -> Lookup:
     host = name.lower().rstrip(".")
     resolver = container.resolver
     if is_ip(host):
-        return Lookup(name, container.name, (), "no lookup", "an address: nothing to resolve")
+        return Lookup(name, container.name, (), "no lookup", "an address: nothing to resolve", cause="address")
     entry = next((e for e in resolver.hosts if e.name.lower() == host), None)
     if entry is not None:
         return Lookup(name, container.name, (Query(host, "/etc/hosts", ANSWER),), "resolves",
-                      f"/etc/hosts maps it to {entry.target} ({entry.source.what})", _notes(container), entry)
+                      f"/etc/hosts maps it to {entry.target} ({entry.source.what})", _notes(container), entry, "hosts")
     if host in resolver.embedded:
         return Lookup(name, container.name, (Query(host, "127.0.0.11", ANSWER),), "resolves",
-                      "Docker's embedded resolver answers the name of a container on the network", _notes(container))
+                      "Docker's embedded resolver answers the name of a container on the network", _notes(container),
+                      cause="embedded")
     queries = tuple(_queries(name, host, container))
-    return Lookup(name, container.name, queries, *_outcome(host, queries, container, network), _notes(container))
+    outcome, reason, cause = _outcome(host, queries, container, network)
+    return Lookup(name, container.name, queries, outcome, reason, _notes(container), cause=cause)
 
 
 def candidates(name: str, container: Container) -> list[str]:
@@ -116,31 +121,36 @@ def _public_tlds() -> frozenset[str]:
     return frozenset(resolver_facts()["public_tlds"])
 
 
-def _outcome(host: str, queries: tuple[Query, ...], container: Container, network: JobNetwork) -> tuple[str, str]:
+def _outcome(host: str, queries: tuple[Query, ...], container: Container, network: JobNetwork) -> tuple[str, str, str]:
     desktop = classify(host)
     if desktop is not None:
-        return "fails", f"only {desktop.provider} defines it: no runner maps it (extra_hosts, host_aliases)"
+        return "fails", f"only {desktop.provider} defines it: no runner maps it (extra_hosts, host_aliases)", "desktop-only"
     reason = _missing_name(host, container, network)
     if reason is not None:
-        return "fails", reason
+        return "fails", reason, "service-names"
     answered = next((q for q in queries if q.expected != NXDOMAIN), None)
     tried = next((i for i, q in enumerate(queries) if q.expected != NXDOMAIN), len(queries))
     before = f" after {tried} failed quer{'y' if tried == 1 else 'ies'} of the search list" if tried else ""
     if answered is None:
         if container.resolver.library == "musl" and "." in host and host.count(".") >= container.resolver.ndots:
-            return "fails", "musl tries the search list only for names with fewer dots than ndots"
-        return "fails", "no candidate name exists: every query is expected to get NXDOMAIN"
+            return "fails", "musl tries the search list only for names with fewer dots than ndots", "musl-search"
+        return "fails", "no candidate name exists: every query is expected to get NXDOMAIN", "nxdomain"
     if answered.expected == ANSWER:
-        return "resolves", f"through upstream DNS{before}"
-    if host.endswith(".local") and not host.endswith(CLUSTER_DOMAIN):
-        return "depends", ".local is mDNS: only a nameserver that serves that zone answers (containers run no mDNS)"
+        return "resolves", f"through upstream DNS{before}", "upstream"
+    if host.endswith(".local") and not host.endswith(CLUSTER_DOMAIN) and not _zone_searched(host, container):
+        return ("depends", ".local is mDNS: only a nameserver that serves that zone answers (containers run no mDNS)",
+                "mdns")
     if answered.name.endswith(f".{CLUSTER_DOMAIN}") or is_cluster_name(answered.name):
-        where = "whether the cluster has that Service"
-    elif container.resolver.cluster:
-        where = "the view of the servers the cluster DNS forwards to"
-    else:
-        where = "the upstream server's view"
-    return "depends", f"on {where}{before}: not in the files"
+        return "depends", f"on whether the cluster has that Service{before}: not in the files", "cluster-service"
+    if container.resolver.cluster:
+        return "depends", f"on the view of the servers the cluster DNS forwards to{before}: not in the files", "forwarded"
+    return "depends", f"on the upstream server's view{before}: not in the files", "upstream-view"
+
+
+def _zone_searched(host: str, container: Container) -> bool:
+    """A search domain names the zone: the runner's DNS is taken to serve it (an Active Directory domain)."""
+    return any(s.known and (s.value.strip(".") == "local" or host.endswith("." + s.value.strip(".")))
+               for s in container.resolver.search)
 
 
 def _missing_name(host: str, container: Container, network: JobNetwork) -> str | None:
