@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from cilint.facts.jobs import JobFacts
 from cilint.facts.resolution import Container, HostsEntry, JobNetwork, Line, Resolver, ScriptEffects, Source
-from cilint.facts.resolv_conf import etc_hosts_names, writes_resolv_conf
+from cilint.facts.resolv_conf import etc_hosts_names, writes_resolv_conf, written_text
 from cilint.facts.resolution_docker import docker_network
 from cilint.facts.resolution_kubernetes import kubernetes_network
 from cilint.facts.runners import DOCKER_EXECUTORS, RunnerChoice, network_per_build
@@ -31,12 +31,17 @@ def script_effects(job: Job, facts: JobFacts) -> ScriptEffects:
     if "/etc/" not in facts.shell_text(job, 0) + facts.shell_text(job, 1) + facts.shell_text(job, 2):
         return ScriptEffects()
     rewrites, hosts = [], []
+    written: tuple[Line, ...] | None = None
     for item in facts.commands(job):
         where = Source(f"`{item.line.text.strip()}` ({item.line.section})", location(item.line.node))
         if writes_resolv_conf(item.command):
             rewrites.append(where)
+            text = written_text(item.command)
+            written = None if text is None else tuple(
+                Line(line.strip(), where) for line in text.splitlines() if line.strip().split()[:1] in (
+                    ["nameserver"], ["search"], ["options"]) and len(line.split()) > 1)
         hosts.extend(HostsEntry(name, "an address the script writes", where, True) for name in etc_hosts_names(item.command))
-    return ScriptEffects(tuple(rewrites), tuple(hosts))
+    return ScriptEffects(tuple(rewrites), tuple(hosts), written)
 
 
 def _network(job: Job, runner: Runner | None, executor: str, effects: ScriptEffects) -> JobNetwork:

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from cilint.facts.hosts import is_cluster_name, is_ip, is_partial_name, mixed_views, resolver_facts
+from cilint.facts.hosts import EMBEDDED_DNS, is_cluster_name, is_ip, is_partial_name, mixed_views, resolver_facts
 from cilint.facts.local_hosts import classify
 from cilint.facts.resolution import CLUSTER_DOMAIN, Container, HostsEntry, JobNetwork
 
-ANSWER, NXDOMAIN, UNKNOWN = "answer", "NXDOMAIN", "unknown"
+ANSWER, NXDOMAIN, UNKNOWN, NO_ANSWER = "answer", "NXDOMAIN", "unknown", "no answer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +80,20 @@ def _server(container: Container) -> str:
     resolver = container.resolver
     if resolver.embedded:
         return "127.0.0.11"
-    known = [s.value for s in resolver.nameservers]
-    return known[0] if len(known) == 1 else ", ".join(known) if known else "no nameserver"
+    servers = _reachable(container) or [s.value for s in resolver.nameservers]
+    return servers[0] if len(servers) == 1 else ", ".join(servers) if servers else "no nameserver"
+
+
+def _reachable(container: Container) -> list[str]:
+    """The nameservers that can answer: 127.0.0.11 answers only on a user-defined Docker network."""
+    resolver = container.resolver
+    return [s.value for s in resolver.nameservers if resolver.embedded or s.value != EMBEDDED_DNS]
+
+
+def _public_only(container: Container) -> bool:
+    """Every nameserver is a public resolver (8.8.8.8, 1.1.1.1...), which knows no internal name."""
+    servers = _reachable(container)
+    return bool(servers) and all(s in resolver_facts()["public_resolvers"] for s in servers)
 
 
 def _queries(name: str, host: str, container: Container) -> list[Query]:
@@ -91,6 +103,8 @@ def _queries(name: str, host: str, container: Container) -> list[Query]:
 
 def _expected(candidate: str, host: str, container: Container) -> str:
     resolver = container.resolver
+    if not resolver.embedded and resolver.nameservers and not _reachable(container):
+        return NO_ANSWER  # the only server is 127.0.0.11 where no embedded resolver listens
     if classify(host) is not None:
         return NXDOMAIN  # only a developer machine's resolver has it
     cluster_candidate = candidate.endswith(f".{CLUSTER_DOMAIN}") or candidate == CLUSTER_DOMAIN
@@ -107,7 +121,9 @@ def _expected(candidate: str, host: str, container: Container) -> str:
         return NXDOMAIN  # `minio.gitlab`: a name only the search list completes
     if "." not in host:
         return NXDOMAIN  # a single label is no public name
-    return UNKNOWN if host.endswith(".local") else ANSWER if _external(host) else UNKNOWN
+    if _external(host):
+        return ANSWER
+    return NXDOMAIN if _public_only(container) else UNKNOWN  # a public resolver has no internal zone
 
 
 def _external(host: str) -> bool:
@@ -128,10 +144,15 @@ def _outcome(host: str, queries: tuple[Query, ...], container: Container, networ
     reason = _missing_name(host, container, network)
     if reason is not None:
         return "fails", reason, "service-names"
+    if queries and all(q.expected == NO_ANSWER for q in queries):
+        return ("fails", "127.0.0.11 answers only inside a user-defined Docker network: here no resolver listens "
+                "there, every query times out", "no-embedded")
     answered = next((q for q in queries if q.expected != NXDOMAIN), None)
     tried = next((i for i, q in enumerate(queries) if q.expected != NXDOMAIN), len(queries))
     before = f" after {tried} failed quer{'y' if tried == 1 else 'ies'} of the search list" if tried else ""
     if answered is None:
+        if _public_only(container):
+            return "fails", "only public resolvers are asked, and they know no internal name", "public-only"
         if container.resolver.library == "musl" and "." in host and host.count(".") >= container.resolver.ndots:
             return "fails", "musl tries the search list only for names with fewer dots than ndots", "musl-search"
         return "fails", "no candidate name exists: every query is expected to get NXDOMAIN", "nxdomain"
@@ -176,5 +197,8 @@ def _notes(container: Container) -> tuple[str, ...]:
     if resolver.library == "musl" and mixed_views(servers):
         notes.append("musl asks every nameserver at once and takes the first answer: internal and public "
                      "servers together fail internal names at random")
+    if not resolver.embedded and EMBEDDED_DNS in servers and len(servers) > 1:
+        notes.append("127.0.0.11 answers only inside a user-defined Docker network: each query to it times out "
+                     "before the next server is asked")
     notes.extend(f"{source.what} rewrites /etc/resolv.conf: what it writes decides" for source in resolver.rewritten)
     return tuple(notes)

@@ -14,7 +14,7 @@ a dind service starts get dind's resolv.conf without loopback servers (dockerd f
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from cilint.facts.images import dns_flags, is_dind, is_musl_image, job_image
@@ -63,6 +63,23 @@ class ScriptEffects:
 
     rewrites: tuple[Source, ...] = ()  # commands that rewrite /etc/resolv.conf
     hosts: tuple[HostsEntry, ...] = ()  # names the scripts add to /etc/hosts
+    # what a script writes as the whole resolv.conf, when its text is in the script (`echo ... >`)
+    written: tuple[Line, ...] | None = None
+
+    def applied(self, resolver: Resolver) -> Resolver:
+        """The job container's resolver once its scripts ran: their /etc/hosts lines, their resolv.conf."""
+        hosts = (*resolver.hosts, *self.hosts)
+        if self.written is None:
+            return replace(resolver, hosts=hosts, rewritten=self.rewrites)
+        servers = tuple(line for line in self.written if line.value.startswith("nameserver "))
+        search = tuple(line for line in self.written if line.value.startswith("search "))
+        options = tuple(line for line in self.written if line.value.startswith("options "))
+        return replace(resolver, nameservers=tuple(replace(line, value=line.value.split()[1]) for line in servers),
+                       search=tuple(replace(line, value=d) for line in search for d in line.value.split()[1:]),
+                       options=tuple(replace(line, value=o) for line in options for o in line.value.split()[1:]),
+                       hosts=hosts, embedded=resolver.embedded if any(
+                           line.value.split()[1] == "127.0.0.11" for line in servers) else frozenset(),
+                       cluster=False, rewritten=())
 
 
 @dataclass(frozen=True, slots=True)

@@ -79,8 +79,8 @@ def _containers(job: Job, runner: Runner | None, base: Resolver, names: dict[str
     links = tuple(HostsEntry(n, f"the service container `{ns[0]}`",
                              Source("a legacy link to the service (GitLab Runner 18.7+: extra_hosts of the job container)"))
                   for service, ns in names.items() for n in ns) if legacy else ()
-    build = Resolver(base.nameservers, base.search, base.options, (*base.hosts, *links, *effects.hosts), library, source,
-                     base.embedded, base.cluster, effects.rewrites)
+    build = effects.applied(Resolver(base.nameservers, base.search, base.options, (*base.hosts, *links), library, source,
+                                     base.embedded, base.cluster))
     containers = [Container("build", "build", image, build, ("build",))]
     helper, helper_source = helper_library(runner)
     containers.append(Container("helper", "helper", None, Resolver(

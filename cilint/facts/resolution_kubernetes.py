@@ -36,7 +36,7 @@ def kubernetes_network(job: Job, runner: Runner | None, effects: ScriptEffects =
     pod = _pod_resolver(job, runner)
     containers = []
     image, library, source = build_library(job, runner)
-    containers.append(Container("build", "build", image, _with(pod, library, source, effects), ("build",)))
+    containers.append(Container("build", "build", image, effects.applied(_with(pod, library, source)), ("build",)))
     helper, helper_source = helper_library(runner)
     containers.append(Container("helper", "helper", None, _with(pod, helper, helper_source)))
     for service in job.services:
@@ -52,9 +52,8 @@ def kubernetes_network(job: Job, runner: Runner | None, effects: ScriptEffects =
                       "and /etc/hosts, and reach the services on 127.0.0.1", tuple(containers))
 
 
-def _with(pod: Resolver, library: str, source: Source, effects: ScriptEffects = ScriptEffects()) -> Resolver:
-    return Resolver(pod.nameservers, pod.search, pod.options, (*pod.hosts, *effects.hosts), library, source,
-                    pod.embedded, pod.cluster, effects.rewrites)
+def _with(pod: Resolver, library: str, source: Source) -> Resolver:
+    return Resolver(pod.nameservers, pod.search, pod.options, pod.hosts, library, source, pod.embedded, pod.cluster)
 
 
 def _pod_resolver(job: Job, runner: Runner | None) -> Resolver:

@@ -33,6 +33,18 @@ def writes_resolv_conf(command: Command) -> bool:
     return False
 
 
+def written_text(command: Command) -> str | None:
+    """The whole text a command writes over /etc/resolv.conf, when it is in the script:
+    `echo "nameserver 10.0.0.2" > /etc/resolv.conf`, `printf 'nameserver %s\n' ...` is not."""
+    replaces = any(r.target.text == RESOLV_CONF and r.operator.lstrip("0123456789&") == ">" for r in command.redirects)
+    if not replaces or command.name != "echo" or not all(a.literal for a in command.args):
+        return None
+    args = [a.text for a in command.args]
+    escapes = "-e" in args
+    text = " ".join(a for a in args if a not in ("-e", "-n"))
+    return text.replace("\\n", "\n") if escapes else text
+
+
 def writes_etc_hosts(command: Command) -> bool:
     if any(r.target.text == "/etc/hosts" and r.operator.startswith(">") for r in command.redirects):
         return True

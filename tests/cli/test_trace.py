@@ -124,3 +124,38 @@ def test_check_trace_and_merge_request_comments_show_the_lookup_of_a_findings_na
     bodies = [c.body for c in comments(result.projects, changed, unsafe=False)]
     assert bodies and all("```mermaid" in b and "<details><summary>How the job resolves `kubernetes.docker.internal`" in b
                           for b in bodies)
+
+
+def _lookup(tmp_path: Path, files: dict[str, str], job: str, name: str, container: str):
+    for relative, content in files.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(content, encoding="utf-8")
+    trace = traced(tmp_path, job, [name], container=container)
+    return [f for n in trace.networks for c in n.containers for f in c.lookups]
+
+
+def test_a_resolv_conf_written_by_the_script_replaces_the_pods(tmp_path):
+    found = _lookup(tmp_path, {
+        ".gitlab-ci.yml": 'test:\n  before_script:\n    - echo "nameserver 127.0.0.11" > /etc/resolv.conf\n'
+                          "  script:\n    - make test\n",
+        ".cilint.toml": 'executor = "kubernetes"\n'}, "test", "gitlab.com", "build")
+    assert [(f.outcome, f.cause) for f in found] == [("fails", "no-embedded")]
+    assert found[0].queries[0].server == "127.0.0.11" and found[0].queries[0].expected == "no answer"
+
+
+def test_the_containers_dind_starts_on_a_per_build_network_ask_public_resolvers(tmp_path):
+    files = {".gitlab-ci.yml": "build:\n  services:\n    - docker:24.0.5-dind\n  script:\n    - docker build .\n",
+             "config.toml": '[[runners]]\n  name = "docker"\n  executor = "docker"\n'
+                            "  [runners.feature_flags]\n    FF_NETWORK_PER_BUILD = true\n"}
+    internal = _lookup(tmp_path, files, "build", "registry.corp.internal", "dind-run:docker")
+    assert [(f.outcome, f.cause) for f in internal] == [("fails", "public-only")]
+    public = _lookup(tmp_path, files, "build", "gitlab.com", "dind-run:docker")
+    assert [f.outcome for f in public] == ["resolves"]
+
+
+def test_127_0_0_11_beside_a_real_server_costs_a_timeout_note(tmp_path):
+    files = {".gitlab-ci.yml": "build:\n  services:\n    - name: docker:24.0.5-dind\n"
+                               '      command: ["--dns=127.0.0.11", "--dns=1.1.1.1"]\n  script:\n    - docker build .\n'}
+    found = _lookup(tmp_path, files, "build", "gitlab.com", "dind-run:docker")
+    assert [f.outcome for f in found] == ["resolves"]
+    assert any("times out before the next server" in note for f in found for note in f.notes)
