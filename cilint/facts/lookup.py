@@ -158,6 +158,9 @@ def _outcome(host: str, queries: tuple[Query, ...], container: Container, networ
         return "fails", "no candidate name exists: every query is expected to get NXDOMAIN", "nxdomain"
     if answered.expected == ANSWER:
         return "resolves", f"through upstream DNS{before}", "upstream"
+    if _races(container) and not _external(host):
+        return ("fails", "at random: musl asks every nameserver at once and takes the first answer, and a public "
+                "server's NXDOMAIN for an internal name often comes first", "musl-race")
     if host.endswith(".local") and not host.endswith(CLUSTER_DOMAIN) and not _zone_searched(host, container):
         return ("depends", ".local is mDNS: only a nameserver that serves that zone answers (containers run no mDNS)",
                 "mdns")
@@ -166,6 +169,12 @@ def _outcome(host: str, queries: tuple[Query, ...], container: Container, networ
     if container.resolver.cluster:
         return "depends", f"on the view of the servers the cluster DNS forwards to{before}: not in the files", "forwarded"
     return "depends", f"on the upstream server's view{before}: not in the files", "upstream-view"
+
+
+def _races(container: Container) -> bool:
+    """musl with internal and public nameservers together: the first answer wins."""
+    servers = [s.value for s in container.resolver.nameservers if s.known]
+    return container.resolver.library == "musl" and mixed_views(servers)
 
 
 def _zone_searched(host: str, container: Container) -> bool:
@@ -194,9 +203,6 @@ def _notes(container: Container) -> tuple[str, ...]:
     resolver = container.resolver
     notes = list(container.notes)
     servers = [s.value for s in resolver.nameservers if s.known]
-    if resolver.library == "musl" and mixed_views(servers):
-        notes.append("musl asks every nameserver at once and takes the first answer: internal and public "
-                     "servers together fail internal names at random")
     if not resolver.embedded and EMBEDDED_DNS in servers and len(servers) > 1:
         notes.append("127.0.0.11 answers only inside a user-defined Docker network: each query to it times out "
                      "before the next server is asked")

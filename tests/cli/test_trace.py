@@ -159,3 +159,15 @@ def test_127_0_0_11_beside_a_real_server_costs_a_timeout_note(tmp_path):
     found = _lookup(tmp_path, files, "build", "gitlab.com", "dind-run:docker")
     assert [f.outcome for f in found] == ["resolves"]
     assert any("times out before the next server" in note for f in found for note in f.notes)
+
+
+def test_musl_with_internal_and_public_servers_fails_internal_names_at_random(tmp_path):
+    files = {".gitlab-ci.yml": "test:\n  image: alpine:3.20\n  script:\n    - wget http://git.corp.internal/x\n",
+             "config.toml": '[[runners]]\n  name = "vpn"\n  executor = "docker"\n  [runners.docker]\n'
+                            '    dns = ["10.8.0.1", "8.8.8.8"]\n'}
+    assert [(f.outcome, f.cause) for f in _lookup(tmp_path, files, "test", "git.corp.internal", "build")] == [
+        ("fails", "musl-race")]
+    assert [f.outcome for f in _lookup(tmp_path, files, "test", "gitlab.com", "build")] == ["resolves"]
+    (tmp_path / ".gitlab-ci.yml").write_text(
+        "test:\n  image: debian:12\n  script:\n    - wget http://git.corp.internal/x\n", encoding="utf-8")
+    assert [f.outcome for f in _lookup(tmp_path, {}, "test", "git.corp.internal", "build")] == ["depends"]  # glibc: in order
