@@ -181,7 +181,7 @@ def trace(
         metavar="[PATH] [NAME]...", show_default=False,
         help="A project directory or pipeline file (default: .), then the names to look up (default: the hosts "
              "the job and its runner use).")] = None,
-    job: Annotated[str, typer.Option("--job", help="The job to trace.")] = "",
+    job: Annotated[str, typer.Option("--job", help="The job to trace (without it, --runner traces the runner's own names).")] = "",
     runner: Annotated[Optional[str], typer.Option("--runner", help="Only this runner (its `name`).")] = None,
     container: Annotated[Optional[str], typer.Option(
         "--container", help="Only this container: build, helper, service:ALIAS, dind-run.")] = None,
@@ -189,8 +189,8 @@ def trace(
         "--format", help="text, json or mermaid (for an issue or merge request).", case_sensitive=False)] = TraceFormat("text"),
 ) -> None:
     """Show how a job's containers resolve names: resolv.conf, /etc/hosts, resolver and each lookup."""
-    if not job:
-        typer.echo("cilint: error: --job is required", err=True)
+    if not job and not runner:
+        typer.echo("cilint: error: --job is required (or --runner alone, for the runner's own lookups)", err=True)
         raise typer.Exit(2)
     names = list(arguments or [])
     path = Path(names.pop(0)) if names and Path(names[0]).exists() else Path(".")

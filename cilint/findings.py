@@ -101,9 +101,10 @@ class Subject:
     """The name a finding is about, as one job's container looks it up (`cilint check --trace` shows the
     lookup: the model of facts/resolution and facts/lookup)."""
 
-    job: str
+    job: str  # "": the runner's own lookup (its GitLab URL), made by no particular job
     name: str
     container: str = "build"  # "build", "helper", "service:ALIAS", "dind-run:ALIAS"
+    runner: str = ""  # with no job, the runner whose lookup it is
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,8 @@ class MdnsLocalName(Check):
                     if _candidate(host) and host not in runner.mapped_hosts() and not _searched(host, searches) \
                             and (host, id(setting.node)) not in reported:
                         reported.add((host, id(setting.node)))
-                        yield self._finding(host, f"runner `{runner.name}`", setting.node, ())
+                        yield self._finding(host, f"runner `{runner.name}`", setting.node,
+                                            (Subject("", host, "helper", runner.name),))
 
     def _finding(self, host: str, where: str, node: Node, subjects: tuple[Subject, ...]) -> Finding:
         return Finding(

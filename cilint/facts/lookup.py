@@ -115,10 +115,10 @@ def _expected(candidate: str, host: str, container: Container) -> str:
         return UNKNOWN if is_partial_name(host) or "." not in host else NXDOMAIN
     if candidate != host:
         return NXDOMAIN  # another search domain: assumed to hold no such name
-    if is_cluster_name(host):
-        return UNKNOWN if resolver.cluster else NXDOMAIN
-    if is_partial_name(host):
-        return NXDOMAIN  # `minio.gitlab`: a name only the search list completes
+    if host.endswith(f".{CLUSTER_DOMAIN}"):
+        return UNKNOWN if resolver.cluster else NXDOMAIN  # the cluster DNS answers its own zone
+    if is_cluster_name(host) or is_partial_name(host):
+        return NXDOMAIN  # `minio.gitlab`, `web.gitlab.svc`: names only the search list completes
     if "." not in host:
         return NXDOMAIN  # a single label is no public name
     if _external(host):
@@ -153,7 +153,8 @@ def _outcome(host: str, queries: tuple[Query, ...], container: Container, networ
     if answered is None:
         if _public_only(container):
             return "fails", "only public resolvers are asked, and they know no internal name", "public-only"
-        if container.resolver.library == "musl" and "." in host and host.count(".") >= container.resolver.ndots:
+        if container.resolver.library == "musl" and "." in host and host.count(".") >= container.resolver.ndots and any(
+                s.known for s in container.resolver.search):  # glibc would go on with the search list
             return "fails", "musl tries the search list only for names with fewer dots than ndots", "musl-search"
         return "fails", "no candidate name exists: every query is expected to get NXDOMAIN", "nxdomain"
     if answered.expected == ANSWER:

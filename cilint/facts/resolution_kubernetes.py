@@ -22,6 +22,7 @@ from cilint.facts.resolution import (
     service_container,
     service_names,
 )
+from cilint.facts.hosts import looks_like_cluster_dns
 from cilint.findings import Location
 from cilint.models.pipeline import Job
 from cilint.syntax.nodes import location
@@ -88,8 +89,10 @@ def _pod_resolver(job: Job, runner: Runner | None) -> Resolver:
     if runner is not None:
         for name, address in runner.host_aliases().items():
             hosts.append(HostsEntry(name, address, Source(f"{where} host_aliases", _setting_location(runner, "host_aliases"))))
-    return Resolver(tuple(servers), tuple(search), tuple(options), tuple(hosts), "unknown", Source(""),
-                    cluster=policy in ("ClusterFirst", "ClusterFirstWithHostNet"))
+    # with `none`, a listed server that looks like the cluster DNS (the .10 of a private range) is taken for it
+    cluster = policy in ("ClusterFirst", "ClusterFirstWithHostNet") or (
+        policy == "None" and bool(servers) and looks_like_cluster_dns(servers[0].value))
+    return Resolver(tuple(servers), tuple(search), tuple(options), tuple(hosts), "unknown", Source(""), cluster=cluster)
 
 
 def _setting_location(runner: Runner | None, key: str) -> Location | None:

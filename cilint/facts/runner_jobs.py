@@ -75,8 +75,9 @@ class RunnerJobs:
             job = next((j for j in self.jobs if any(r.host == name for r in self.job_facts.references(j))), None)
             if job is not None:
                 found.append(Subject(job.name, name))
-            elif name in own and self.jobs:
-                found.append(Subject(self.jobs[0].name, name, "helper"))
+            elif name in own:
+                found.append(Subject(self.jobs[0].name, name, "helper") if self.jobs else
+                             Subject("", name, "helper", self.runner.name))
         return tuple(found)
 
     def confidence_for(self, hosts: Iterable[str]) -> Confidence:

@@ -10,7 +10,7 @@ from cilint.loading.load import load_config, load_project
 from cilint.loading.project import Project
 from cilint.loading.workspace import Workspace
 from cilint.results import ProjectResult, UsageError
-from cilint.trace.model import Trace, Tracer, trace_job
+from cilint.trace.model import Trace, Tracer, trace_job, trace_runner
 from cilint.trace.render import mermaid_text
 
 
@@ -35,7 +35,10 @@ def add_traces(projects: Iterable[ProjectResult], mermaid: bool = False) -> None
 
 def _lines(project: Project, ws: Workspace, tracer: Tracer, subject: Subject, mermaid: bool) -> list[str]:
     try:
-        trace = trace_job(project, ws, subject.job, [subject.name], container=subject.container, tracer=tracer)
+        if subject.job:
+            trace = trace_job(project, ws, subject.job, [subject.name], container=subject.container, tracer=tracer)
+        else:
+            trace = trace_runner(project, ws, subject.runner, [subject.name], subject.container, tracer)
     except UsageError:
         return []
     return mermaid_text(trace).splitlines() if mermaid else trace_lines(trace)

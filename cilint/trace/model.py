@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cilint.facts.job_networks import job_networks
 from cilint.facts.jobs import JobFacts
 from cilint.facts.lookup import Lookup, lookup
 from cilint.facts.resolution import Container, JobNetwork
-from cilint.facts.runners import RunnerChoices
+from cilint.facts.runner_jobs import runner_jobs
+from cilint.facts.runners import RunnerChoice, RunnerChoices
 from cilint.loading.load import load_config, load_project
 from cilint.loading.project import Project
 from cilint.loading.roots import group_by_root
@@ -17,6 +19,10 @@ from cilint.loading.workspace import Workspace
 from cilint.models.pipeline import Job
 from cilint.results import UsageError
 from cilint.spelling import closest
+from cilint.syntax.tree import MapNode
+
+if TYPE_CHECKING:  # runner models load only for projects with runner configuration
+    from cilint.models.runner import Runner
 
 @dataclass(frozen=True, slots=True)
 class TracedContainer:
@@ -40,9 +46,12 @@ class Trace:
 
 def traced(path: Path, job_name: str, names: list[str], runner: str | None = None,
            container: str | None = None) -> Trace:
+    """The trace of a job (or, with no job and a runner, of the runner's own lookups)."""
     root, scope = next(iter(group_by_root([path]).items()))
     ws = Workspace(root)
     project = load_project(root, None if scope.whole else list(scope.files), load_config(ws), [], ws)
+    if not job_name and runner:
+        return trace_runner(project, ws, runner, names, container)
     return trace_job(project, ws, job_name, names, runner, container, where=str(path))
 
 
@@ -85,6 +94,36 @@ def trace_job(project: Project, ws: Workspace, job_name: str, names: list[str], 
                 TracedContainer(c, tuple(lookup(n, c, network) for n in _names(c, job, network, names, tracer.facts)))
                 for c in network.containers if _selected(c, container))))
     return Trace(jobs[0][1], tuple(networks), dict(ws.files()))
+
+
+def trace_runner(project: Project, ws: Workspace, runner_name: str, names: list[str], container: str | None = None,
+                 tracer: Tracer | None = None) -> Trace:
+    """The runner's own lookups, without a job: its GitLab URL, clone URL and cache server, in the helper
+    container of a job that sets nothing (the clone)."""
+    tracer = tracer or Tracer.of(project)
+    found = [(c, r) for c, r in project.runners if r.name == runner_name]
+    if not found:
+        known = [r.name for _, r in project.runners]
+        raise UsageError(f"no runner `{runner_name}`; runners: {', '.join(known) or 'none found'}")
+    config, runner = found[0]
+    job = _bare_job(runner)
+    own = next((rj.own_hosts() for rj in runner_jobs(project, tracer.choices, tracer.facts) if rj.runner is runner), set())
+    wanted = names or sorted(own)
+    choice = RunnerChoice(runner, config, "given")
+    networks = []
+    for network in job_networks(job, (choice,), project.config.executor, tracer.facts):
+        networks.append(TracedNetwork(network, None, tuple(
+            TracedContainer(c, tuple(lookup(n, c, network) for n in wanted))
+            for c in network.containers if _selected(c, container or "helper"))))
+    return Trace(job, tuple(networks), dict(ws.files()))
+
+
+def _bare_job(runner: Runner) -> Job:
+    """A job that sets nothing, standing for the runner's own lookups."""
+    node = runner.table.node
+    assert node is not None
+    return Job(f"(runner `{runner.name}` itself)", node, MapNode(node.path, node.start, node.start, "", None, False),
+               "test", None, (), (), (), (), {}, ())
 
 
 def _selected(container: Container, wanted: str | None) -> bool:

@@ -34,7 +34,8 @@ def _header(network: TracedNetwork) -> str:
 
 
 def text(trace: Trace) -> str:
-    out = [f"job `{trace.job.name}` ({_where(trace, Source('', location(trace.job.key)))[2:-1]})"]
+    title = trace.job.name if trace.job.name.startswith("(") else f"job `{trace.job.name}`"
+    out = [f"{title} ({_where(trace, Source('', location(trace.job.key)))[2:-1]})"]
     for network in trace.networks:
         out.append(f"  {_header(network)}")
         out.append(f"  network: {network.network.network}")

@@ -1,8 +1,8 @@
 """Issue 22 point 4, one model for two uses: the rules about how a name resolves read the resolution
 model `cilint trace` prints (facts/resolution, facts/lookup). Each catalog example of those rules names
-the host it is about (`trace:`): the rule reports the name in that job exactly where the trace says
-the name fails (DNS003: resolves only after wasted queries; DNS013: resolves only where a DNS server
-serves the `.local` zone, since containers run no mDNS). An example about something else says why (`trace_exempt:`)."""
+the host it is about (`trace:`, in a job or, for a runner's own names, in its helper): the rule reports
+the name exactly where the trace says it fails for the cause the rule is about (DNS003: resolves only
+after wasted queries; DNS013: resolves only where a DNS server serves the `.local` zone). An example about something else says why (`trace_exempt:`)."""
 
 from __future__ import annotations
 
@@ -17,24 +17,34 @@ from cilint.results import Options
 from cilint.trace.model import traced
 from tests.checks.test_catalog import CATALOG
 
-# The rules held to the trace so far; the rest of issue 22's list follows (see the issue's note).
-AGREEING = ("DNS001", "DNS003", "DNS009", "DNS011", "DNS013", "NET003", "NET005", "NET011")
-
-# What each rule claims of a name: it fails; DNS003, that it costs queries before it resolves.
-def _fails(lookups: list) -> bool:
-    return any(f.outcome == "fails" for f in lookups)
+# What each rule claims of a name, as the trace's outcome and cause.
+def _fails_for(*causes: str):  # noqa: ANN202
+    def claim(lookups: list) -> bool:
+        return any(f.outcome == "fails" and f.cause in causes for f in lookups)
+    return claim
 
 
 def _wastes(lookups: list) -> bool:
-    return not _fails(lookups) and any(f.wasted for f in lookups)
+    return not any(f.outcome == "fails" for f in lookups) and any(f.wasted for f in lookups)
 
 
 def _mdns(lookups: list) -> bool:
     return any(f.cause == "mdns" for f in lookups)
 
 
-CLAIMS = {"DNS003": _wastes, "DNS013": _mdns}
+CLAIMS = {
+    "DNS001": _fails_for("desktop-only"),
+    "DNS003": _wastes,
+    "DNS009": _fails_for("musl-search"),
+    "DNS011": _fails_for("nxdomain", "public-only"),
+    "DNS013": _mdns,
+    "NET003": _fails_for("nxdomain"),
+    "NET005": _fails_for("service-names"),
+    "NET011": _fails_for("service-names"),
+}
 
+# The rules held to the trace so far; the rest of issue 22's list follows (see the issue's note).
+AGREEING = tuple(CLAIMS)
 EXAMPLES = [(rule, name, example) for rule in AGREEING for name, example in CATALOG[rule].examples.items()]
 
 
@@ -53,11 +63,15 @@ def test_the_rule_reports_a_name_exactly_where_its_trace_fails_or_wastes_queries
     _write(tmp_path, example["files"])
     spec = example["trace"]
     result = run(Options(paths=(tmp_path,), select=(rule,), confidence=Confidence.LOW))
-    reported = {(s.job, s.name) for p in result.projects for f in p.findings for s in f.subjects}
+    reported = {(s.job or f"runner:{s.runner}", s.name) for p in result.projects for f in p.findings for s in f.subjects}
     assert all(f.subjects for p in result.projects for f in p.findings), "each finding names its subjects"
+    who = spec.get("job") or f"runner:{spec['runner']}"
     for host in spec["names"]:
-        trace = traced(tmp_path, spec["job"], [host], container=spec.get("container", "build"))
+        if "job" in spec:
+            trace = traced(tmp_path, spec["job"], [host], container=spec.get("container", "build"))
+        else:  # the runner's own lookup (its GitLab URL), in the helper
+            trace = traced(tmp_path, "", [host], runner=spec["runner"], container=spec.get("container", "helper"))
         lookups = [f for n in trace.networks for c in n.containers for f in c.lookups]
         assert lookups, (host, "is looked up in no container")
-        bad = CLAIMS.get(rule, _fails)(lookups)
-        assert ((spec["job"], host) in reported) == bad, (host, [(f.outcome, f.reason) for f in lookups], reported)
+        bad = CLAIMS[rule](lookups)
+        assert ((who, host) in reported) == bad, (host, [(f.outcome, f.reason) for f in lookups], reported)
