@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from cilint.checks.base import Check, CheckContext
 from cilint.facts.hosts import EMBEDDED_DNS
 from cilint.facts.images import dns_flags, is_dind
+from cilint.facts.lookup import is_public_name
+from cilint.facts.resolution import service_container
 from cilint.facts.runners import DOCKER_EXECUTORS, network_per_build, truthy
-from cilint.findings import Confidence, Finding, Location, Severity
+from cilint.findings import Confidence, Finding, Location, Severity, Subject
 from cilint.models.pipeline import Job, Service
 from cilint.syntax.nodes import location
 from cilint.syntax.tree import SeqNode
@@ -26,13 +28,15 @@ class EmbeddedDnsMisuse(Check):
             if nameservers is not None and isinstance(nameservers.node, SeqNode):
                 for item in nameservers.node.items:
                     if getattr(item, "value", None) == EMBEDDED_DNS:
+                        rj = ctx.facts.runner_jobs_of(runner)
                         yield self._finding(location(item), f"runner `{runner.name}` lists {EMBEDDED_DNS} as a pod "
-                                            "nameserver", ("k8s-nameserver", runner.name))
+                                            "nameserver", ("k8s-nameserver", runner.name),
+                                            subjects=rj.subjects(sorted(rj.own_hosts())) if rj else ())
         for write in ctx.facts.resolv_conf_writes:
             executors = {write.runner.executor} if write.runner else set(write.job_executors)
             if "kubernetes" in executors and any(EMBEDDED_DNS in a.text for a in write.command.args):
                 yield self._finding(write.location, f"{write.where} writes {EMBEDDED_DNS} into a pod's resolv.conf",
-                                    ("resolv.conf", write.where))
+                                    ("resolv.conf", write.where), subjects=_job_subjects(ctx, write.job, "build"))
         reported: set[int] = set()
         for job in ctx.jobs():
             for service in job.services:
@@ -56,7 +60,8 @@ class EmbeddedDnsMisuse(Check):
                             yield self._finding(location(flag.node),
                                                 f"`--dns={EMBEDDED_DNS}` on the dind service of job `{job.name}`",
                                                 ("dind", job.name, choice.runner.name),
-                                                f"; runner `{choice.runner.name}` runs the job on {where}")
+                                                f"; runner `{choice.runner.name}` runs the job on {where}",
+                                                _job_subjects(ctx, job, _dind_run(job, service)))
                             break
 
     def _per_build_network(self, ctx: CheckContext, job: Job, service: Service) -> Finding | None:
@@ -84,12 +89,28 @@ class EmbeddedDnsMisuse(Check):
                  "containers dockerd starts cannot reach, so dockerd gives them 8.8.8.8 and 8.8.4.4: RUN steps and "
                  "`docker run` never see internal names and fail where public DNS is blocked"),
             remedy="start dind with `--dns=` your network's resolver (`command: [\"--dns=10.0.0.2\"]`)",
+            subjects=_job_subjects(ctx, job, _dind_run(job, service), internal_only=True),
         )
 
-    def _finding(self, where: Location, statement: str, route: tuple[str, ...], why: str = "") -> Finding:
+    def _finding(self, where: Location, statement: str, route: tuple[str, ...], why: str = "",
+                 subjects: tuple[Subject, ...] = ()) -> Finding:
         return Finding(
-            self.rule_id, statement, where, Severity.MAJOR, route=route,
+            self.rule_id, statement, where, Severity.MAJOR, route=route, subjects=subjects,
             why=(f"{EMBEDDED_DNS} is Docker's embedded resolver, which exists only inside containers on a user-defined "
                  f"Docker network; here nothing answers on it and every lookup fails{why}"),
             remedy="use the address of a real resolver (the cluster DNS or your network's)",
         )
+
+
+def _dind_run(job: Job, service: Service) -> str:
+    """How `cilint trace` names the containers a dind service starts."""
+    return service_container(job, service).replace("service:", "dind-run:", 1)
+
+
+def _job_subjects(ctx: CheckContext, job: Job | None, container: str, internal_only: bool = False) -> tuple[Subject, ...]:
+    """The names the job uses, looked up in `container` (for the containers a dind service starts: the
+    names its builds and `docker run` reach, taken to be the job's)."""
+    if job is None:
+        return ()
+    hosts = dict.fromkeys(r.host for r in ctx.facts.references(job))
+    return tuple(Subject(job.name, h, container) for h in hosts if not internal_only or not is_public_name(h))

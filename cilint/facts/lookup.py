@@ -121,12 +121,12 @@ def _expected(candidate: str, host: str, container: Container) -> str:
         return NXDOMAIN  # `minio.gitlab`, `web.gitlab.svc`: names only the search list completes
     if "." not in host:
         return NXDOMAIN  # a single label is no public name
-    if _external(host):
+    if is_public_name(host):
         return ANSWER
     return NXDOMAIN if _public_only(container) else UNKNOWN  # a public resolver has no internal zone
 
 
-def _external(host: str) -> bool:
+def is_public_name(host: str) -> bool:
     """A name whose last label is a public top-level domain (the upstream resolver knows it)."""
     last = host.rsplit(".", 1)[-1]
     return "." in host and (last in _public_tlds() or (len(last) == 2 and last.isalpha()))
@@ -159,7 +159,7 @@ def _outcome(host: str, queries: tuple[Query, ...], container: Container, networ
         return "fails", "no candidate name exists: every query is expected to get NXDOMAIN", "nxdomain"
     if answered.expected == ANSWER:
         return "resolves", f"through upstream DNS{before}", "upstream"
-    if _races(container) and not _external(host):
+    if _races(container) and not is_public_name(host):
         return ("fails", "at random: musl asks every nameserver at once and takes the first answer, and a public "
                 "server's NXDOMAIN for an internal name often comes first", "musl-race")
     if host.endswith(".local") and not host.endswith(CLUSTER_DOMAIN) and not _zone_searched(host, container):

@@ -11,6 +11,7 @@ from cilint.facts.positions import Positions
 from cilint.facts.runners import RunnerChoices
 from cilint.findings import Location
 from cilint.loading.project import Project
+from cilint.models.pipeline import Job
 from cilint.shell.bash import Command, analyse
 from cilint.syntax.tree import ScalarNode
 
@@ -69,6 +70,7 @@ class Write:
     setting: Setting | None = None  # the runner script setting, when in a runner config
     runner: Runner | None = None
     job_executors: frozenset[str] = frozenset()
+    job: Job | None = None  # the job whose script it is
 
 
 def resolv_conf_writes(project: Project, job_facts: JobFacts, choices: RunnerChoices, positions: Positions) -> Iterator[Write]:
@@ -79,7 +81,8 @@ def resolv_conf_writes(project: Project, job_facts: JobFacts, choices: RunnerCho
         for item in job_facts.commands(job):
             if writes_resolv_conf(item.command):
                 yield Write(item.command, positions.inside(item.line.node, item.command.start, item.command.end),
-                            f"job `{job.name}` ({item.line.section})", job_executors=choices.possible_executors(job))
+                            f"job `{job.name}` ({item.line.section})", job_executors=choices.possible_executors(job),
+                            job=job)
     for _, runner in project.runners:
         for setting in runner.scripts():
             if not isinstance(setting.node, ScalarNode) or not isinstance(setting.value, str):

@@ -35,6 +35,7 @@ def _mdns(lookups: list) -> bool:
 CLAIMS = {
     "DNS001": _fails_for("desktop-only"),
     "DNS003": _wastes,
+    "DNS007": _fails_for("no-embedded", "public-only"),
     "DNS009": _fails_for("musl-search"),
     "DNS011": _fails_for("nxdomain", "public-only"),
     "DNS013": _mdns,
