@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING
 
 from cilint.checks.base import Check, CheckContext
 from cilint.facts.images import dns_flags
-from cilint.findings import Finding, Severity
+from cilint.facts.lookup import is_public_name
+from cilint.facts.resolution import service_container
+from cilint.findings import Finding, Severity, Subject
 from cilint.syntax.nodes import location
 
 if TYPE_CHECKING:  # runner models load only for projects with runner configuration
@@ -57,6 +59,7 @@ class MuslMixedNameservers(Check):
             location(setting.node), Severity.MAJOR if musl else Severity.MINOR,
             route=("mixed-nameservers", rj.runner.name), why=f"{why}; {impact}",
             remedy="list only resolvers with the same view (one forwarder that knows the internal zones)",
+            subjects=rj.subjects(sorted(h for h in rj.hosts if _internal_name(h))),
         )
 
     def _dind_flags(self, ctx: CheckContext) -> Iterator[Finding]:
@@ -76,4 +79,11 @@ class MuslMixedNameservers(Check):
                     why=("in Alpine-based build steps musl asks them in parallel, and internal names fail at random "
                          "when a public resolver answers first"),
                     remedy="list resolvers with one view (one forwarder that knows the internal zones)",
+                    subjects=tuple(Subject(job.name, r.host, service_container(job, service).replace(
+                        "service:", "dind-run:", 1)) for r in ctx.facts.references(job) if _internal_name(r.host)),
                 )
+
+
+def _internal_name(host: str) -> bool:
+    """A name only internal resolvers know (what the mix of views breaks)."""
+    return not is_public_name(host) and is_internal_address(host) is None and "." in host

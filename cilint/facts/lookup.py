@@ -7,7 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from cilint.facts.hosts import EMBEDDED_DNS, is_cluster_name, is_ip, is_partial_name, mixed_views, resolver_facts
+from cilint.facts.hosts import (
+    EMBEDDED_DNS,
+    is_cluster_name,
+    is_internal_address,
+    is_ip,
+    is_partial_name,
+    mixed_views,
+    resolver_facts,
+)
 from cilint.facts.local_hosts import classify
 from cilint.facts.resolution import CLUSTER_DOMAIN, Container, HostsEntry, JobNetwork
 
@@ -159,9 +167,12 @@ def _outcome(host: str, queries: tuple[Query, ...], container: Container, networ
         return "fails", "no candidate name exists: every query is expected to get NXDOMAIN", "nxdomain"
     if answered.expected == ANSWER:
         return "resolves", f"through upstream DNS{before}", "upstream"
-    if _races(container) and not is_public_name(host):
-        return ("fails", "at random: musl asks every nameserver at once and takes the first answer, and a public "
-                "server's NXDOMAIN for an internal name often comes first", "musl-race")
+    if _mixed(container) and not is_public_name(host):
+        if container.resolver.library == "musl":
+            return ("fails", "at random: musl asks every nameserver at once and takes the first answer, and a public "
+                    "server's NXDOMAIN for an internal name often comes first", "musl-race")
+        return ("depends", "on which server answers: internal and public servers together (glibc asks them in order, "
+                "and a timeout of the internal one hands the name to a public one that knows none)", "mixed-views")
     if host.endswith(".local") and not host.endswith(CLUSTER_DOMAIN) and not _zone_searched(host, container):
         return ("depends", ".local is mDNS: only a nameserver that serves that zone answers (containers run no mDNS)",
                 "mdns")
@@ -172,10 +183,13 @@ def _outcome(host: str, queries: tuple[Query, ...], container: Container, networ
     return "depends", f"on the upstream server's view{before}: not in the files", "upstream-view"
 
 
-def _races(container: Container) -> bool:
-    """musl with internal and public nameservers together: the first answer wins."""
-    servers = [s.value for s in container.resolver.nameservers if s.known]
-    return container.resolver.library == "musl" and mixed_views(servers)
+def _mixed(container: Container) -> bool:
+    """Internal and public nameservers together (the cluster DNS and Docker's embedded one are internal)."""
+    resolver = container.resolver
+    views = {is_internal_address(s.value) for s in resolver.nameservers if s.known} - {None}
+    if resolver.cluster or resolver.embedded:
+        views.add(True)
+    return views == {True, False}
 
 
 def _zone_searched(host: str, container: Container) -> bool:

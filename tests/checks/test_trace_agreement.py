@@ -36,6 +36,7 @@ CLAIMS = {
     "DNS001": _fails_for("desktop-only"),
     "DNS003": _wastes,
     "DNS007": _fails_for("no-embedded", "public-only"),
+    "DNS008": lambda lookups: any(f.cause in ("musl-race", "mixed-views") for f in lookups),
     "DNS009": _fails_for("musl-search"),
     "DNS011": _fails_for("nxdomain", "public-only"),
     "DNS013": _mdns,
