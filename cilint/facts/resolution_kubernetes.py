@@ -70,8 +70,11 @@ def _pod_resolver(job: Job, runner: Runner | None) -> Resolver:
     if policy in ("ClusterFirst", "ClusterFirstWithHostNet"):
         namespace = (table.text("namespace") if table is not None else None) or "default"
         servers.append(Line("the cluster DNS service (kube-dns)", Source(_KUBELET), False))
-        search.extend(Line(s, Source(_KUBELET)) for s in (f"{namespace}.svc.{CLUSTER_DOMAIN}", f"svc.{CLUSTER_DOMAIN}",
-                                                            CLUSTER_DOMAIN))
+        if "{{" in namespace or "$" in namespace:  # a Helm template or a variable: the namespace is not known here
+            search.append(Line(f"<the job's namespace>.svc.{CLUSTER_DOMAIN}", Source(_KUBELET), False))
+        else:
+            search.append(Line(f"{namespace}.svc.{CLUSTER_DOMAIN}", Source(_KUBELET)))
+        search.extend(Line(s, Source(_KUBELET)) for s in (f"svc.{CLUSTER_DOMAIN}", CLUSTER_DOMAIN))
         search.append(Line("the node's search domains", Source(_KUBELET + " appends the node's"), False))
         options.append(Line("ndots:5", Source(_KUBELET)))
     elif policy == "Default":

@@ -62,10 +62,17 @@ class Tracer:
     project: Project
     choices: RunnerChoices
     facts: JobFacts
+    _own: dict[int, set[str]] | None = None
 
     @classmethod
     def of(cls, project: Project) -> Tracer:
         return cls(project, RunnerChoices(project), JobFacts())
+
+    def own_hosts(self) -> dict[int, set[str]]:
+        """id of each runner -> the names of its own settings (GitLab URL, clone URL, cache server)."""
+        if self._own is None:
+            self._own = {id(rj.runner): rj.own_hosts() for rj in runner_jobs(self.project, self.choices, self.facts)}
+        return self._own
 
 
 def trace_job(project: Project, ws: Workspace, job_name: str, names: list[str], runner: str | None = None,
@@ -91,7 +98,8 @@ def trace_job(project: Project, ws: Workspace, job_name: str, names: list[str], 
                              f"{', '.join(c.runner.name for c in possible) or 'none found'}")
         for network in job_networks(job, picked, project.config.executor, tracer.facts):
             networks.append(TracedNetwork(network, pipeline.variant, tuple(
-                TracedContainer(c, tuple(lookup(n, c, network) for n in _names(c, job, network, names, tracer.facts)))
+                TracedContainer(c, tuple(lookup(n, c, network) for n in _names(c, job, network, names, tracer.facts,
+                                                                               tracer.own_hosts())))
                 for c in network.containers if _selected(c, container))))
     return Trace(jobs[0][1], tuple(networks), dict(ws.files()))
 
@@ -107,8 +115,7 @@ def trace_runner(project: Project, ws: Workspace, runner_name: str, names: list[
         raise UsageError(f"no runner `{runner_name}`; runners: {', '.join(known) or 'none found'}")
     config, runner = found[0]
     job = _bare_job(runner)
-    own = next((rj.own_hosts() for rj in runner_jobs(project, tracer.choices, tracer.facts) if rj.runner is runner), set())
-    wanted = names or sorted(own)
+    wanted = names or sorted(tracer.own_hosts().get(id(runner), set()))
     choice = RunnerChoice(runner, config, "given")
     networks = []
     for network in job_networks(job, (choice,), project.config.executor, tracer.facts):
@@ -130,16 +137,16 @@ def _selected(container: Container, wanted: str | None) -> bool:
     return wanted is None or container.name == wanted or container.role == wanted
 
 
-def _names(container: Container, job: Job, network: JobNetwork, given: list[str], facts: JobFacts) -> list[str]:
+def _names(container: Container, job: Job, network: JobNetwork, given: list[str], facts: JobFacts,
+           own: dict[int, set[str]]) -> list[str]:
     """The names given, else the ones the container resolves for the job: the job's hosts in its own
     container and in a dind service and the containers it starts (they pull and push for the job's
-    docker commands), the runner's GitLab URL in the helper (the clone)."""
+    docker commands), the runner's own names in the helper (its GitLab URL, which it clones from; its
+    cache server)."""
     if given:
         return given
     if container.role == "helper":
-        runner = network.runner
-        urls = [runner.url, runner.clone_url] if runner is not None else []
-        return list(dict.fromkeys(_host_of(u) for u in urls if u and _host_of(u)))
+        return sorted(own.get(id(network.runner), ())) if network.runner is not None else []
     if container.role == "build" or container.role == "dind-run" or (container.role == "service" and "dind" in (container.image or "")):
         return list(dict.fromkeys(r.host for r in facts.references(job)))
     return []

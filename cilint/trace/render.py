@@ -30,7 +30,8 @@ def _header(network: TracedNetwork) -> str:
     variant = f", in pipelines where {network.variant}" if network.variant else ""
     if network.network.runner is None:
         return f"on a runner cilint does not know ({network.network.executor}){variant}"
-    return f"on runner `{network.network.runner.name}` ({network.network.executor} executor){variant}"
+    runner = network.network.runner
+    return f"on runner `{runner.name}` of {runner.path} ({network.network.executor} executor){variant}"
 
 
 def text(trace: Trace) -> str:
@@ -64,7 +65,7 @@ def _container_text(trace: Trace, traced: TracedContainer) -> list[str]:
 
 
 def _value(line: Line) -> str:
-    return line.value if line.known else f"<{line.value}>"
+    return line.value if line.known or "<" in line.value else f"<{line.value}>"
 
 
 def _line_text(trace: Trace, keyword: str, line: Line, shown: str | None = None) -> str:
