@@ -75,3 +75,9 @@ _DNS1123_SUBDOMAIN = re.compile(rf"^{_DNS1123_LABEL}(\.{_DNS1123_LABEL})*$")
 
 def is_dns1123_subdomain(name: str) -> bool:
     return len(name) <= 253 and bool(_DNS1123_SUBDOMAIN.match(name)) and all(len(p) <= 63 for p in name.split("."))
+
+
+def has_large_answers(host: str) -> bool:
+    """A name known for DNS answers too large for 512 bytes (long CDN CNAME chains): resolvers.toml."""
+    suffixes = tuple(resolver_facts()["large_answer_suffixes"])
+    return host.endswith(suffixes) or host in suffixes

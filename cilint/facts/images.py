@@ -124,3 +124,26 @@ def is_docker_cli_image(job: Job, runners: tuple[RunnerChoice, ...] = ()) -> boo
     text = re.sub(r"\$\{?[A-Za-z0-9_]+\}?", "", expansion.text) if expansion.unresolved else expansion.text
     # The dind image also holds the client; jobs that use it as their image are given the benefit of the doubt.
     return parse_image(text).short_name.lower() == "docker"
+
+
+_ALPINE_TAG = re.compile(r"(?:^|[-_])alpine(\d+)\.(\d+)")
+_VERSION_TAG = re.compile(r"^v?(\d+)\.(\d+)")
+
+
+def before_tcp_fallback(major: int, minor: int) -> bool:
+    since = tuple(int(p) for p in image_facts()["musl_tcp_fallback_since"].split("."))
+    return (major, minor) < since
+
+
+def old_alpine(reference: str) -> str | None:
+    """The Alpine release of an image when it predates musl's TCP fallback, else None."""
+    image = parse_image(reference.lower())
+    tag = image.tag or ""
+    match = _ALPINE_TAG.search(tag)
+    if match and before_tcp_fallback(int(match.group(1)), int(match.group(2))):
+        return f"{match.group(1)}.{match.group(2)}"
+    if image.short_name == "alpine":
+        match = _VERSION_TAG.match(tag)
+        if match and before_tcp_fallback(int(match.group(1)), int(match.group(2))):
+            return f"{match.group(1)}.{match.group(2)}"
+    return None

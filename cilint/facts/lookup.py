@@ -9,6 +9,7 @@ from functools import cache
 
 from cilint.facts.hosts import (
     EMBEDDED_DNS,
+    has_large_answers,
     is_cluster_name,
     is_internal_address,
     is_ip,
@@ -165,6 +166,9 @@ def _outcome(host: str, queries: tuple[Query, ...], container: Container, networ
                 s.known for s in container.resolver.search):  # glibc would go on with the search list
             return "fails", "musl tries the search list only for names with fewer dots than ndots", "musl-search"
         return "fails", "no candidate name exists: every query is expected to get NXDOMAIN", "nxdomain"
+    if container.resolver.old_musl and has_large_answers(host):
+        return ("fails", f"its answer is too large for 512 bytes, and the musl of Alpine {container.resolver.old_musl} "
+                "never retries a truncated answer over TCP", "musl-truncated")
     if answered.expected == ANSWER:
         return "resolves", f"through upstream DNS{before}", "upstream"
     if _mixed(container) and not is_public_name(host):

@@ -14,10 +14,11 @@ a dind service starts get dind's resolv.conf without loopback servers (dockerd f
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from cilint.facts.images import dns_flags, is_dind, is_musl_image, job_image
+from cilint.facts.images import before_tcp_fallback, dns_flags, is_dind, is_musl_image, job_image, old_alpine
 from cilint.facts.runner_jobs import helper_is_musl
 from cilint.findings import Location
 from cilint.models.pipeline import Job, Service
@@ -93,6 +94,7 @@ class Resolver:
     embedded: frozenset[str] = frozenset()  # the container names Docker's embedded resolver answers
     cluster: bool = False  # the first nameserver is the cluster DNS
     rewritten: tuple[Source, ...] = ()  # scripts that rewrite /etc/resolv.conf in this container
+    old_musl: str | None = None  # the Alpine release, when its musl cannot retry a truncated answer over TCP
 
     @property
     def ndots(self) -> int:
@@ -134,6 +136,24 @@ def service_names(job: Job, service: Service) -> tuple[str, ...]:
 def service_container(job: Job, service: Service) -> str:
     """The name `cilint trace` gives a service's container: `service:` and its first name."""
     return f"service:{(service_names(job, service) or (service.name,))[0]}"
+
+
+def old_musl_of(image: str | None, job: Job | None = None) -> str | None:
+    """The Alpine release of an image whose musl predates the TCP fallback (DNS012), else None."""
+    if not image:
+        return None
+    return old_alpine(job.expand(image).text if job is not None else image)
+
+
+def helper_old_musl(runner: Runner | None) -> str | None:
+    """The helper's Alpine release when its flavour predates musl's TCP fallback (`alpine3.16`)."""
+    if runner is None:
+        return None
+    table = runner.kubernetes if runner.executor == "kubernetes" else runner.docker
+    match = re.fullmatch(r"alpine(\d+)\.(\d+)", table.text("helper_image_flavor") or "")
+    if match and before_tcp_fallback(int(match.group(1)), int(match.group(2))):
+        return f"{match.group(1)}.{match.group(2)}"
+    return None
 
 
 def image_library(image: str | None, what: str) -> tuple[str, Source]:

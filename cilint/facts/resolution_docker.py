@@ -3,6 +3,7 @@ Docker executor stands for) and the resolver each gets (facts/resolution)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cilint.facts.hosts import EMBEDDED_DNS
@@ -19,7 +20,9 @@ from cilint.facts.resolution import (
     dind_notes,
     dind_services,
     helper_library,
+    helper_old_musl,
     image_library,
+    old_musl_of,
     service_container,
     service_names,
 )
@@ -81,14 +84,15 @@ def _containers(job: Job, runner: Runner | None, base: Resolver, names: dict[str
                   for service, ns in names.items() for n in ns) if legacy else ()
     build = effects.applied(Resolver(base.nameservers, base.search, base.options, (*base.hosts, *links), library, source,
                                      base.embedded, base.cluster))
-    containers = [Container("build", "build", image, build, ("build",))]
+    containers = [Container("build", "build", image, replace(build, old_musl=old_musl_of(image, job)), ("build",))]
     helper, helper_source = helper_library(runner)
     containers.append(Container("helper", "helper", None, Resolver(
-        base.nameservers, base.search, base.options, base.hosts, helper, helper_source, base.embedded, base.cluster)))
+        base.nameservers, base.search, base.options, base.hosts, helper, helper_source, base.embedded, base.cluster,
+        old_musl=helper_old_musl(runner))))
     for service in job.services:
         library, source = image_library(service.name, "the service's image")
         resolver = Resolver(base.nameservers, base.search, base.options, base.hosts, library, source, base.embedded,
-                            base.cluster)
+                            base.cluster, old_musl=old_musl_of(service.name, job))
         containers.append(Container("service", service_container(job, service), service.name, resolver,
                                     names.get(service.name, ()),
                                     dind_notes(service)))

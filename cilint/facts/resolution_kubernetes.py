@@ -18,7 +18,9 @@ from cilint.facts.resolution import (
     dind_notes,
     dind_services,
     helper_library,
+    helper_old_musl,
     image_library,
+    old_musl_of,
     service_container,
     service_names,
 )
@@ -37,14 +39,16 @@ def kubernetes_network(job: Job, runner: Runner | None, effects: ScriptEffects =
     pod = _pod_resolver(job, runner)
     containers = []
     image, library, source = build_library(job, runner)
-    containers.append(Container("build", "build", image, effects.applied(_with(pod, library, source)), ("build",)))
+    build = effects.applied(_with(pod, library, source, old_musl_of(image, job)))
+    containers.append(Container("build", "build", image, build, ("build",)))
     helper, helper_source = helper_library(runner)
-    containers.append(Container("helper", "helper", None, _with(pod, helper, helper_source)))
+    containers.append(Container("helper", "helper", None, _with(pod, helper, helper_source, helper_old_musl(runner))))
     for service in job.services:
         names = service_names(job, service)
         library, source = image_library(service.name, "the service's image")
         containers.append(Container("service", service_container(job, service), service.name,
-                                    _with(pod, library, source), names, dind_notes(service)))
+                                    _with(pod, library, source, old_musl_of(service.name, job)), names,
+                                    dind_notes(service)))
     for service in dind_services(job):
         containers.append(Container("dind-run", service_container(job, service).replace("service:", "dind-run:", 1), None,
                                     dind_run_resolver(service, pod)))
@@ -53,8 +57,9 @@ def kubernetes_network(job: Job, runner: Runner | None, effects: ScriptEffects =
                       "and /etc/hosts, and reach the services on 127.0.0.1", tuple(containers))
 
 
-def _with(pod: Resolver, library: str, source: Source) -> Resolver:
-    return Resolver(pod.nameservers, pod.search, pod.options, pod.hosts, library, source, pod.embedded, pod.cluster)
+def _with(pod: Resolver, library: str, source: Source, old_musl: str | None = None) -> Resolver:
+    return Resolver(pod.nameservers, pod.search, pod.options, pod.hosts, library, source, pod.embedded, pod.cluster,
+                    old_musl=old_musl)
 
 
 def _pod_resolver(job: Job, runner: Runner | None) -> Resolver:
