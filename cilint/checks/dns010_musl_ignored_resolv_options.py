@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cilint.checks.base import Check, CheckContext
+from cilint.facts.lookup import MUSL_OPTIONS
 from cilint.facts.runner_jobs import _musl_note
 from cilint.findings import Finding, Severity
 from cilint.syntax.nodes import location
 
-MUSL_OPTIONS = frozenset({"ndots", "timeout", "attempts"})  # musl src/network/resolvconf.c
 
 
 class MuslIgnoredResolvOptions(Check):

@@ -21,6 +21,7 @@ from cilint.facts.local_hosts import classify
 from cilint.facts.resolution import CLUSTER_DOMAIN, Container, HostsEntry, JobNetwork
 
 ANSWER, NXDOMAIN, UNKNOWN, NO_ANSWER = "answer", "NXDOMAIN", "unknown", "no answer"
+MUSL_OPTIONS = frozenset({"ndots", "timeout", "attempts"})  # the resolv.conf options musl reads (resolvconf.c)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +223,10 @@ def _notes(container: Container) -> tuple[str, ...]:
     resolver = container.resolver
     notes = list(container.notes)
     servers = [s.value for s in resolver.nameservers if s.known]
+    ignored = [o.value for o in resolver.options if o.value.split(":", 1)[0] not in MUSL_OPTIONS]
+    if resolver.library == "musl" and ignored:
+        notes.append(f"musl ignores the option{'s' if len(ignored) > 1 else ''} {', '.join(ignored)}: it reads only "
+                     "ndots, timeout and attempts")
     if not resolver.embedded and EMBEDDED_DNS in servers and len(servers) > 1:
         notes.append("127.0.0.11 answers only inside a user-defined Docker network: each query to it times out "
                      "before the next server is asked")
