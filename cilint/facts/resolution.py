@@ -189,9 +189,15 @@ def dind_services(job: Job) -> tuple[Service, ...]:
     return tuple(s for s in job.services if is_dind(s))
 
 
-def dind_notes(service: Service) -> tuple[str, ...]:
-    if not is_dind(service) or not any(f.value for f in dns_flags(service)):
+def dind_notes(service: Service, resolver: Resolver) -> tuple[str, ...]:
+    """A dind service whose `--dns` names servers its own container does not use: dockerd resolves
+    registries (pulls, pushes, logins) with the container's, the flag serves only the containers it starts.
+    `--dns=127.0.0.11` is another matter (Docker's embedded resolver, GitLab's per-build-network workaround)."""
+    flags = [f.value for f in dns_flags(service) if f.value]
+    if not is_dind(service) or not flags or "127.0.0.11" in flags:
         return ()
+    if set(flags) <= {s.value for s in resolver.nameservers if s.known}:
+        return ()  # the runner already gives the container these servers
     return ("dind's `--dns` sets the resolv.conf of the containers dockerd starts, not dockerd's own: its pulls, "
             "pushes and logins resolve here",)
 

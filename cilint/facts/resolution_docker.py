@@ -95,7 +95,7 @@ def _containers(job: Job, runner: Runner | None, base: Resolver, names: dict[str
                             base.cluster, old_musl=old_musl_of(service.name, job))
         containers.append(Container("service", service_container(job, service), service.name, resolver,
                                     names.get(service.name, ()),
-                                    dind_notes(service)))
+                                    dind_notes(service, resolver)))
     for service in dind_services(job):
         name = service_container(job, service)
         parent = next(c.resolver for c in containers if c.name == name)

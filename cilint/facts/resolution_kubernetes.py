@@ -46,9 +46,9 @@ def kubernetes_network(job: Job, runner: Runner | None, effects: ScriptEffects =
     for service in job.services:
         names = service_names(job, service)
         library, source = image_library(service.name, "the service's image")
-        containers.append(Container("service", service_container(job, service), service.name,
-                                    _with(pod, library, source, old_musl_of(service.name, job)), names,
-                                    dind_notes(service)))
+        resolver = _with(pod, library, source, old_musl_of(service.name, job))
+        containers.append(Container("service", service_container(job, service), service.name, resolver, names,
+                                    dind_notes(service, resolver)))
     for service in dind_services(job):
         containers.append(Container("dind-run", service_container(job, service).replace("service:", "dind-run:", 1), None,
                                     dind_run_resolver(service, pod)))

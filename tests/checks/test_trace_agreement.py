@@ -49,6 +49,7 @@ CLAIMS = {
 # Rules about a resolver setting rather than a name: any name looked up in the container shows it, and
 # the rule reports the setting exactly where the trace shows its effect.
 SETTING_CLAIMS = {
+    "DNS002": lambda lookups: any(note.startswith("dind's `--dns`") for f in lookups for note in f.notes),
     "DNS010": lambda lookups: any(note.startswith("musl ignores") for f in lookups for note in f.notes),
 }
 
