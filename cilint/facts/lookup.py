@@ -58,19 +58,22 @@ class Lookup:
 def lookup(name: str, container: Container, network: JobNetwork) -> Lookup:
     host = name.lower().rstrip(".")
     resolver = container.resolver
+    if network.refused:
+        return Lookup(name, container.name, (), "fails", network.refused, cause="pod-refused")
     if is_ip(host):
         return Lookup(name, container.name, (), "no lookup", "an address: nothing to resolve", cause="address")
     entry = next((e for e in resolver.hosts if e.name.lower() == host), None)
+    notes = _notes(container) + (_alias_note(name) if name in network.invalid_aliases else ())
     if entry is not None:
         return Lookup(name, container.name, (Query(host, "/etc/hosts", ANSWER),), "resolves",
-                      f"/etc/hosts maps it to {entry.target} ({entry.source.what})", _notes(container), entry, "hosts")
+                      f"/etc/hosts maps it to {entry.target} ({entry.source.what})", notes, entry, "hosts")
     if host in resolver.embedded:
         return Lookup(name, container.name, (Query(host, "127.0.0.11", ANSWER),), "resolves",
-                      "Docker's embedded resolver answers the name of a container on the network", _notes(container),
+                      "Docker's embedded resolver answers the name of a container on the network", notes,
                       cause="embedded")
     queries = tuple(_queries(name, host, container))
     outcome, reason, cause = _outcome(host, queries, container, network)
-    return Lookup(name, container.name, queries, outcome, reason, _notes(container), cause=cause)
+    return Lookup(name, container.name, queries, outcome, reason, notes, cause=cause)
 
 
 def candidates(name: str, container: Container) -> list[str]:
@@ -151,6 +154,8 @@ def _outcome(host: str, queries: tuple[Query, ...], container: Container, networ
     desktop = classify(host)
     if desktop is not None:
         return "fails", f"only {desktop.provider} defines it: no runner maps it (extra_hosts, host_aliases)", "desktop-only"
+    if host in network.dropped:
+        return "fails", "the runner leaves out service names that are not DNS-1123 labels (`__`)", "dropped-name"
     reason = _missing_name(host, container, network)
     if reason is not None:
         return "fails", reason, "service-names"
@@ -217,6 +222,11 @@ def _missing_name(host: str, container: Container, network: JobNetwork) -> str |
     if container.role != "build":
         return "on legacy links only the job container has the services' names (FF_NETWORK_PER_BUILD gives them to all)"
     return None
+
+
+def _alias_note(alias: str) -> tuple[str, ...]:
+    return (f"`{alias}` is not a DNS-1123 name: the Kubernetes executor refuses the job's pod for it, and some "
+            "tools reject it",)
 
 
 def _notes(container: Container) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from cilint.facts.hosts import is_dns1123_subdomain
 from cilint.facts.images import before_tcp_fallback, dns_flags, is_dind, is_musl_image, job_image, old_alpine
 from cilint.facts.runner_jobs import helper_is_musl
 from cilint.findings import Location
@@ -124,6 +125,9 @@ class JobNetwork:
     executor: str  # "docker", "kubernetes", ... or "unknown"
     network: str  # how the containers are connected, in words
     containers: tuple[Container, ...] = field(default=())
+    refused: str = ""  # why the runner creates no containers at all (a service alias Kubernetes rejects)
+    dropped: frozenset[str] = frozenset()  # service names the runner leaves out (not DNS-1123 labels)
+    invalid_aliases: frozenset[str] = frozenset()  # written `alias:` names that are not DNS-1123 names
 
     def container(self, name: str) -> Container | None:
         return next((c for c in self.containers if c.name == name), None)
@@ -131,6 +135,11 @@ class JobNetwork:
 
 def service_names(job: Job, service: Service) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*service.aliases, *(service.derived_aliases(job.variables) or ()))))
+
+
+def invalid_aliases(job: Job) -> frozenset[str]:
+    """The `alias:` names written for the job's services that are not DNS-1123 subdomains (NET004)."""
+    return frozenset(a for s in job.services for a in s.aliases if not is_dns1123_subdomain(a))
 
 
 def service_container(job: Job, service: Service) -> str:

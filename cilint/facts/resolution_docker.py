@@ -22,6 +22,7 @@ from cilint.facts.resolution import (
     helper_library,
     helper_old_musl,
     image_library,
+    invalid_aliases,
     old_musl_of,
     service_container,
     service_names,
@@ -56,7 +57,7 @@ def docker_network(job: Job, runner: Runner | None, executor: str, per_build: bo
         embedded = frozenset()
     return JobNetwork(job, runner, executor if executor != "unknown" else "shown as GitLab's Docker executor",
                       network, tuple(_containers(job, runner, base, names, legacy=not embedded and mode != "host",
-                                                 effects=effects)))
+                                                 effects=effects)), invalid_aliases=invalid_aliases(job))
 
 
 def _runner_settings(runner: Runner | None) -> tuple[tuple[Line, ...], tuple[Line, ...], tuple[HostsEntry, ...]]:

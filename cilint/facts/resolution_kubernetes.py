@@ -20,11 +20,12 @@ from cilint.facts.resolution import (
     helper_library,
     helper_old_musl,
     image_library,
+    invalid_aliases,
     old_musl_of,
     service_container,
     service_names,
 )
-from cilint.facts.hosts import looks_like_cluster_dns
+from cilint.facts.hosts import is_dns1123_subdomain, looks_like_cluster_dns
 from cilint.findings import Location
 from cilint.models.pipeline import Job
 from cilint.syntax.nodes import location
@@ -53,8 +54,13 @@ def kubernetes_network(job: Job, runner: Runner | None, effects: ScriptEffects =
         containers.append(Container("dind-run", service_container(job, service).replace("service:", "dind-run:", 1), None,
                                     dind_run_resolver(service, pod)))
     policy = runner.kubernetes_dns().policy if runner is not None else "ClusterFirst"
+    invalid = invalid_aliases(job)
+    refused = (f"the runner refuses to create the pod: the service alias {', '.join(sorted(invalid))} is not a "
+               "DNS-1123 name" if invalid else "")
+    dropped = frozenset(n for s in job.services for n in service_names(job, s)
+                        if n not in s.aliases and not is_dns1123_subdomain(n))
     return JobNetwork(job, runner, "kubernetes", f"one pod (dns_policy {policy}): its containers share one resolv.conf "
-                      "and /etc/hosts, and reach the services on 127.0.0.1", tuple(containers))
+                      "and /etc/hosts, and reach the services on 127.0.0.1", tuple(containers), refused, dropped, invalid)
 
 
 def _with(pod: Resolver, library: str, source: Source, old_musl: str | None = None) -> Resolver:
@@ -93,7 +99,7 @@ def _pod_resolver(job: Job, runner: Runner | None) -> Resolver:
             options = [o for o in options if not o.value.startswith(f"{name}:")]
             options.append(Line(f"{name}:{value}" if value is not None else name, Source(f"{where} dns_config options", at)))
     hosts = [HostsEntry(n, "127.0.0.1", Source("the runner maps each service name to the pod (hostAliases)"))
-             for s in job.services for n in service_names(job, s)]
+             for s in job.services for n in service_names(job, s) if is_dns1123_subdomain(n)]
     if runner is not None:
         for name, address in runner.host_aliases().items():
             hosts.append(HostsEntry(name, address, Source(f"{where} host_aliases", _setting_location(runner, "host_aliases"))))

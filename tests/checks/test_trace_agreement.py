@@ -51,6 +51,8 @@ CLAIMS = {
 SETTING_CLAIMS = {
     "DNS002": lambda lookups: any(note.startswith("dind's `--dns`") for f in lookups for note in f.notes),
     "DNS010": lambda lookups: any(note.startswith("musl ignores") for f in lookups for note in f.notes),
+    "NET004": lambda lookups: any(f.cause in ("pod-refused", "dropped-name") or any(
+        "is not a DNS-1123 name" in note for note in f.notes) for f in lookups),
 }
 
 # The rules held to the trace so far; the rest of issue 22's list follows (see the issue's note).
