@@ -14,7 +14,6 @@ from cilint.facts.hosts import (
     is_internal_address,
     is_ip,
     is_partial_name,
-    mixed_views,
     resolver_facts,
 )
 from cilint.facts.local_hosts import classify

@@ -150,12 +150,3 @@ def _names(container: Container, job: Job, network: JobNetwork, given: list[str]
     if container.role == "build" or container.role == "dind-run" or (container.role == "service" and "dind" in (container.image or "")):
         return list(dict.fromkeys(r.host for r in facts.references(job)))
     return []
-
-
-def _host_of(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    try:
-        return urlsplit(url if "://" in url else f"//{url}").hostname or ""
-    except ValueError:
-        return ""
