@@ -197,6 +197,14 @@ def trace(
     raise typer.Exit(run_trace(path, job, names, runner, container, output_format.value))
 
 
+@app.command("server")
+def server() -> None:
+    """Run the language server (LSP over stdio) for editors: findings as diagnostics while you type."""
+    from cilint.lsp import serve  # pygls: only for this command
+
+    serve()
+
+
 class RulesFormat(str, Enum):
     text = "text"
     json = "json"

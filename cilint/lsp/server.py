@@ -1,0 +1,89 @@
+"""The language server: each open, change (debounced) and save analyses the document's whole project
+with the editor's unsaved buffers over the files on disk, and publishes the diagnostics of every file
+of it (a change in an included file updates the file that includes it)."""
+
+from __future__ import annotations
+
+import asyncio
+import traceback
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+
+from cilint import __version__
+from cilint.engine import run
+from cilint.loading.roots import group_by_root
+from cilint.lsp.diagnostics import diagnostics
+from cilint.results import Options
+
+DEBOUNCE_SECONDS = 0.15  # a pause in typing this long starts an analysis
+
+
+class CilintServer(LanguageServer):
+    """Per-server state: the open documents and, per project root, the files given diagnostics last."""
+
+    def __init__(self) -> None:
+        super().__init__("cilint", __version__)
+        self.open: dict[str, str] = {}  # absolute path -> the editor's text
+        self.published: dict[Path, set[str]] = {}  # project root -> URIs with diagnostics
+        self.pending: dict[Path, asyncio.TimerHandle] = {}
+
+    def analyse(self, path: Path) -> None:
+        """Analyse the project of `path` and publish its diagnostics; an error goes to the client's log."""
+        try:
+            root = next(iter(group_by_root([path], virtual=frozenset(self.open))))
+            result = run(Options(paths=(root,), overlay=dict(self.open)))
+        except Exception:  # noqa: BLE001 - one analysis failing must not stop the server
+            self.window_log_message(types.LogMessageParams(types.MessageType.Error, traceback.format_exc()))
+            return
+        for project in result.projects:
+            found = diagnostics(project)
+            for uri in self.published.get(project.root, set()) - set(found):
+                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+            for uri, items in found.items():
+                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=items))
+            self.published[project.root] = set(found)
+
+    def schedule(self, path: Path) -> None:
+        """Analyse after a pause in typing (each new change restarts the wait)."""
+        loop = asyncio.get_event_loop()
+        key = path.parent
+        previous = self.pending.pop(key, None)
+        if previous is not None:
+            previous.cancel()
+        self.pending[key] = loop.call_later(DEBOUNCE_SECONDS, self.analyse, path)
+
+
+def path_of(uri: str) -> Path:
+    return Path(unquote(urlparse(uri).path))
+
+
+def build_server() -> CilintServer:
+    server = CilintServer()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: CilintServer, params: types.DidOpenTextDocumentParams) -> None:
+        path = path_of(params.text_document.uri)
+        ls.open[str(path)] = params.text_document.text
+        ls.analyse(path)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: CilintServer, params: types.DidChangeTextDocumentParams) -> None:
+        path = path_of(params.text_document.uri)
+        document = ls.workspace.get_text_document(params.text_document.uri)
+        ls.open[str(path)] = document.source
+        ls.schedule(path)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: CilintServer, params: types.DidSaveTextDocumentParams) -> None:
+        ls.analyse(path_of(params.text_document.uri))
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: CilintServer, params: types.DidCloseTextDocumentParams) -> None:
+        path = path_of(params.text_document.uri)
+        ls.open.pop(str(path), None)  # the file on disk counts again
+        ls.analyse(path)
+
+    return server

@@ -1,0 +1,75 @@
+"""Issue 23: `cilint server` driven by a real LSP client over stdio (pytest-lsp)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture()
+def seed(tmp_path: Path) -> Path:
+    project = tmp_path / "seed"
+    shutil.copytree(REPO / "examples" / "seed", project)
+    return project
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "cilint", "server"]))
+async def client(lsp_client: LanguageClient):
+    await lsp_client.initialize_session(types.InitializeParams(capabilities=types.ClientCapabilities()))
+    yield
+    await lsp_client.shutdown_session()
+
+
+def _open(client: LanguageClient, path: Path, text: str | None = None) -> str:
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri=uri, language_id="yaml", version=1, text=path.read_text(encoding="utf-8") if text is None else text)))
+    return uri
+
+
+async def _diagnostics(client: LanguageClient, uri: str) -> list[types.Diagnostic]:
+    while uri not in client.diagnostics:
+        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    return client.diagnostics[uri]
+
+
+@pytest.mark.asyncio
+async def test_opening_the_seed_pipeline_publishes_its_findings(client: LanguageClient, seed: Path):
+    uri = _open(client, seed / ".gitlab-ci.yml")
+    found = await _diagnostics(client, uri)
+    desktop = [d for d in found if d.code == "DNS001"]
+    assert desktop, [d.code for d in found]
+    first = desktop[0]
+    assert first.range.start.line == 32 and first.range.start.character == 14  # line 33, column 15, 0-based
+    assert first.severity == types.DiagnosticSeverity.Warning and first.source == "cilint"
+    assert first.code_description is not None and first.code_description.href.endswith("/DNS001/")
+    assert "why:" in first.message and "fix:" in first.message
+
+
+@pytest.mark.asyncio
+async def test_a_change_in_an_included_file_updates_the_file_that_includes_it(client: LanguageClient, seed: Path):
+    main = _open(client, seed / ".gitlab-ci.yml")
+    await _diagnostics(client, main)
+    included = seed / "ci" / "variables.yml"
+    text = included.read_text(encoding="utf-8")
+    uri = _open(client, included)
+    await _diagnostics(client, uri)
+    assert any(d.code == "DNS001" for d in client.diagnostics[uri])
+    fixed = text.replace("https://kubernetes.docker.internal:6443", "https://k8s.example.com:6443")
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        [types.TextDocumentContentChangeWholeDocument(text=fixed)]))
+    for _ in range(10):
+        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        if not any(d.code == "DNS001" for d in client.diagnostics.get(uri, [])):
+            break
+    assert not any(d.code == "DNS001" for d in client.diagnostics.get(uri, []))
+    assert any(d.code == "DNS001" for d in client.diagnostics[main])  # its own before_script probe stays
