@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from cilint.findings import Finding, Severity
+from cilint.findings import Applicability, Finding, Severity
 from cilint.report.common import docs_link
 from cilint.results import ProjectResult
 from cilint.source import SourceFile
@@ -33,15 +33,36 @@ def file_uri(root: Path, path: str) -> str:
     return (root / path).resolve().as_uri()
 
 
-def diagnostics(project: ProjectResult) -> dict[str, list[types.Diagnostic]]:
-    """The project's findings as diagnostics, by file URI."""
-    out: dict[str, list[types.Diagnostic]] = {}
+def diagnostics(project: ProjectResult) -> dict[str, list[tuple[types.Diagnostic, Finding]]]:
+    """The project's findings as diagnostics, with the finding each stands for, by file URI."""
+    out: dict[str, list[tuple[types.Diagnostic, Finding]]] = {}
     for finding in project.findings:
         source = project.files.get(finding.path)
         if source is None:
             continue
-        out.setdefault(file_uri(project.root, finding.path), []).append(_diagnostic(project, source, finding))
+        out.setdefault(file_uri(project.root, finding.path), []).append(
+            (_diagnostic(project, source, finding), finding))
     return out
+
+
+def quick_fix(project: ProjectResult, finding: Finding, diagnostic: types.Diagnostic) -> types.CodeAction | None:
+    """The finding's fix as a code action: its edits in every file they touch (the CI file and a runner
+    configuration, say); unsafe fixes say so; suggestions a tool cannot apply (display-only) are none."""
+    fix = finding.fix
+    if fix is None or fix.applicability is Applicability.DISPLAY_ONLY:
+        return None
+    changes: dict[str, list[types.TextEdit]] = {}
+    for edit in fix.edits:
+        source = project.files.get(edit.path)
+        if source is None:
+            return None
+        where = types.Range(position(source, edit.span.start), position(source, edit.span.end))
+        changes.setdefault(file_uri(project.root, edit.path), []).append(types.TextEdit(where, edit.content))
+    unsafe = fix.applicability is Applicability.UNSAFE
+    return types.CodeAction(
+        title=f"{finding.rule_id}: {fix.title}" + (" (unsafe: check the result)" if unsafe else ""),
+        kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic], is_preferred=not unsafe,
+        edit=types.WorkspaceEdit(changes=changes))
 
 
 def _diagnostic(project: ProjectResult, source: SourceFile, finding: Finding) -> types.Diagnostic:

@@ -15,8 +15,9 @@ from pygls.lsp.server import LanguageServer
 from cilint import __version__
 from cilint.engine import run
 from cilint.loading.roots import group_by_root
-from cilint.lsp.diagnostics import diagnostics
-from cilint.results import Options
+from cilint.findings import Finding
+from cilint.lsp.diagnostics import diagnostics, quick_fix
+from cilint.results import Options, ProjectResult
 
 DEBOUNCE_SECONDS = 0.15  # a pause in typing this long starts an analysis
 
@@ -29,6 +30,8 @@ class CilintServer(LanguageServer):
         self.open: dict[str, str] = {}  # absolute path -> the editor's text
         self.published: dict[Path, set[str]] = {}  # project root -> URIs with diagnostics
         self.pending: dict[Path, asyncio.TimerHandle] = {}
+        # URI -> its diagnostics of the last analysis, with their findings and project (for code actions)
+        self.findings: dict[str, list[tuple[types.Diagnostic, Finding, ProjectResult]]] = {}
 
     def analyse(self, path: Path) -> None:
         """Analyse the project of `path` and publish its diagnostics; an error goes to the client's log."""
@@ -41,9 +44,12 @@ class CilintServer(LanguageServer):
         for project in result.projects:
             found = diagnostics(project)
             for uri in self.published.get(project.root, set()) - set(found):
+                self.findings.pop(uri, None)
                 self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
             for uri, items in found.items():
-                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=items))
+                self.findings[uri] = [(d, f, project) for d, f in items]
+                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+                    uri=uri, diagnostics=[d for d, _ in items]))
             self.published[project.root] = set(found)
 
     def schedule(self, path: Path) -> None:
@@ -86,4 +92,21 @@ def build_server() -> CilintServer:
         ls.open.pop(str(path), None)  # the file on disk counts again
         ls.analyse(path)
 
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
+                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+    def code_action(ls: CilintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        actions = []
+        for diagnostic, finding, project in ls.findings.get(params.text_document.uri, []):
+            if _overlaps(diagnostic.range, params.range):
+                action = quick_fix(project, finding, diagnostic)
+                if action is not None:
+                    actions.append(action)
+        return actions
+
     return server
+
+
+def _overlaps(a: types.Range, b: types.Range) -> bool:
+    def key(p: types.Position) -> tuple[int, int]:
+        return p.line, p.character
+    return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)

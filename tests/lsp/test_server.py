@@ -73,3 +73,30 @@ async def test_a_change_in_an_included_file_updates_the_file_that_includes_it(cl
             break
     assert not any(d.code == "DNS001" for d in client.diagnostics.get(uri, []))
     assert any(d.code == "DNS001" for d in client.diagnostics[main])  # its own before_script probe stays
+
+
+@pytest.mark.asyncio
+async def test_a_quick_fix_applied_makes_its_diagnostic_go(client: LanguageClient, tmp_path: Path):
+    pipeline = tmp_path / ".gitlab-ci.yml"
+    text = "stages: [build, test]\nunit:\n  stage: tset\n  script:\n    - make test\n"
+    pipeline.write_text(text, encoding="utf-8")
+    uri = _open(client, pipeline)
+    found = [d for d in await _diagnostics(client, uri) if d.code == "GLC003"]
+    assert found and found[0].range.start.line == 2
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        types.TextDocumentIdentifier(uri), found[0].range, types.CodeActionContext(diagnostics=found)))
+    fixes = [a for a in actions or [] if isinstance(a, types.CodeAction) and a.title.startswith("GLC003")]
+    assert len(fixes) == 1 and "unsafe" in fixes[0].title and fixes[0].edit is not None
+    (edit,) = fixes[0].edit.changes[uri]
+    lines = text.split("\n")
+    line = lines[edit.range.start.line]
+    lines[edit.range.start.line] = line[:edit.range.start.character] + edit.new_text + line[edit.range.end.character:]
+    fixed = "\n".join(lines)
+    assert "stage: test" in fixed
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        types.VersionedTextDocumentIdentifier(uri=uri, version=2), [types.TextDocumentContentChangeWholeDocument(fixed)]))
+    for _ in range(10):
+        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        if not any(d.code == "GLC003" for d in client.diagnostics.get(uri, [])):
+            break
+    assert not any(d.code == "GLC003" for d in client.diagnostics.get(uri, []))
