@@ -55,6 +55,12 @@ def add_ignores(options: Options, result: Result, reason: str = "") -> Added:
     return _checked(options, result, changed, texts, roots, counts)
 
 
+def suppression_edit(source: SourceFile, line: int, rules: list[str], reason: str = "") -> Edit:
+    """The edit that suppresses `rules` on `line`: a `# cilint: ignore[...]` comment at its end, or the
+    rules added to the one already there."""
+    return _comment(source, line, rules, reason)
+
+
 def _comment(source: SourceFile, line: int, rules: list[str], reason: str) -> Edit:
     existing = next((s for s in suppressions(source) if s.line == line and s.codes_span is not None), None)
     if existing is not None:

@@ -14,10 +14,15 @@ from pygls.lsp.server import LanguageServer
 
 from cilint import __version__
 from cilint.engine import run
+from cilint.loading.load import load_config, load_project
 from cilint.loading.roots import group_by_root
+from cilint.loading.workspace import Workspace
 from cilint.findings import Finding
+from cilint.lsp.actions import finding_hover, suppress_action, word_at
 from cilint.lsp.diagnostics import diagnostics, quick_fix
 from cilint.results import Options, ProjectResult
+from cilint.trace.explain import trace_lines
+from cilint.trace.model import Tracer, trace_job
 
 DEBOUNCE_SECONDS = 0.15  # a pause in typing this long starts an analysis
 
@@ -98,12 +103,44 @@ def build_server() -> CilintServer:
         actions = []
         for diagnostic, finding, project in ls.findings.get(params.text_document.uri, []):
             if _overlaps(diagnostic.range, params.range):
-                action = quick_fix(project, finding, diagnostic)
-                if action is not None:
-                    actions.append(action)
+                for action in (quick_fix(project, finding, diagnostic), suppress_action(project, finding, diagnostic)):
+                    if action is not None:
+                        actions.append(action)
         return actions
 
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: CilintServer, params: types.HoverParams) -> types.Hover | None:
+        here = types.Range(params.position, params.position)
+        texts = [finding_hover(f, _summary(f.rule_id)) for d, f, _ in ls.findings.get(params.text_document.uri, [])
+                 if _overlaps(d.range, here)]
+        document = ls.workspace.get_text_document(params.text_document.uri)
+        name = word_at(document.source, params.position.line, params.position.character)
+        if name:
+            texts.extend(name_hover(path_of(params.text_document.uri), name, ls.open))
+        return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, "\n\n---\n\n".join(texts))) if texts else None
+
     return server
+
+
+def _summary(rule_id: str) -> str:
+    from cilint.catalog import load_catalog
+
+    meta = load_catalog().get(rule_id)
+    return meta.summary if meta is not None else ""
+
+
+def name_hover(path: Path, name: str, overlay: dict[str, str]) -> list[str]:
+    """How the first job that uses `name` resolves it, as `cilint trace` shows it (nothing for a word no
+    job uses as a host)."""
+    root = next(iter(group_by_root([path], virtual=frozenset(overlay))))
+    ws = Workspace(root, overlay)
+    project = load_project(root, None, load_config(ws), [], ws)
+    tracer = Tracer.of(project)
+    for job in project.jobs():
+        if any(r.host == name for r in tracer.facts.references(job)):
+            lines = trace_lines(trace_job(project, ws, job.name, [name], container="build", tracer=tracer))
+            return [f"**cilint trace** of `{name}` in job `{job.name}`\n\n```\n" + "\n".join(lines) + "\n```"]
+    return []
 
 
 def _overlaps(a: types.Range, b: types.Range) -> bool:

@@ -100,3 +100,38 @@ async def test_a_quick_fix_applied_makes_its_diagnostic_go(client: LanguageClien
         if not any(d.code == "GLC003" for d in client.diagnostics.get(uri, [])):
             break
     assert not any(d.code == "GLC003" for d in client.diagnostics.get(uri, []))
+
+
+@pytest.mark.asyncio
+async def test_suppressing_a_finding_on_its_line(client: LanguageClient, seed: Path):
+    pipeline = seed / ".gitlab-ci.yml"
+    uri = _open(client, pipeline)
+    probe = next(d for d in await _diagnostics(client, uri) if d.code == "DNS001")
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        types.TextDocumentIdentifier(uri), probe.range, types.CodeActionContext(diagnostics=[probe])))
+    (suppress,) = [a for a in actions or [] if isinstance(a, types.CodeAction) and a.title == "Suppress DNS001 on this line"]
+    (edit,) = suppress.edit.changes[uri]
+    lines = pipeline.read_text(encoding="utf-8").split("\n")
+    line = lines[edit.range.start.line]
+    lines[edit.range.start.line] = line[:edit.range.start.character] + edit.new_text + line[edit.range.end.character:]
+    assert lines[edit.range.start.line].endswith("# cilint: ignore[DNS001]")
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        [types.TextDocumentContentChangeWholeDocument("\n".join(lines))]))
+    for _ in range(10):
+        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        if not any(d.code == "DNS001" and d.range.start.line == probe.range.start.line for d in client.diagnostics[uri]):
+            break
+    assert not any(d.code == "DNS001" and d.range.start.line == probe.range.start.line for d in client.diagnostics[uri])
+
+
+@pytest.mark.asyncio
+async def test_hover_on_a_finding_and_on_a_host_name(client: LanguageClient, seed: Path):
+    uri = _open(client, seed / ".gitlab-ci.yml")
+    probe = next(d for d in await _diagnostics(client, uri) if d.code == "DNS001")
+    inside_the_host = types.Position(probe.range.start.line, probe.range.start.character + len("https://") + 3)
+    hover = await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), inside_the_host))
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    text = hover.contents.value
+    assert "**DNS001**" in text and "*Why:*" in text  # the finding and its rule
+    assert "cilint trace** of `kubernetes.docker.internal`" in text and "NXDOMAIN" in text  # the name's lookup
