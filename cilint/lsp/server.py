@@ -17,7 +17,7 @@ from cilint.engine import run
 from cilint.loading.load import load_config, load_project
 from cilint.loading.roots import group_by_root
 from cilint.loading.workspace import Workspace
-from cilint.findings import Finding
+from cilint.findings import Confidence, Finding
 from cilint.lsp.actions import finding_hover, suppress_action, word_at
 from cilint.lsp.diagnostics import diagnostics, quick_fix
 from cilint.results import Options, ProjectResult
@@ -35,6 +35,7 @@ class CilintServer(LanguageServer):
         self.open: dict[str, str] = {}  # absolute path -> the editor's text
         self.published: dict[Path, set[str]] = {}  # project root -> URIs with diagnostics
         self.pending: dict[Path, asyncio.TimerHandle] = {}
+        self.settings: dict[str, object] = {}  # the client's initializationOptions (select, ignore, confidence...)
         # URI -> its diagnostics of the last analysis, with their findings and project (for code actions)
         self.findings: dict[str, list[tuple[types.Diagnostic, Finding, ProjectResult]]] = {}
 
@@ -42,7 +43,7 @@ class CilintServer(LanguageServer):
         """Analyse the project of `path` and publish its diagnostics; an error goes to the client's log."""
         try:
             root = next(iter(group_by_root([path], virtual=frozenset(self.open))))
-            result = run(Options(paths=(root,), overlay=dict(self.open)))
+            result = run(self.options(root))
         except Exception:  # noqa: BLE001 - one analysis failing must not stop the server
             self.window_log_message(types.LogMessageParams(types.MessageType.Error, traceback.format_exc()))
             return
@@ -56,6 +57,21 @@ class CilintServer(LanguageServer):
                 self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                     uri=uri, diagnostics=[d for d, _ in items]))
             self.published[project.root] = set(found)
+
+    def options(self, root: Path) -> Options:
+        """A run over `root` with the open buffers, and what the client asked for at initialization
+        (`select`, `ignore`, `confidence`, `runnerConfigs`); the project's own settings file is read as in
+        `cilint check` (an open, unsaved settings buffer included)."""
+        settings = self.settings
+
+        def strings(key: str) -> tuple[str, ...]:
+            value = settings.get(key) or ()
+            return tuple(str(v) for v in value) if isinstance(value, (list, tuple)) else (str(value),)
+
+        confidence = settings.get("confidence")
+        return Options(paths=(root,), overlay=dict(self.open), select=strings("select"), ignore=strings("ignore"),
+                       confidence=Confidence.parse(str(confidence)) if confidence else None,
+                       runner_configs=tuple(Path(p) for p in strings("runnerConfigs")))
 
     def schedule(self, path: Path) -> None:
         """Analyse after a pause in typing (each new change restarts the wait)."""
@@ -73,6 +89,11 @@ def path_of(uri: str) -> Path:
 
 def build_server() -> CilintServer:
     server = CilintServer()
+
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: CilintServer, params: types.InitializeParams) -> None:
+        options = params.initialization_options
+        ls.settings = dict(options) if isinstance(options, dict) else {}
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: CilintServer, params: types.DidOpenTextDocumentParams) -> None:

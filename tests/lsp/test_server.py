@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sys
 from pathlib import Path
@@ -135,3 +136,66 @@ async def test_hover_on_a_finding_and_on_a_host_name(client: LanguageClient, see
     text = hover.contents.value
     assert "**DNS001**" in text and "*Why:*" in text  # the finding and its rule
     assert "cilint trace** of `kubernetes.docker.internal`" in text and "NXDOMAIN" in text  # the name's lookup
+
+
+@pytest.mark.asyncio
+async def test_a_settings_file_edited_in_the_editor_is_read_again(client: LanguageClient, seed: Path):
+    uri = _open(client, seed / ".gitlab-ci.yml")
+    assert any(d.code == "DNS001" for d in await _diagnostics(client, uri))
+    settings = seed / ".cilint.toml"
+    settings.write_text("", encoding="utf-8")
+    _open(client, settings, 'ignore = ["DNS001"]\n')  # unsaved: the buffer counts
+    for _ in range(10):
+        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        if not any(d.code == "DNS001" for d in client.diagnostics.get(uri, [])):
+            break
+    assert not any(d.code == "DNS001" for d in client.diagnostics.get(uri, []))
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=[sys.executable, "-m", "cilint", "server"]))
+async def client_ignoring_dns001(lsp_client: LanguageClient):
+    await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=types.ClientCapabilities(), initialization_options={"ignore": ["DNS001"]}))
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio
+async def test_the_clients_initialization_options_select_the_rules(client_ignoring_dns001: LanguageClient, seed: Path):
+    uri = _open(client_ignoring_dns001, seed / ".gitlab-ci.yml")
+    found = await _diagnostics(client_ignoring_dns001, uri)
+    assert found and not any(d.code == "DNS001" for d in found)
+
+
+@pytest.mark.asyncio
+async def test_a_half_typed_file_never_stops_the_server_nor_leaves_stale_diagnostics(client: LanguageClient, seed: Path):
+    """The seed pipeline deleted and typed again a few characters at a time, each step analysed (a save):
+    invalid YAML at most steps; at the end the diagnostics are those of the whole file."""
+    pipeline = seed / ".gitlab-ci.yml"
+    text = pipeline.read_text(encoding="utf-8")
+    uri = _open(client, pipeline, "")
+    version = 1
+    for end in [*range(0, len(text), 41), len(text)]:
+        version += 1
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            [types.TextDocumentContentChangeWholeDocument(text[:end])]))
+        client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
+    from cilint.engine import run
+    from cilint.results import Options
+
+    expected = sorted((f.rule_id, p.files[f.path].position(f.location.span.start).line - 1)
+                      for p in run(Options(paths=(seed,))).projects for f in p.findings if f.path == ".gitlab-ci.yml")
+    final: list[tuple[object, int]] = []
+    for _ in range(400):  # every step publishes; the last one must leave the whole file's diagnostics
+        try:
+            await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 30)
+        except TimeoutError:
+            break  # nothing more comes: what is shown now is final
+        final = sorted((d.code, d.range.start.line) for d in client.diagnostics.get(uri, []))
+        if final == expected:
+            break
+    assert final == expected
+    hover = await client.text_document_hover_async(types.HoverParams(  # and it still serves
+        types.TextDocumentIdentifier(uri), types.Position(32, 25)))
+    assert hover is not None
