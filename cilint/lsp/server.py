@@ -19,7 +19,9 @@ from cilint.loading.roots import group_by_root
 from cilint.loading.workspace import Workspace
 from cilint.findings import Confidence, Finding
 from cilint.lsp.actions import finding_hover, suppress_action, word_at
-from cilint.lsp.diagnostics import diagnostics, quick_fix
+from cilint.fixes.loop import fix
+from cilint.lsp.diagnostics import diagnostics, position, quick_fix
+from cilint.source import SourceFile
 from cilint.results import Options, ProjectResult
 from cilint.trace.explain import trace_lines
 from cilint.trace.model import Tracer, trace_job
@@ -57,6 +59,21 @@ class CilintServer(LanguageServer):
                 self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                     uri=uri, diagnostics=[d for d, _ in items]))
             self.published[project.root] = set(found)
+
+    def fix_all(self, path: Path) -> types.CodeAction | None:
+        """"Fix all safe": every safe fix of the document's project, round after round as `--fix` applies
+        them, as one edit of each file it changes."""
+        root = next(iter(group_by_root([path], virtual=frozenset(self.open))))
+        outcome = fix(self.options(root), unsafe=False)
+        if not outcome.changed:
+            return None
+        changes = {}
+        for changed, (before, after) in outcome.changed.items():
+            whole = SourceFile(str(changed), before)
+            end = position(whole, len(before))
+            changes[changed.resolve().as_uri()] = [types.TextEdit(types.Range(types.Position(0, 0), end), after)]
+        return types.CodeAction(title=f"cilint: fix all safe ({outcome.applied} fix{'es' if outcome.applied != 1 else ''})",
+                                kind=types.CodeActionKind.SourceFixAll, edit=types.WorkspaceEdit(changes=changes))
 
     def options(self, root: Path) -> Options:
         """A run over `root` with the open buffers, and what the client asked for at initialization
@@ -118,10 +135,13 @@ def build_server() -> CilintServer:
         ls.open.pop(str(path), None)  # the file on disk counts again
         ls.analyse(path)
 
-    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
-                    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
+        code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll]))
     def code_action(ls: CilintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-        actions = []
+        only = params.context.only
+        if only and all(not kind.startswith(types.CodeActionKind.SourceFixAll) for kind in only):
+            return []
+        actions = [action for action in [ls.fix_all(path_of(params.text_document.uri))] if action is not None]
         for diagnostic, finding, project in ls.findings.get(params.text_document.uri, []):
             if _overlaps(diagnostic.range, params.range):
                 for action in (quick_fix(project, finding, diagnostic), suppress_action(project, finding, diagnostic)):

@@ -199,3 +199,20 @@ async def test_a_half_typed_file_never_stops_the_server_nor_leaves_stale_diagnos
     hover = await client.text_document_hover_async(types.HoverParams(  # and it still serves
         types.TextDocumentIdentifier(uri), types.Position(32, 25)))
     assert hover is not None
+
+
+@pytest.mark.asyncio
+async def test_fix_all_safe_as_a_source_action(client: LanguageClient, tmp_path: Path):
+    pipeline = tmp_path / ".gitlab-ci.yml"
+    pipeline.write_text("test:\n  services:\n    - postgres:15\n    - postgres:16\n  script:\n    - make\n"
+                        "  # cilint: ignore[DNS001] nothing to suppress here\n", encoding="utf-8")
+    uri = _open(client, pipeline)
+    await _diagnostics(client, uri)
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        types.TextDocumentIdentifier(uri), types.Range(types.Position(0, 0), types.Position(0, 0)),
+        types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.SourceFixAll])))
+    (fix_all,) = [a for a in actions or [] if isinstance(a, types.CodeAction)]
+    assert fix_all.kind == types.CodeActionKind.SourceFixAll and fix_all.edit is not None
+    (edit,) = fix_all.edit.changes[uri]
+    assert "cilint: ignore" not in edit.new_text  # the unused suppression (CIL005, a safe fix) is gone
+    assert "alias" not in edit.new_text  # the unsafe alias fix (NET015) is not applied
