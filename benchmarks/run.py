@@ -284,6 +284,27 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu or platform.machine()}), Python {platform.python_version()}, {platform.system()}"
 
 
+def lsp_section(output: Path, quick: bool) -> int:
+    """The language server's latency and memory, as the section "Language server" of BENCHMARKS.md."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from lsp import lsp_rows
+
+    rows = lsp_rows(CORPUS / "gitlabhq__gitlabhq" / ".gitlab-ci.yml", SEED / ".gitlab-ci.yml", quick)
+    section = "\n".join(["## Language server", "", f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
+                         f"{machine()}, by `benchmarks/run.py --lsp` (benchmarks/lsp.py: JSON-RPC over stdio).", "",
+                         *rows, ""])
+    text = output.read_text(encoding="utf-8") if output.exists() else ""
+    start = text.find("## Language server")
+    if start >= 0:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
+    else:
+        text = text.rstrip() + "\n\n" + section
+    output.write_text(text, encoding="utf-8")
+    print(section)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny inputs, no peers (for CI)")
@@ -291,7 +312,11 @@ def main() -> int:
     parser.add_argument("--instructions", action="store_true",
                         help="count instructions with valgrind instead (noise-free; prints, writes nothing)")
     parser.add_argument("--against", type=Path, help="with --instructions: another checkout to compare")
+    parser.add_argument("--lsp", action="store_true",
+                        help="measure `cilint server` through the protocol and write its section of BENCHMARKS.md")
     args = parser.parse_args()
+    if args.lsp:
+        return lsp_section(args.output, args.quick)
     if args.instructions:
         print(instruction_table(args.against.resolve() if args.against else None))
         return 0
@@ -393,6 +418,9 @@ def main() -> int:
     ]
     text = "\n".join(header + rows + [""] + notes) + "\n"
     print(text)
+    previous = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+    if "## Language server" in previous:  # measured on its own (--lsp): kept until measured again
+        text = text.rstrip() + "\n\n" + previous[previous.index("## Language server"):]
     args.output.write_text(text, encoding="utf-8")
     return 0
 

@@ -51,7 +51,9 @@ class CilintServer(LanguageServer):
             return
         for project in result.projects:
             found = diagnostics(project)
-            for uri in self.published.get(project.root, set()) - set(found):
+            # an open document of the project without findings is told so too (the editor waits for it)
+            opened = {Path(p).resolve().as_uri() for p in self.open if Path(p).resolve().is_relative_to(project.root)}
+            for uri in (self.published.get(project.root, set()) | opened) - set(found):
                 self.findings.pop(uri, None)
                 self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
             for uri, items in found.items():

@@ -216,3 +216,12 @@ async def test_fix_all_safe_as_a_source_action(client: LanguageClient, tmp_path:
     (edit,) = fix_all.edit.changes[uri]
     assert "cilint: ignore" not in edit.new_text  # the unused suppression (CIL005, a safe fix) is gone
     assert "alias" not in edit.new_text  # the unsafe alias fix (NET015) is not applied
+
+
+@pytest.mark.asyncio
+async def test_an_open_file_without_findings_is_told_so(client: LanguageClient, tmp_path: Path):
+    """An editor waits for each open document's diagnostics, even when there are none."""
+    pipeline = tmp_path / ".gitlab-ci.yml"
+    pipeline.write_text("test:\n  image: python:3.12\n  script:\n    - pytest\n", encoding="utf-8")
+    uri = _open(client, pipeline)
+    assert list(await asyncio.wait_for(_diagnostics(client, uri), 30)) == []
