@@ -14,15 +14,15 @@ from pygls.lsp.server import LanguageServer
 
 from cilint import __version__
 from cilint.engine import run
+from cilint.findings import Confidence, Finding
+from cilint.fixes.loop import fix
 from cilint.loading.load import load_config, load_project
 from cilint.loading.roots import group_by_root
 from cilint.loading.workspace import Workspace
-from cilint.findings import Confidence, Finding
 from cilint.lsp.actions import finding_hover, suppress_action, word_at
-from cilint.fixes.loop import fix
 from cilint.lsp.diagnostics import diagnostics, position, quick_fix
-from cilint.source import SourceFile
 from cilint.results import Options, ProjectResult
+from cilint.source import SourceFile
 from cilint.trace.explain import trace_lines
 from cilint.trace.model import Tracer, trace_job
 
@@ -140,29 +140,42 @@ def build_server() -> CilintServer:
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(
         code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll]))
     def code_action(ls: CilintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-        only = params.context.only
-        if only and all(not kind.startswith(types.CodeActionKind.SourceFixAll) for kind in only):
-            return []
-        actions = [action for action in [ls.fix_all(path_of(params.text_document.uri))] if action is not None]
-        for diagnostic, finding, project in ls.findings.get(params.text_document.uri, []):
-            if _overlaps(diagnostic.range, params.range):
-                for action in (quick_fix(project, finding, diagnostic), suppress_action(project, finding, diagnostic)):
-                    if action is not None:
-                        actions.append(action)
-        return actions
+        return code_actions(ls, params)
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     def hover(ls: CilintServer, params: types.HoverParams) -> types.Hover | None:
-        here = types.Range(params.position, params.position)
-        texts = [finding_hover(f, _summary(f.rule_id)) for d, f, _ in ls.findings.get(params.text_document.uri, [])
-                 if _overlaps(d.range, here)]
-        document = ls.workspace.get_text_document(params.text_document.uri)
-        name = word_at(document.source, params.position.line, params.position.character)
-        if name:
-            texts.extend(name_hover(path_of(params.text_document.uri), name, ls.open))
-        return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, "\n\n---\n\n".join(texts))) if texts else None
+        return hover_for(ls, params)
 
     return server
+
+
+def code_actions(ls: CilintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    only = params.context.only or []
+    # "Fix all safe" runs the --fix loop over the project: only when the client asks for it by kind
+    # (on save, or from the source-action menu), not on every cursor move that asks for quick fixes
+    if any(kind.startswith(types.CodeActionKind.SourceFixAll) for kind in only):
+        action = ls.fix_all(path_of(params.text_document.uri))
+        return [action] if action is not None else []
+    if only and all(not kind.startswith(types.CodeActionKind.QuickFix) for kind in only):
+        return []
+    actions: list[types.CodeAction] = []
+    for diagnostic, finding, project in ls.findings.get(params.text_document.uri, []):
+        if _overlaps(diagnostic.range, params.range):
+            for action in (quick_fix(project, finding, diagnostic), suppress_action(project, finding, diagnostic)):
+                if action is not None:
+                    actions.append(action)
+    return actions
+
+
+def hover_for(ls: CilintServer, params: types.HoverParams) -> types.Hover | None:
+    here = types.Range(params.position, params.position)
+    texts = [finding_hover(f, _summary(f.rule_id)) for d, f, _ in ls.findings.get(params.text_document.uri, [])
+             if _overlaps(d.range, here)]
+    document = ls.workspace.get_text_document(params.text_document.uri)
+    name = word_at(document.source, params.position.line, params.position.character)
+    if name:
+        texts.extend(name_hover(path_of(params.text_document.uri), name, ls.open))
+    return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, "\n\n---\n\n".join(texts))) if texts else None
 
 
 def _summary(rule_id: str) -> str:
