@@ -35,7 +35,6 @@ from cilint.show_config import FORMATS as SHOW_CONFIG_FORMATS
 from cilint.show_config import run_show_config
 from cilint.trace import FORMATS as TRACE_FORMATS
 from cilint.trace import run_trace
-from cilint.trace.explain import add_traces
 
 app = typer.Typer(
     add_completion=False,
@@ -148,6 +147,8 @@ def mr_comment(
         source = GitLabSource(gitlab_url, project, None, False, gitlab_timeout)
         result = run(Options(paths=tuple(paths or [Path(".")]), runner_configs=tuple(runner_config or []), gitlab=source))
         if trace:
+            from cilint.trace.explain import add_traces  # loads each project again: only when asked
+
             add_traces(result.projects, mermaid=True)
         posted, already = post(source, mr, result.projects, unsafe_fixes)
     except (ApiError, UsageError) as exc:

@@ -11,16 +11,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from cilint.filesystem import write_stdout
 from cilint.results import UsageError
-from cilint.trace.model import traced
-from cilint.trace.render import json_text, mermaid_text, text
 
 FORMATS = ("text", "json", "mermaid")
 
 
 def run_trace(path: Path, job: str, names: list[str], runner: str | None, container: str | None,
               output_format: str) -> int:
+    # the model and renderers load here: `cilint rules`, `explain` and the other commands never need them
+    from cilint.filesystem import write_stdout
+    from cilint.trace.model import traced
+    from cilint.trace.render import json_text, mermaid_text, text
+
     try:
         trace = traced(path, job, names, runner, container)
     except UsageError as exc:
