@@ -14,6 +14,7 @@ from cilint.facts.jobs import JobFacts
 from cilint.findings import Confidence, Finding
 from cilint.loading.discover import shown_name
 from cilint.loading.load import load_config, load_project
+from cilint.loading.memo import LoadMemo
 from cilint.loading.project import Project
 from cilint.loading.roots import group_by_root, under
 from cilint.loading.workspace import Workspace
@@ -23,7 +24,8 @@ from cilint.results import DOCS_URL, Options, ProjectResult, Result, UsageError
 from cilint.suppress import apply_suppressions
 
 
-def run(options: Options) -> Result:
+def run(options: Options, memos: dict[Path, LoadMemo] | None = None) -> Result:
+    """`memos`: a long-lived caller's per-root memo of parses and pipeline loads (loading/memo)."""
     groups = group_by_root(options.paths, virtual=frozenset(options.overlay))
     extra_runner_configs = [p.resolve() for p in options.runner_configs]
     for path in extra_runner_configs:
@@ -31,8 +33,11 @@ def run(options: Options) -> Result:
             raise UsageError(f"--runner-config {path}: no such file")
     results = []
     for root, scope in groups.items():
-        ws = Workspace(root, options.overlay)
+        memo = memos.setdefault(root, LoadMemo()) if memos is not None else None
+        ws = Workspace(root, options.overlay, memo)
         config = load_config(ws, options.config)
+        if memo is not None:
+            memo.start(config)
         project = load_project(root, None, config, extra_runner_configs, ws, options.gitlab, also=scope.files)
         select = options.select or config.select
         ignore = options.ignore + config.ignore

@@ -73,9 +73,12 @@ class _Files:
     runners: list[str] = field(default_factory=list)
     given: list[str] = field(default_factory=list)  # --runner-config paths as shown
     inventory: Inventory | None = None
+    ws: Workspace | None = None  # told when the listing is used (a memoised load depends on it then)
 
     def listing(self) -> list[str]:
         """Every file of the project, listed the first time an include needs it."""
+        if self.ws is not None and self.ws.log is not None:
+            self.ws.log.listed = True
         if self.inventory is None:
             self.inventory = inventory(self.root, self.exclude)
         return self.inventory.files
@@ -94,7 +97,7 @@ def load_project(
     files of `targets`. A file of `also` that an analysed pipeline includes is analysed as part of it."""
     ws = ws or Workspace(root)
     findings: list[Finding] = list(config.problems)
-    files = _Files(root, config.exclude)
+    files = _Files(root, config.exclude, ws=ws)
     if targets is None:
         findings.extend(_whole_project(ws, config, files))
     for target in (*(targets or ()), *also):
@@ -150,20 +153,18 @@ MAX_CHILD_DEPTH = 2
 
 
 def _pipelines(ws: Workspace, config: ProjectConfig, files: _Files, gitlab: Any, findings: list[Finding]) -> list[Pipeline]:
-    resolved = _resolve_all(ws, files.pipelines, files.listing, gitlab)
+    resolved = _resolve_all(ws, files, gitlab)
     included = {f for path, r in resolved.items() for f in r.files if f != path}
     built: list[tuple[Pipeline, list[Finding]]] = []
     for path, result in resolved.items():
         if path in included and path != config.ci_file:
             continue  # analysed as part of the pipeline that includes it
-        found = list(result.findings)
-        if path == config.ci_file:
-            found.extend(_empty_main_pipeline(ws, path, result))
-        if result.config is None:
+        pipeline, found = _memoised(ws, ("build", path), files, gitlab,
+                                    lambda p=path, r=result: _root_pipeline(p, r, config, ws, files, gitlab), result)
+        if pipeline is None:
             findings.extend(found)
             continue
-        standalone = path != config.ci_file and not is_component_path(path)
-        built.append((_with_variants(path, result, found, standalone, None, None, ws, files, gitlab), found))
+        built.append((pipeline, list(found)))  # a memoised load's list stays as it was
     started = {child.path for p, _ in built for job in p.jobs.values() if job.is_trigger
                for child in child_files(job.node.get("trigger"), ws)[0]}
     # a file some pipeline starts is analysed as that child, with what the parent passes
@@ -289,19 +290,40 @@ def _bad_name_finding(name: str) -> Finding:
     )
 
 
-def _resolve_all(
-    ws: Workspace, paths: list[str], list_files: Callable[[], list[str]], gitlab: Any = None
-) -> dict[str, IncludeResult]:
+def _resolve_all(ws: Workspace, files: _Files, gitlab: Any = None) -> dict[str, IncludeResult]:
     """Each pipeline file with its includes merged; a file already included by one resolved before it
     (the main pipeline comes first) is not resolved on its own: it is analysed as part of that one."""
     results: dict[str, IncludeResult] = {}
     included: set[str] = set()
-    for index, path in enumerate(dict.fromkeys(paths)):
+    for index, path in enumerate(dict.fromkeys(files.pipelines)):
         if index and path in included:
             continue
-        results[path] = result = IncludeResolver(ws, list_files, gitlab).resolve(path)
+        results[path] = result = _memoised(ws, ("resolve", path), files, gitlab,
+                                           lambda p=path: IncludeResolver(ws, files.listing, gitlab).resolve(p))
         included.update(f for f in result.files if f != path)
     return results
+
+
+def _root_pipeline(path: str, result: IncludeResult, config: ProjectConfig, ws: Workspace, files: _Files,
+                   gitlab: Any) -> tuple[Pipeline | None, list[Finding]]:
+    """The pipeline a file starts (None when it cannot be read), and what reading it found."""
+    found = list(result.findings)
+    if path == config.ci_file:
+        found.extend(_empty_main_pipeline(ws, path, result))
+    if result.config is None:
+        return None, found
+    standalone = path != config.ci_file and not is_component_path(path)
+    return _with_variants(path, result, found, standalone, None, None, ws, files, gitlab), found
+
+
+def _memoised(ws: Workspace, key: tuple[str, str], files: _Files, gitlab: Any, compute: Callable[[], Any],
+              depends: object = None) -> Any:
+    """`compute()`, or what it gave in the workspace memo's last run while everything it read is the
+    same and `depends` (what it was computed from) is the very same object. Never with files fetched
+    from GitLab: what the API returns is not the workspace's to compare."""
+    if ws.memo is None or gitlab is not None:
+        return compute()
+    return ws.memo.load(key, ws, files.listing, compute, depends)
 
 
 def _classify(ws: Workspace, rel: str) -> str:

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from cilint.filesystem import (
     MAX_FILE_BYTES,
@@ -18,6 +19,9 @@ from cilint.findings import Finding, Location, Severity, Span
 from cilint.input_rules import INCLUDE_PROBLEM, SYNTAX_ERROR
 from cilint.source import DecodeError, SourceFile
 from cilint.syntax.yaml import YamlParse, parse_yaml
+
+if TYPE_CHECKING:
+    from cilint.loading.memo import LoadMemo, ReadLog
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -32,8 +36,10 @@ class Unreadable:
 class Workspace:
     """The files under one project root. Paths given to it are project-relative, '/'-separated."""
 
-    def __init__(self, root: Path, overlay: Mapping[str, str] | None = None) -> None:
+    def __init__(self, root: Path, overlay: Mapping[str, str] | None = None, memo: LoadMemo | None = None) -> None:
         self.root = root.resolve()
+        self.memo = memo  # parses and loads of the last run (a language server's), reused where unchanged
+        self.log: ReadLog | None = None  # what a load being memoised reads
         # Strings for the per-file checks: pathlib objects cost more than the reads they guard.
         self._root_text = str(self.root)
         self._root_prefix = self._root_text.rstrip(os.sep) + os.sep
@@ -68,7 +74,10 @@ class Workspace:
                 continue
             parts.append(part)
         normal = "/".join(parts)
-        return normal if self._inside(os.path.join(self._root_text, normal)) else None
+        confined = normal if self._inside(os.path.join(self._root_text, normal)) else None
+        if self.log is not None:
+            self.log.confined[rel] = confined
+        return confined
 
     def _inside(self, path: str) -> bool:
         """Whether `path` is the root or under it once symlinks are resolved."""
@@ -96,7 +105,10 @@ class Workspace:
 
     def exists(self, rel: str) -> bool:
         path = os.path.join(self._root_text, rel)
-        return rel in self._virtual or path in self.overlay or os.path.isfile(path)
+        there = rel in self._virtual or path in self.overlay or os.path.isfile(path)
+        if self.log is not None:
+            self.log.exists[rel] = there
+        return there
 
     def add_virtual(self, path: str, text: str) -> None:
         """A file that is not on disk (fetched through the GitLab API), under a `gitlab:` path."""
@@ -104,6 +116,8 @@ class Workspace:
         self._sources.setdefault(path, SourceFile(path, text))
 
     def source(self, rel: str) -> SourceFile | Unreadable:
+        if self.log is not None:
+            self.log.sources.add(rel)
         cached = self._sources.get(rel)
         if cached is None:
             cached = self._read(rel)
@@ -144,7 +158,7 @@ class Workspace:
     def yaml(self, source: SourceFile) -> YamlParse:
         parsed = self._yaml.get(source.path)
         if parsed is None:
-            parsed = parse_yaml(source)
+            parsed = parse_yaml(source) if self.memo is None else self.memo.parse(source, parse_yaml)
             self._yaml[source.path] = parsed
         return parsed
 

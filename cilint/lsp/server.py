@@ -7,36 +7,57 @@ from __future__ import annotations
 import asyncio
 import traceback
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from cilint import __version__
 from cilint.engine import run
 from cilint.findings import Confidence, Finding
 from cilint.fixes.loop import fix
 from cilint.loading.load import load_config, load_project
+from cilint.loading.memo import LoadMemo
 from cilint.loading.roots import group_by_root
 from cilint.loading.workspace import Workspace
 from cilint.lsp.actions import finding_hover, suppress_action, word_at
 from cilint.lsp.diagnostics import diagnostics, position, quick_fix
+from cilint.lsp.settings_action import settings_action
 from cilint.results import Options, ProjectResult
 from cilint.source import SourceFile
 from cilint.trace.explain import trace_lines
 from cilint.trace.model import Tracer, trace_job
 
-DEBOUNCE_SECONDS = 0.15  # a pause in typing this long starts an analysis
+# Changes closer together than this are analysed once (a paste, an editor's batch of edits, what was
+# typed during the last analysis); a typist's keystrokes, further apart, are each analysed.
+DEBOUNCE_SECONDS = 0.02
+
+
+class CilintProtocol(LanguageServerProtocol):
+    """pygls 2.1 keeps, under a fresh id, the future of every notification a built-in (generator)
+    handler takes (didOpen, didChange, didSave, didClose) and never lets it go: 3.5 KB per keystroke,
+    measured by benchmarks/lsp.py. Each is dropped here once it is done."""
+
+    def _handle_notification(self, method_name: str, params: Any) -> None:
+        before = set(self._request_futures)  # the requests in flight: a few
+        super()._handle_notification(method_name, params)
+        for msg_id in set(self._request_futures) - before:
+            self._request_futures[msg_id].add_done_callback(
+                lambda _done, msg_id=msg_id: self._request_futures.pop(msg_id, None))
 
 
 class CilintServer(LanguageServer):
-    """Per-server state: the open documents and, per project root, the files given diagnostics last."""
+    """Per-server state: the open documents and, per project root, the files given diagnostics last and
+    the loads the next analysis may reuse."""
 
     def __init__(self) -> None:
-        super().__init__("cilint", __version__)
+        super().__init__("cilint", __version__, protocol_cls=CilintProtocol)
         self.open: dict[str, str] = {}  # absolute path -> the editor's text
         self.published: dict[Path, set[str]] = {}  # project root -> URIs with diagnostics
         self.pending: dict[Path, asyncio.TimerHandle] = {}
+        self.memos: dict[Path, LoadMemo] = {}  # per project root: the last analysis' loads (loading/memo)
         self.settings: dict[str, object] = {}  # the client's initializationOptions (select, ignore, confidence...)
         # URI -> its diagnostics of the last analysis, with their findings and project (for code actions)
         self.findings: dict[str, list[tuple[types.Diagnostic, Finding, ProjectResult]]] = {}
@@ -44,8 +65,8 @@ class CilintServer(LanguageServer):
     def analyse(self, path: Path) -> None:
         """Analyse the project of `path` and publish its diagnostics; an error goes to the client's log."""
         try:
-            root = next(iter(group_by_root([path], virtual=frozenset(self.open))))
-            result = run(self.options(root))
+            root = self.root_of(path)
+            result = run(self.options(root), self.memos)
         except Exception:  # noqa: BLE001 - one analysis failing must not stop the server
             self.window_log_message(types.LogMessageParams(types.MessageType.Error, traceback.format_exc()))
             return
@@ -55,17 +76,24 @@ class CilintServer(LanguageServer):
             opened = {Path(p).resolve().as_uri() for p in self.open if Path(p).resolve().is_relative_to(project.root)}
             for uri in (self.published.get(project.root, set()) | opened) - set(found):
                 self.findings.pop(uri, None)
-                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+                self.publish(uri, [])
             for uri, items in found.items():
                 self.findings[uri] = [(d, f, project) for d, f in items]
-                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-                    uri=uri, diagnostics=[d for d, _ in items]))
+                self.publish(uri, [d for d, _ in items])
             self.published[project.root] = set(found)
+
+    def publish(self, uri: str, found: list[types.Diagnostic]) -> None:
+        """The diagnostics of a file, with the version of its open document they were computed from (a
+        client drops diagnostics of an older version than it shows)."""
+        document = self.workspace.text_documents.get(unquote(uri))
+        version = document.version if document is not None else None
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=found,
+                                                                              version=version))
 
     def fix_all(self, path: Path) -> types.CodeAction | None:
         """"Fix all safe": every safe fix of the document's project, round after round as `--fix` applies
         them, as one edit of each file it changes."""
-        root = next(iter(group_by_root([path], virtual=frozenset(self.open))))
+        root = self.root_of(path)
         outcome = fix(self.options(root), unsafe=False)
         if not outcome.changed:
             return None
@@ -92,10 +120,19 @@ class CilintServer(LanguageServer):
                        confidence=Confidence.parse(str(confidence)) if confidence else None,
                        runner_configs=tuple(Path(p) for p in strings("runnerConfigs")))
 
+    def root_of(self, path: Path) -> Path:
+        return next(iter(group_by_root([path], virtual=frozenset(self.open))))
+
+    def files_changed(self, paths: list[Path]) -> None:
+        """Files changed on disk: the open documents of each project they belong to are analysed again."""
+        for document in list(self.open):
+            if any(path.resolve().is_relative_to(self.root_of(Path(document))) for path in paths):
+                self.schedule(Path(document))
+
     def schedule(self, path: Path) -> None:
-        """Analyse after a pause in typing (each new change restarts the wait)."""
+        """Analyse the project of `path` after a pause in changes (each new change restarts the wait)."""
         loop = asyncio.get_event_loop()
-        key = path.parent
+        key = self.root_of(path)
         previous = self.pending.pop(key, None)
         if previous is not None:
             previous.cancel()
@@ -113,6 +150,14 @@ def build_server() -> CilintServer:
     def initialize(ls: CilintServer, params: types.InitializeParams) -> None:
         options = params.initialization_options
         ls.settings = dict(options) if isinstance(options, dict) else {}
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: CilintServer, params: types.InitializedParams) -> None:
+        await watch_files(ls)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def watched_files_changed(ls: CilintServer, params: types.DidChangeWatchedFilesParams) -> None:
+        ls.files_changed([path_of(change.uri) for change in params.changes])
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: CilintServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -149,6 +194,28 @@ def build_server() -> CilintServer:
     return server
 
 
+# Files whose change on disk (a settings file saved, a branch checked out) changes open documents'
+# diagnostics; an editor sends didChangeWatchedFiles for them once the server registers the patterns.
+WATCHED = ("**/.cilint.toml", "**/pyproject.toml", "**/*.{yml,yaml}", "**/*.toml")
+
+
+async def watch_files(ls: CilintServer) -> None:
+    workspace = ls.client_capabilities.workspace
+    watched = workspace.did_change_watched_files if workspace is not None else None
+    if not (watched and watched.dynamic_registration):
+        return
+    options = types.DidChangeWatchedFilesRegistrationOptions(
+        watchers=[types.FileSystemWatcher(glob_pattern=pattern) for pattern in WATCHED])
+    try:
+        await ls.client_register_capability_async(types.RegistrationParams(registrations=[
+            types.Registration(id="cilint-watched-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                               register_options=options)]))
+    except Exception as exc:  # noqa: BLE001 - a client that refuses: changes on disk count from the next edit
+        ls.window_log_message(types.LogMessageParams(
+            types.MessageType.Warning, f"cilint: the client did not take the file watchers ({exc}); a file changed "
+            "on disk is read again at the next change of an open document"))
+
+
 def code_actions(ls: CilintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     only = params.context.only or []
     # "Fix all safe" runs the --fix loop over the project: only when the client asks for it by kind
@@ -159,12 +226,21 @@ def code_actions(ls: CilintServer, params: types.CodeActionParams) -> list[types
     if only and all(not kind.startswith(types.CodeActionKind.QuickFix) for kind in only):
         return []
     actions: list[types.CodeAction] = []
+    can_create = _can_create_files(ls)
     for diagnostic, finding, project in ls.findings.get(params.text_document.uri, []):
         if _overlaps(diagnostic.range, params.range):
-            for action in (quick_fix(project, finding, diagnostic), suppress_action(project, finding, diagnostic)):
+            for action in (quick_fix(project, finding, diagnostic), suppress_action(project, finding, diagnostic),
+                           settings_action(project.root, ls.open, finding, diagnostic, can_create)):
                 if action is not None:
                     actions.append(action)
-    return actions
+    # two findings of a rule under the cursor: one "suppress on this line", one "in settings"
+    return list({(a.title, repr(a.edit)): a for a in actions}.values())
+
+
+def _can_create_files(ls: CilintServer) -> bool:
+    workspace = ls.client_capabilities.workspace
+    edits = workspace.workspace_edit if workspace is not None else None
+    return bool(edits and edits.document_changes and types.ResourceOperationKind.Create in (edits.resource_operations or []))
 
 
 def hover_for(ls: CilintServer, params: types.HoverParams) -> types.Hover | None:
