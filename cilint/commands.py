@@ -206,6 +206,64 @@ def server() -> None:
     serve()
 
 
+scan_app = typer.Typer(help="Scan every project of a GitLab group, a list or the instance through the API.")
+app.add_typer(scan_app, name="scan")
+
+
+@scan_app.callback(invoke_without_command=True)
+def scan(
+    ctx: typer.Context,
+    gitlab_url: Annotated[str, typer.Option("--gitlab-url", help="The GitLab instance (token: GITLAB_TOKEN, read_api).")] = "",
+    group: Annotated[Optional[str], typer.Option("--group", help="A group's full path.")] = None,
+    include_subgroups: Annotated[bool, typer.Option("--include-subgroups", help="Its subgroups' projects too.")] = False,
+    projects: Annotated[Optional[Path], typer.Option("--projects", help="A file of project paths, one per line.")] = None,
+    all_projects: Annotated[bool, typer.Option("--all", help="Every project the token can read.")] = False,
+    ref: Annotated[Optional[str], typer.Option("--ref", help="Branch, tag or commit (default: each default branch).")] = None,
+    output: Annotated[Path, typer.Option("--output", help="Directory of the reports.")] = Path("cilint-scan"),
+    concurrency: Annotated[int, typer.Option("--concurrency", help="Projects scanned at once.", min=1, max=64)] = 8,
+    cache_dir: Annotated[Optional[Path], typer.Option(
+        "--cache-dir", help="Keep fetched files here by blob SHA (a second scan fetches only what changed).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Skip the projects the last scan into --output finished.")] = False,
+    shard: Annotated[str, typer.Option("--shard", help="I/N: only this stable share of the projects.")] = "1/1",
+    include_archived: Annotated[bool, typer.Option("--include-archived", help="Scan archived projects too.")] = False,
+    select: Annotated[Optional[list[str]], typer.Option("--select", help="Only these rules (repeatable).")] = None,
+    ignore: Annotated[Optional[list[str]], typer.Option("--ignore", help="Not these rules (repeatable).")] = None,
+    gitlab_timeout: Annotated[float, typer.Option("--gitlab-timeout", help="Seconds per API request.")] = 30.0,
+    probe_all_yaml: Annotated[bool, typer.Option(
+        "--probe-all-yaml", help="Look into every YAML file for runner Helm values (default: names with values/runner).")] = False,
+) -> None:
+    """Fetch what the analysis needs of each project (its CI file, includes, settings, runner configuration)
+    and analyse it as `cilint check` does; write scan.jsonl, summary.md, summary.html, codequality.json and
+    sarif.json to --output."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from cilint.scan.command import parse_shard, run_scan_command
+    from cilint.scan.run import ScanRequest
+
+    try:
+        shard_of = parse_shard(shard)
+    except ValueError as exc:
+        typer.echo(f"cilint: error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    request = ScanRequest(gitlab_url=gitlab_url, output=output, group=group, include_subgroups=include_subgroups,
+                          projects_file=projects, all_projects=all_projects, ref=ref, concurrency=concurrency,
+                          cache_dir=cache_dir, resume=resume, shard=shard_of, include_archived=include_archived,
+                          select=tuple(select or ()), ignore=tuple(ignore or ()), timeout=gitlab_timeout,
+                          probe_all_yaml=probe_all_yaml)
+    raise typer.Exit(run_scan_command(request))
+
+
+@scan_app.command("merge")
+def scan_merge(
+    reports: Annotated[list[Path], typer.Argument(help="scan.jsonl files of the shards.")],
+    output: Annotated[Path, typer.Option("--output", help="Directory of the merged reports.")] = Path("cilint-scan"),
+) -> None:
+    """Combine the scan.jsonl of shards (`--shard I/N`) into one scan's reports."""
+    from cilint.scan.command import run_merge_command
+
+    raise typer.Exit(run_merge_command(reports, output))
+
+
 class RulesFormat(str, Enum):
     text = "text"
     json = "json"

@@ -36,6 +36,8 @@ def run(options: Options, memos: dict[Path, LoadMemo] | None = None) -> Result:
         memo = memos.setdefault(root, LoadMemo()) if memos is not None else None
         ws = Workspace(root, options.overlay, memo)
         config = load_config(ws, options.config)
+        if options.ci_file is not None:
+            config = dataclasses.replace(config, ci_file=options.ci_file)
         if memo is not None:
             memo.start(config)
         project = load_project(root, None, config, extra_runner_configs, ws, options.gitlab, also=scope.files)

@@ -24,7 +24,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cilint.urls import origin, shown_url  # noqa: F401 (callers of the fetcher use them with it)
 
@@ -53,6 +53,11 @@ class Response:
     status: int
     body: bytes
     url: str  # the final URL, after redirects
+    headers: Mapping[str, str] = field(default_factory=dict)  # those of _KEPT_HEADERS, lower-case names
+
+
+# What callers read of a response's headers: pagination and GitLab's rate limits (cilint scan)
+_KEPT_HEADERS = ("retry-after", "ratelimit-remaining", "ratelimit-reset", "x-next-page", "x-total-pages", "x-total")
 
 
 class Deadline:
@@ -81,9 +86,9 @@ def get(url: str, headers: Mapping[str, str], policy: Policy, deadline: Deadline
     """GET `url`, following redirects as `policy` allows. Raises FetchError (or a subclass)."""
     start_origin = origin(url)
     for _ in range(policy.max_redirects + 1):
-        status, body, location = _one(url, headers, policy, deadline)
+        status, body, location, kept = _one(url, headers, policy, deadline)
         if status not in REDIRECTS or location is None:
-            return Response(status, body, url)
+            return Response(status, body, url, kept)
         target = urllib.parse.urljoin(url, location)
         if policy.same_origin_redirects_only and origin(target) != start_origin:
             raise Refused(
@@ -97,7 +102,7 @@ def get(url: str, headers: Mapping[str, str], policy: Policy, deadline: Deadline
 
 def _one(
     url: str, headers: Mapping[str, str], policy: Policy, deadline: Deadline
-) -> tuple[int, bytes, str | None]:
+) -> tuple[int, bytes, str | None, dict[str, str]]:
     try:
         parts = urllib.parse.urlsplit(url)
         port = parts.port
@@ -134,15 +139,16 @@ def _one(
         connection.request("GET", target, headers={"Accept-Encoding": "identity", **headers})
         response = connection.getresponse()
         location = response.getheader("Location")
+        kept = {name: value for name in _KEPT_HEADERS if (value := response.getheader(name)) is not None}
         if response.status in REDIRECTS:
-            return response.status, b"", location
+            return response.status, b"", location, kept
         body = _body(response, policy.max_bytes, url)
         if connection.cut:  # the timer's shutdown reads as the end of the body
             raise DeadlinePassed(f"{shown_url(url)} did not answer within {limit:g} s")
         declared = response.getheader("Content-Length")
         if declared and declared.isdigit() and len(body) < int(declared):
             raise FetchError(f"{shown_url(url)} ended after {len(body):,} of {int(declared):,} bytes")
-        return response.status, body, location
+        return response.status, body, location, kept
     except FetchError:
         raise
     except (OSError, http.client.HTTPException, ValueError) as exc:

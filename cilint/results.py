@@ -30,6 +30,7 @@ class Options:
     gitlab: Any = None  # cilint.gitlab_api.GitLabSource when --gitlab-url is given
     confidence: Confidence | None = None  # the least confidence shown (None: the settings', else medium)
     config: Path | None = None  # `--config FILE`: these settings for every root, not the root's own
+    ci_file: str | None = None  # the main pipeline's path when the project declares it (GitLab's ci_config_path)
 
 
 @dataclass(eq=False)
