@@ -290,11 +290,25 @@ def lsp_section(output: Path, quick: bool) -> int:
     from lsp import lsp_rows
 
     rows = lsp_rows(CORPUS / "gitlabhq__gitlabhq" / ".gitlab-ci.yml", SEED / ".gitlab-ci.yml", quick)
-    section = "\n".join(["## Language server", "", f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
-                         f"{machine()}, by `benchmarks/run.py --lsp` (benchmarks/lsp.py: JSON-RPC over stdio).", "",
-                         *rows, ""])
+    return write_section(output, "Language server", "`benchmarks/run.py --lsp` (benchmarks/lsp.py: JSON-RPC over stdio)", rows)
+
+
+def scan_section(output: Path, quick: bool) -> int:
+    """`cilint scan` against the tests' fake GitLab, as the section "Scan" of BENCHMARKS.md."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from scan import scan_rows
+
+    rows = scan_rows(quick)
+    return write_section(output, "Scan", "`benchmarks/run.py --scan` (benchmarks/scan.py: HTTP to a fake GitLab on "
+                         "127.0.0.1)", rows)
+
+
+def write_section(output: Path, title: str, how: str, rows: list[str]) -> int:
+    """Replace (or add) the section `title` of BENCHMARKS.md; the full run keeps it."""
+    section = "\n".join([f"## {title}", "", f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on "
+                         f"{machine()}, by {how}.", "", *rows, ""])
     text = output.read_text(encoding="utf-8") if output.exists() else ""
-    start = text.find("## Language server")
+    start = text.find(f"## {title}")
     if start >= 0:
         end = text.find("\n## ", start + 1)
         text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
@@ -314,7 +328,11 @@ def main() -> int:
     parser.add_argument("--against", type=Path, help="with --instructions: another checkout to compare")
     parser.add_argument("--lsp", action="store_true",
                         help="measure `cilint server` through the protocol and write its section of BENCHMARKS.md")
+    parser.add_argument("--scan", action="store_true",
+                        help="measure `cilint scan` against a fake GitLab and write its section of BENCHMARKS.md")
     args = parser.parse_args()
+    if args.scan:
+        return scan_section(args.output, args.quick)
     if args.lsp:
         return lsp_section(args.output, args.quick)
     if args.instructions:
@@ -419,8 +437,10 @@ def main() -> int:
     text = "\n".join(header + rows + [""] + notes) + "\n"
     print(text)
     previous = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
-    if "## Language server" in previous:  # measured on its own (--lsp): kept until measured again
-        text = text.rstrip() + "\n\n" + previous[previous.index("## Language server"):]
+    # sections measured on their own (--lsp, --scan) come last and are kept until measured again
+    kept = [previous.index(title) for title in ("## Language server", "## Scan") if title in previous]
+    if kept:
+        text = text.rstrip() + "\n\n" + previous[min(kept):]
     args.output.write_text(text, encoding="utf-8")
     return 0
 

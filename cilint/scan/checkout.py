@@ -16,6 +16,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from cilint.results import Options, ProjectResult
 from cilint.scan.api import Project, ProjectError, ScanApi, TreeEntry
@@ -83,13 +84,18 @@ def scan_project(api: ScanApi, project: Project, ref: str | None, cache: BlobCac
         done: set[str] = set()
         wanted = {p for p in (ci_file, ".cilint.toml", "pyproject.toml") if p in readable}
         wanted |= {p for p in readable if _probed(p, probe_all_yaml)}
+        source = _gitlab_source(gitlab_url, project, commit)
         for _ in range(MAX_ROUNDS):
             for path in sorted(wanted - done):
                 data, from_api = _blob(api, project, readable[path], cache)
                 (root / path).write_bytes(data)
                 fetched += from_api
             done |= wanted
-            result = _analysed(root, project, commit, ci_file, gitlab_url, select, ignore)
+            # loading alone reads what the analysis reads: the checks run once, when nothing new is read
+            wanted = {p for p in _loaded_files(root, ci_file, source) if p in readable and p not in done}
+            if wanted:
+                continue
+            result = _analysed(root, ci_file, source, select, ignore)
             wanted = {p for p in result.files if p in readable and p not in done}
             if not wanted:
                 return Scanned(project, commit, _as_shown(result, project), fetched)
@@ -144,13 +150,26 @@ def _blob(api: ScanApi, project: Project, entry: TreeEntry, cache: BlobCache) ->
     return data, True
 
 
-def _analysed(root: Path, project: Project, commit: str, ci_file: str, gitlab_url: str,
-              select: tuple[str, ...], ignore: tuple[str, ...]) -> ProjectResult:
-    from cilint.engine import run
+def _gitlab_source(gitlab_url: str, project: Project, commit: str) -> Any:
+    """`project:` includes and templates through the API, as `cilint check --gitlab-url` reads them."""
     from cilint.gitlab_api import GitLabSource
 
-    # `project:` includes and templates through the API, as `cilint check --gitlab-url` reads them
-    source = GitLabSource(gitlab_url, project.path, ref=commit)
+    return GitLabSource(gitlab_url, project.path, ref=commit)
+
+
+def _loaded_files(root: Path, ci_file: str, source: Any) -> set[str]:
+    from cilint.loading.load import load_config, load_project
+    from cilint.loading.workspace import Workspace
+
+    ws = Workspace(root)
+    config = dataclasses.replace(load_config(ws), ci_file=ci_file)
+    load_project(root, None, config, [], ws, source)
+    return set(ws.files())
+
+
+def _analysed(root: Path, ci_file: str, source: Any, select: tuple[str, ...], ignore: tuple[str, ...]) -> ProjectResult:
+    from cilint.engine import run
+
     options = Options(paths=(root,), gitlab=source, ci_file=ci_file, select=select, ignore=ignore)
     (result,) = run(options).projects
     return result

@@ -99,6 +99,9 @@ def scan(request: ScanRequest, token: str, progress: Progress, api: ScanApi | No
                 done[record.id] = record
                 progress.advance(record)
     records = list(read_records([jsonl]))
+    from cilint.filesystem import write_report
+
+    write_report(jsonl, "".join(r.lines() for r in records))  # in project order: the same for any timing
     outcome = ScanOutcome(records, api.requests, [jsonl, *write_reports(records, request.output)])
     progress.finish(outcome.requests)
     return outcome

@@ -27,9 +27,17 @@ def gitlab_ci_schema() -> dict:
     return json.loads(data)
 
 
-@pytest.mark.parametrize("rel", [".gitlab-ci.yml", "templates/cilint.yml"])
+@pytest.mark.parametrize("rel", [".gitlab-ci.yml", "templates/cilint.yml", "templates/cilint-scan.yml"])
 def test_own_pipeline_and_component_match_gitlab_ci_schema(rel):
-    documents = list(YAML(typ="safe", pure=True).load_all((REPO / rel).read_text()))
+    text = (REPO / rel).read_text()
+    if rel.startswith("templates/"):  # as GitLab reads a component: inputs interpolated (defaults, else a sample)
+        spec = next(YAML(typ="safe", pure=True).load_all(text))["spec"]["inputs"]
+        header, _, body = text.partition("\n---\n")
+        for name, declared in spec.items():
+            value = declared.get("default", "sample") if isinstance(declared, dict) else "sample"
+            body = body.replace(f"$[[ inputs.{name} ]]", str(value).lower() if isinstance(value, bool) else str(value))
+        text = header + "\n---\n" + body
+    documents = list(YAML(typ="safe", pure=True).load_all(text))
     validator = jsonschema.Draft7Validator(gitlab_ci_schema())
     for document in documents:
         errors = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
@@ -38,7 +46,7 @@ def test_own_pipeline_and_component_match_gitlab_ci_schema(rel):
 
 def test_own_pipeline_and_component_lint_clean():
     proc = subprocess.run([sys.executable, "-m", "cilint", "check", "--fail-on", "info", ".gitlab-ci.yml",
-                           "templates/cilint.yml"], cwd=REPO, capture_output=True, text=True, timeout=60)
+                           "templates/cilint.yml", "templates/cilint-scan.yml"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "No findings." in proc.stdout
 
@@ -166,3 +174,33 @@ def test_the_container_image_installs_this_repository():
     assert "pip install --no-cache-dir /src" in dockerfile and "COPY . /src" in dockerfile
     ignored = (REPO / ".dockerignore").read_text().split()
     assert not {"pyproject.toml", "cilint", "cilint/", "rules", "rules/", "templates"} & set(ignored)
+
+
+@pytest.mark.slow
+def test_scan_component_shards_and_merges_in_gitlab_ci_local(tmp_path, wheel, job_python):
+    """Issue 24: the `cilint-scan` component's jobs (`parallel: 2` shards, then the merge) against the fake
+    GitLab: the merged summary covers every project, and GitLab gets one Code Quality report."""
+    from tests.support.fake_scan_gitlab import TOKEN, FakeProject, FakeScanGitLab
+
+    ensure_rsync()
+    projects = [FakeProject(100 + n, f"platform/p{n}", {".gitlab-ci.yml": BAD_PIPELINE if n % 2 else
+                                                         "ok:\n  script: [make]\n"}) for n in range(6)]
+    source = tmp_path / "source"
+    (source / "ci").mkdir(parents=True)
+    shutil.copy(REPO / "templates" / "cilint-scan.yml", source / "ci" / "cilint-scan.yml")
+    with FakeScanGitLab(projects) as fake:
+        (source / ".gitlab-ci.yml").write_text(
+            f"include:\n  - local: ci/cilint-scan.yml\n    inputs:\n      install: \"{wheel}\"\n"
+            f"      group: platform\n      shards: 2\n      schedule-only: false\n      gitlab-url: {fake.url}\n")
+        project = tmp_path / "project"
+        make_git_project(source, project)
+        env = {**os.environ, "PATH": f"{job_python}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path)}
+        proc = subprocess.run([str(gcl_binary()), "--force-shell-executor", "--variable", f"GITLAB_TOKEN={TOKEN}"],
+                              cwd=project, capture_output=True, text=True, timeout=900, env=env)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert TOKEN not in proc.stdout + proc.stderr
+    summary = (project / "cilint-scan" / "summary.md").read_text()
+    assert summary.splitlines()[2].startswith("6 projects: 6 scanned") and "| DNS001 | 3 | 3 |" in summary
+    report = json.loads((project / "cilint-scan" / "codequality.json").read_text())
+    jsonschema.Draft7Validator(CQ_SCHEMA).validate(report)
+    assert sorted(e["location"]["path"] for e in report) == [f"platform/p{n}/.gitlab-ci.yml" for n in (1, 3, 5)]
