@@ -7,6 +7,7 @@ worker) and retries of transient errors with backoff. The token is never in a me
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import urllib.parse
@@ -23,6 +24,7 @@ RETRIES = 4  # transient errors (5xx, connection) per request, with backoff
 RATE_LIMIT_WAITS = 8  # 429 answers per request before the request is given up
 MAX_WAIT_SECONDS = 60.0  # a Retry-After longer than this is cut to it
 PER_PAGE = 100  # GitLab's maximum
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # a blob id as GitLab gives it (SHA-1 or SHA-256 repositories)
 
 
 class ProjectError(Exception):
@@ -178,8 +180,10 @@ class ScanApi:
     def tree(self, project: Project, commit: str) -> list[TreeEntry]:
         entries = self.pages(f"the files of `{project.path}`", f"projects/{project.id}/repository/tree",
                              {"ref": commit, "recursive": "true"})
+        # a symbolic link (mode 120000) is a blob holding its target's path: not a file to analyse
         return [TreeEntry(e["path"], e["id"]) for e in entries
-                if isinstance(e, dict) and e.get("type") == "blob" and isinstance(e.get("path"), str)]
+                if isinstance(e, dict) and e.get("type") == "blob" and isinstance(e.get("path"), str)
+                and isinstance(e.get("id"), str) and _SHA.fullmatch(e["id"]) and e.get("mode") != "120000"]
 
     def blob(self, project: Project, entry: TreeEntry) -> bytes:
         status, body, _ = self.get(f"`{entry.path}` of `{project.path}`",

@@ -122,9 +122,22 @@ def test_rate_limits_and_transient_errors_are_waited_out(tmp_path: Path):
         fake.faults.errors["/api/v4/projects/1002/repository/tree"] = 2
         outcome = _scan(fake, tmp_path / "out", concurrency=2)
         requests = len(fake.requests)
+        waited = fake.times[3] - fake.times[2]  # after the third 429 (Retry-After: 1), the listing again
     assert {r.project["status"] for r in outcome.records} == {"scanned"}  # type: ignore[attr-defined]
     assert requests == outcome.requests  # type: ignore[attr-defined]
     assert requests == 1 + 6 * 4 + 3 + 2  # listing, head/tree/2 blobs each, the 429s and 500s again
+    assert waited >= 0.9, waited
+
+
+def test_no_request_is_sent_while_gitlab_says_none_is_left(tmp_path: Path):
+    """`RateLimit-Remaining: 0` stops every worker until `RateLimit-Reset` (an epoch second)."""
+    projects = _generated(3)
+    with FakeScanGitLab(projects) as fake:
+        fake.faults.exhausted = 1  # the listing's answer
+        outcome = _scan(fake, tmp_path / "out", concurrency=3)
+        gap = fake.times[1] - fake.times[0]
+    assert {r.project["status"] for r in outcome.records} == {"scanned"}  # type: ignore[attr-defined]
+    assert gap >= 0.9, gap
 
 
 def test_a_project_that_keeps_failing_is_reported_and_the_scan_goes_on(tmp_path: Path):

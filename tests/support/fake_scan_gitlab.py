@@ -57,6 +57,7 @@ class Faults:
     errors: Counter[str] = field(default_factory=Counter)  # path prefix -> the next N requests get 500
     always_failing: set[int] = field(default_factory=set)  # project ids whose every request gets 500
     slow: dict[int, float] = field(default_factory=dict)  # project id -> seconds before its blobs answer
+    exhausted: int = 0  # the next N answers say no request is left until a second from now
 
 
 class FakeScanGitLab:
@@ -65,6 +66,7 @@ class FakeScanGitLab:
         self.groups = groups or {"platform": [p.id for p in projects]}
         self.faults = Faults()
         self.requests: list[str] = []
+        self.times: list[float] = []  # when each request arrived (time.monotonic)
         self.tokens_seen: set[str | None] = set()
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -158,6 +160,13 @@ class FakeScanGitLab:
                     return 500, {"message": "500 Internal Server Error"}, {}
         return None
 
+    def limit_headers(self) -> dict[str, str]:
+        with self._lock:
+            if self.faults.exhausted <= 0:
+                return {}
+            self.faults.exhausted -= 1
+        return {"RateLimit-Remaining": "0", "RateLimit-Reset": str(int(time.time()) + 2)}
+
     def _handler(self):  # type: ignore[no-untyped-def]
         fake = self
 
@@ -168,6 +177,7 @@ class FakeScanGitLab:
             def do_GET(self) -> None:  # noqa: N802
                 with fake._lock:
                     fake.requests.append(self.path)
+                    fake.times.append(time.monotonic())
                     fake.tokens_seen.add(self.headers.get("PRIVATE-TOKEN"))
                 if fake.faults.latency:
                     time.sleep(fake.faults.latency)
@@ -175,6 +185,7 @@ class FakeScanGitLab:
                     status, body, headers = 401, {"message": "401 Unauthorized"}, {}
                 else:
                     status, body, headers = fake._fault(self.path) or fake.answer(self.path)
+                    headers = {**headers, **fake.limit_headers()}
                 data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "text/plain" if isinstance(body, str) else "application/json")
