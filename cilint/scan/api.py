@@ -31,6 +31,10 @@ class ProjectError(Exception):
     """One project cannot be scanned (the scan goes on)."""
 
 
+class TooLargeFile(ProjectError):
+    """A file over GitLab's size limit per file."""
+
+
 @dataclass(frozen=True, slots=True)
 class Project:
     id: int
@@ -97,7 +101,7 @@ class ScanApi:
             try:
                 response = get(url, headers, Policy(self.timeout, MAX_FILE_BYTES), self._deadline)
             except TooLarge:
-                raise ProjectError(f"{what} is larger than {MAX_FILE_BYTES:,} bytes") from None
+                raise TooLargeFile(f"{what} is larger than the {MAX_FILE_BYTES:,} bytes GitLab reads per file") from None
             except FetchError as exc:
                 failures += 1
                 if failures > RETRIES:

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cilint.results import Options, ProjectResult
-from cilint.scan.api import Project, ProjectError, ScanApi, TreeEntry
+from cilint.scan.api import Project, ProjectError, ScanApi, TooLargeFile, TreeEntry
 
 PLACEHOLDER = "# cilint scan: not fetched\n"
 _READABLE = (".yml", ".yaml", ".toml")
@@ -63,7 +63,7 @@ class BlobCache:
         os.replace(partial, path)
 
 
-def scan_project(api: ScanApi, project: Project, ref: str | None, cache: BlobCache, gitlab_url: str,
+def scan_project(api: ScanApi, project: Project, ref: str | None, cache: BlobCache,
                  select: tuple[str, ...] = (), ignore: tuple[str, ...] = (), probe_all_yaml: bool = False) -> Scanned:
     ref = ref or project.default_branch
     if ref is None:
@@ -84,7 +84,7 @@ def scan_project(api: ScanApi, project: Project, ref: str | None, cache: BlobCac
         done: set[str] = set()
         wanted = {p for p in (ci_file, ".cilint.toml", "pyproject.toml") if p in readable}
         wanted |= {p for p in readable if _probed(p, probe_all_yaml)}
-        source = _gitlab_source(gitlab_url, project, commit)
+        source = _gitlab_source(api, project, commit)
         for _ in range(MAX_ROUNDS):
             for path in sorted(wanted - done):
                 data, from_api = _blob(api, project, readable[path], cache)
@@ -150,11 +150,20 @@ def _blob(api: ScanApi, project: Project, entry: TreeEntry, cache: BlobCache) ->
     return data, True
 
 
-def _gitlab_source(gitlab_url: str, project: Project, commit: str) -> Any:
-    """`project:` includes and templates through the API, as `cilint check --gitlab-url` reads them."""
-    from cilint.gitlab_api import GitLabSource
+def _gitlab_source(api: ScanApi, project: Project, commit: str) -> Any:
+    """`project:` includes and templates through the API, as `cilint check --gitlab-url` reads them, but with
+    the scan's requests: counted, under its rate-limit waits and retries."""
+    from cilint.gitlab_api import GitLabSource, IncludeRefused
 
-    return GitLabSource(gitlab_url, project.path, ref=commit)
+    class ThroughScanApi(GitLabSource):
+        def _api(self, what: str, path: str, query: dict[str, str] | None = None) -> bytes | None:
+            try:
+                status, body, _ = api.get(what, path, query)
+            except TooLargeFile as exc:
+                raise IncludeRefused(str(exc)) from None
+            return body if status == 200 else None
+
+    return ThroughScanApi(api.url, project.path, ref=commit)
 
 
 def _loaded_files(root: Path, ci_file: str, source: Any) -> set[str]:

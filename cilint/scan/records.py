@@ -43,8 +43,9 @@ def scanned_record(scanned: Any) -> ProjectRecord:
     findings = []
     for item in json.loads(json_report.render([result]))["findings"]:
         inside = item["path"][len(project.path) + 1:]
+        fetched = inside.startswith(("gitlab:", "remote:"))  # a file of another project or a URL: no link here
         findings.append({"type": "finding", "project": project.path, "project_id": project.id, **item,
-                         "url": f"{blob}{inside}#L{item['start']['line']}" if project.web_url else None})
+                         "url": f"{blob}{inside}#L{item['start']['line']}" if project.web_url and not fetched else None})
     document = json.loads(sarif.render([result]))
     head = {"type": "project", "project": project.path, "project_id": project.id, "web_url": project.web_url,
             "status": "scanned", "commit": scanned.commit, "findings": len(findings), "fetched": scanned.fetched,

@@ -115,7 +115,7 @@ def _one(api: ScanApi, project: Project, request: ScanRequest, cache: BlobCache)
     if project.empty:
         return failed_record(project, "skipped", "empty repository")
     try:
-        scanned = scan_project(api, project, request.ref, cache, request.gitlab_url, request.select, request.ignore,
+        scanned = scan_project(api, project, request.ref, cache, request.select, request.ignore,
                                request.probe_all_yaml)
     except ProjectError as exc:
         return failed_record(project, "failed", str(exc))

@@ -140,6 +140,21 @@ def test_no_request_is_sent_while_gitlab_says_none_is_left(tmp_path: Path):
     assert gap >= 0.9, gap
 
 
+def test_project_includes_are_read_under_the_same_waits(tmp_path: Path):
+    """An include of another project is read through the API as `check --gitlab-url` reads it; a 429 there
+    is waited out like any request of the scan, not the end of the scan."""
+    shared = FakeProject(1, "platform/ci-templates", {"k8s.yml": DESKTOP})
+    app = FakeProject(2, "platform/app", {".gitlab-ci.yml": "include:\n  - project: platform/ci-templates\n"
+                                                          "    file: k8s.yml\nbuild:\n  script: [make]\n"})
+    with FakeScanGitLab([shared, app]) as fake:
+        fake.faults.limited["/api/v4/projects/platform%2Fci-templates/repository/files"] = 1
+        outcome = _scan(fake, tmp_path / "out")
+    by_id = {r.id: r for r in outcome.records}  # type: ignore[attr-defined]
+    assert by_id[2].project["status"] == "scanned"
+    assert [(f["rule"], f["path"], f["url"]) for f in by_id[2].findings] == [
+        ("DNS001", "platform/app/gitlab:platform/ci-templates/k8s.yml@HEAD", None)]
+
+
 def test_a_project_that_keeps_failing_is_reported_and_the_scan_goes_on(tmp_path: Path):
     projects = _generated(4)
     with FakeScanGitLab(projects) as fake:

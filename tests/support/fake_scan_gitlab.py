@@ -55,6 +55,7 @@ class Faults:
     rate_limited: int = 0  # the next N requests get 429 with Retry-After
     retry_after: int = 1
     errors: Counter[str] = field(default_factory=Counter)  # path prefix -> the next N requests get 500
+    limited: Counter[str] = field(default_factory=Counter)  # path prefix -> the next N requests get 429
     always_failing: set[int] = field(default_factory=set)  # project ids whose every request gets 500
     slow: dict[int, float] = field(default_factory=dict)  # project id -> seconds before its blobs answer
     exhausted: int = 0  # the next N answers say no request is left until a second from now
@@ -154,6 +155,10 @@ class FakeScanGitLab:
             if self.faults.rate_limited > 0:
                 self.faults.rate_limited -= 1
                 return 429, {"message": "429 Too Many Requests"}, {"Retry-After": str(self.faults.retry_after)}
+            for prefix, left in list(self.faults.limited.items()):
+                if left > 0 and path.startswith(prefix):
+                    self.faults.limited[prefix] -= 1
+                    return 429, {"message": "429 Too Many Requests"}, {"Retry-After": "1"}
             for prefix, left in list(self.faults.errors.items()):
                 if left > 0 and path.startswith(prefix):
                     self.faults.errors[prefix] -= 1
