@@ -9,7 +9,8 @@ from typing import TextIO
 
 from cilint.scan.records import ProjectRecord
 
-LOG_EVERY_SECONDS = 10.0
+LOG_EVERY_SECONDS = 10.0  # in a log
+REDRAW_SECONDS = 0.1  # on a terminal
 
 
 class Progress:
@@ -18,6 +19,7 @@ class Progress:
         self.terminal = self.stream.isatty() if terminal is None else terminal
         self.total = self.done = self.findings = self.failed = 0
         self.started = self.logged = time.monotonic()
+        self.drawn = 0.0  # when the terminal line was last redrawn
         self._resumed = 0
 
     def start(self, total: int, done: int, findings: int) -> None:
@@ -32,12 +34,15 @@ class Progress:
         self.done += 1
         self.findings += len(record.findings)
         self.failed += record.project["status"] == "failed"
-        if not self.terminal and record.project["status"] == "failed":
-            self._write(f"{record.path}: {record.project.get('reason', 'failed')}")
+        failed = record.project["status"] == "failed"
+        if failed:  # above the progress line on a terminal
+            self._write(("\r\033[K" if self.terminal else "") + f"{record.path}: {record.project.get('reason', 'failed')}")
         now = time.monotonic()
         if self.terminal:
-            self.stream.write("\r\033[K" + self.line(now))
-            self.stream.flush()
+            if failed or now - self.drawn >= REDRAW_SECONDS or self.done == self.total:
+                self.drawn = now
+                self.stream.write("\r\033[K" + self.line(now))
+                self.stream.flush()
         elif now - self.logged >= LOG_EVERY_SECONDS or self.done == self.total:
             self.logged = now
             self._write(self.line(now))
@@ -56,7 +61,8 @@ class Progress:
                     f"{requests} GitLab requests")
 
     def _write(self, text: str) -> None:
-        self.stream.write(f"cilint scan: {text}\n")
+        clear = "\r\033[K" if text.startswith("\r") else ""
+        self.stream.write(f"{clear}cilint scan: {text.removeprefix(clear)}\n")
         self.stream.flush()
 
 

@@ -273,6 +273,10 @@ def test_progress_on_a_terminal_and_in_a_log():
     progress.advance(ProjectRecord({"project": "a", "project_id": 1, "status": "scanned"}, [{"rule": "DNS001"}]))
     assert shown.getvalue().startswith("\r\033[K1/4 projects, 1 findings, 0 failed, ")
     assert shown.getvalue().endswith(" left")
+    progress.advance(ProjectRecord({"project": "b", "project_id": 2, "status": "scanned"}, []))  # within 0.1 s: not redrawn
+    progress.advance(ProjectRecord({"project": "c", "project_id": 3, "status": "failed", "reason": "boom"}, []))
+    assert shown.getvalue().count("\r\033[K") == 3  # the first line, the failure above, the line again
+    assert "\r\033[Kcilint scan: c: boom\n\r\033[K3/4 projects, 1 findings, 1 failed" in shown.getvalue()
     logged = io.StringIO()
     progress = Progress(logged, terminal=False)
     progress.start(2, 0, 0)
