@@ -4,15 +4,16 @@ documents them (docs: api/repository_files "Get raw file from repository", api/t
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.support.local_server import LocalServer
 
 TOKEN = "glpat-test-token-0123456789"
 
 
-class FakeGitLab:
+class FakeGitLab(LocalServer):
     def __init__(self) -> None:
         self.files: dict[tuple[str, str, str], str] = {}  # (project, path, ref) -> text
         self.templates: dict[str, str] = {}
@@ -25,21 +26,7 @@ class FakeGitLab:
         # path (without query) -> a handler of its own, asked before the token is checked: redirects,
         # slow or huge bodies, plain files for remote includes
         self.routes: dict[str, object] = {}
-        handler = self._handler()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> FakeGitLab:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(self._handler())
 
     def _handler(self):  # type: ignore[no-untyped-def]
         fake = self

@@ -13,8 +13,10 @@ import time
 import urllib.parse
 from collections import Counter
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from tests.support.local_server import LocalServer
 
 TOKEN = "glpat-scan-test-token-9876543210"
 
@@ -61,7 +63,7 @@ class Faults:
     exhausted: int = 0  # the next N answers say no request is left until a second from now
 
 
-class FakeScanGitLab:
+class FakeScanGitLab(LocalServer):
     def __init__(self, projects: list[FakeProject], groups: dict[str, list[int]] | None = None) -> None:
         self.projects = {p.id: p for p in projects}
         self.groups = groups or {"platform": [p.id for p in projects]}
@@ -70,21 +72,7 @@ class FakeScanGitLab:
         self.times: list[float] = []  # when each request arrived (time.monotonic)
         self.tokens_seen: set[str | None] = set()
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> FakeScanGitLab:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(self._handler())
 
     def per_project(self) -> Counter[int]:
         """Requests about each project (listing pages not counted)."""
